@@ -1,0 +1,103 @@
+"""Changes admins make — watchlists, feeds — as plain functions shared by the CLI and Slack.
+
+Each change is validated before anything is written and recorded in the audit log with who
+made it and what it was before and after.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bot.config import Settings
+from bot.feeds.fetch import FeedRequest, FetchLimits, fetch_many
+from bot.feeds.parse import parse_feed
+from bot.models import Feed, Watchlist
+from bot.query import parse
+from bot.store import Store
+
+NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
+
+
+class AdminError(ValueError):
+    """The change cannot be made; the message says why, for the person who asked."""
+
+
+def check_watch_name(name: str) -> str:
+    name = name.strip().lower()
+    if not NAME_RE.match(name):
+        raise AdminError(
+            f"bad watchlist name {name!r}: use 1-40 lower-case letters, digits, '-', '_' or '.', e.g. ai-security"
+        )
+    return name
+
+
+def add_watchlist(store: Store, actor: str, name: str, query: str) -> Watchlist:
+    name = check_watch_name(name)
+    query = query.strip()
+    parse(query)  # QueryError, with its pointer, before anything is written
+    if store.get_watchlist(name):
+        raise AdminError(f"a watchlist named {name!r} already exists (remove it first to change it)")
+    wl = store.add_watchlist(name, query)
+    store.audit(actor, "watch.add", name, None, {"query": query})
+    return wl
+
+
+def remove_watchlist(store: Store, actor: str, name: str) -> Watchlist:
+    wl = store.get_watchlist(name.strip().lower())
+    if wl is None:
+        raise AdminError(f"no watchlist named {name!r} (see `watch list`)")
+    store.remove_watchlist(wl.name)
+    store.audit(actor, "watch.remove", wl.name, {"query": wl.query}, None)
+    return wl
+
+
+def normalize_feed_url(url: str) -> str:
+    url = url.strip().strip("<>")
+    if "|" in url:  # Slack sends links as <url|label>
+        url = url.split("|", 1)[0]
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.I):
+        raise AdminError(f"not a feed URL: {url!r} (give an http:// or https:// address)")
+    return url
+
+
+@dataclass(frozen=True)
+class FeedCheck:
+    title: str
+    entries: int
+
+
+def check_feed(url: str, settings: Settings, policy=None) -> FeedCheck:
+    """Fetch the URL once and make sure it serves a feed, so a typo is caught when it is added."""
+    from bot.poller import policy_for
+
+    result = fetch_many([FeedRequest(url)], policy=policy or policy_for(settings), limits=FetchLimits())[0]
+    if result.error:
+        raise AdminError(f"could not fetch {url}: {result.error}")
+    parsed = parse_feed(
+        result.content or b"", result.headers, feed_url=url, fetched_at=datetime.now(timezone.utc)
+    )
+    if parsed.error:
+        raise AdminError(f"{url} does not serve a feed: {parsed.error}")
+    return FeedCheck(parsed.title, len(parsed.articles))
+
+
+def add_feed(store: Store, actor: str, url: str, settings: Settings, *, check: bool = True, policy=None) -> Feed:
+    url = normalize_feed_url(url)
+    if store.get_feed(url):
+        raise AdminError(f"already following {url}")
+    title = check_feed(url, settings, policy).title if check else ""
+    feed = store.add_feed(url, title)
+    store.audit(actor, "feed.add", url, None, {"title": title})
+    return feed
+
+
+def remove_feed(store: Store, actor: str, url: str) -> Feed:
+    url = normalize_feed_url(url)
+    feed = store.get_feed(url)
+    if feed is None:
+        raise AdminError(f"not following {url} (see `feeds list`)")
+    store.remove_feed(url)
+    store.audit(actor, "feed.remove", url, {"title": feed.title}, None)
+    return feed

@@ -1,0 +1,345 @@
+"""The `aibrief` command (also `python -m bot`).
+
+Each subcommand parses its arguments, calls the same plain functions the Slack app calls,
+and prints. Exit status: 0 success; 2 bad usage or bad input, with a one-line reason on
+stderr; 1 anything else. A user's mistake never shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from typing import Callable, Sequence
+
+from bot import __version__
+from bot.config import ConfigError, Settings, load_settings
+
+log = logging.getLogger("aibrief")
+
+
+class UsageError(Exception):
+    """Bad input from the person at the terminal: exit 2 with this message."""
+
+
+# ---- small output helpers --------------------------------------------------------------
+def ago(dt: datetime | None, now: datetime | None = None) -> str:
+    if dt is None:
+        return "never"
+    now = now or datetime.now(timezone.utc)
+    secs = int((now - dt).total_seconds())
+    future = secs < 0
+    secs = abs(secs)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size:
+            text = f"{secs // size}{unit}"
+            break
+    else:
+        text = f"{secs}s"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:
+        return "cli"
+
+
+def _store(settings: Settings, **kw):
+    from bot.bootstrap import prepare_store
+
+    return prepare_store(settings, **kw)
+
+
+class Progress:
+    """A one-line progress bar on a terminal; plain lines when output is piped."""
+
+    def __init__(self, total: int, stream=None):
+        self.total = total
+        self.done = 0
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+
+    def update(self, label: str, ok: bool = True) -> None:
+        self.done += 1
+        if self.tty:
+            width = 30
+            filled = int(width * self.done / max(1, self.total))
+            bar = "#" * filled + "-" * (width - filled)
+            self.stream.write(f"\r[{bar}] {self.done}/{self.total} {label[:40]:<40}")
+            if self.done >= self.total:
+                self.stream.write("\n")
+        else:
+            self.stream.write(f"{self.done}/{self.total} {'ok ' if ok else 'ERR'} {label}\n")
+        self.stream.flush()
+
+
+# ---- commands --------------------------------------------------------------------------
+def cmd_fetch(args, settings: Settings) -> int:
+    from bot.poller import poll_feeds
+
+    store = _store(settings)
+    feeds = [f for f in store.list_feeds() if f.enabled]
+    if not feeds:
+        print("No feeds to poll. Add one with: aibrief feeds add URL")
+        return 0
+    progress = Progress(len(feeds))
+    report = poll_feeds(
+        store, settings, feeds=feeds, on_fetched=lambda r: progress.update(r.url, r.error is None)
+    )
+    print_poll_report(store, report)
+    return 0
+
+
+def print_poll_report(store, report, out=None) -> None:
+    out = out or sys.stdout
+    ids = report.new_article_ids
+    arts = store.get_articles(ids)
+    print(f"{len(ids)} new article(s) from {len(report.outcomes)} feed(s)"
+          f" ({report.not_modified} unchanged, {len(report.errors)} failed)", file=out)
+    for aid in ids[:50]:
+        a = arts.get(aid)
+        if a:
+            print(f"  + {a['title']}  [{a['source']}]", file=out)
+    if len(ids) > 50:
+        print(f"  … and {len(ids) - 50} more", file=out)
+    if report.matches:
+        print("Matches per watchlist:", file=out)
+        for name, n in sorted(report.matches.items()):
+            print(f"  {name}: {n}", file=out)
+    if report.errors:
+        print("Feed errors:", file=out)
+        for url, err in report.errors.items():
+            print(f"  ! {url}: {err}", file=out)
+
+
+def print_hits(result, as_json: bool, out=None) -> None:
+    out = out or sys.stdout
+    if as_json:
+        print(json.dumps([h.as_json() for h in result.hits], ensure_ascii=False, indent=2), file=out)
+        return
+    if not result.hits:
+        print(f"No articles match {result.query!r}.", file=out)
+        return
+    for n, h in enumerate(result.hits, 1 + result.offset):
+        print(f"{n}. {h.title}", file=out)
+        print(f"   {h.source} · {h.published:%Y-%m-%d} · {h.url}", file=out)
+        if h.snippet:
+            print(f"   {h.snippet}", file=out)
+    print(f"({len(result.hits)} of {result.total} shown)", file=out)
+
+
+def cmd_search(args, settings: Settings) -> int:
+    from bot.search import search
+
+    store = _store(settings, default_feeds=False)
+    if args.limit < 1:
+        raise UsageError("--limit must be at least 1")
+    print_hits(search(store, " ".join(args.query), limit=args.limit), args.json)
+    return 0
+
+
+def cmd_watch(args, settings: Settings) -> int:
+    from bot import admin
+    from bot.search import watch_test
+
+    store = _store(settings, default_feeds=False)
+    if args.action == "list":
+        counts = store.watchlist_match_counts()
+        lists = store.list_watchlists()
+        if not lists:
+            print("No watchlists. Add one with: aibrief watch add NAME QUERY")
+        for w in lists:
+            print(f"{w.name:<20} {counts.get(w.name, 0):>6} matches   {w.query}")
+    elif args.action == "add":
+        w = admin.add_watchlist(store, actor(), args.name, " ".join(args.query))
+        print(f"Added watchlist {w.name!r}: {store.watchlist_match_counts().get(w.name, 0)} stored article(s) match.")
+    elif args.action == "remove":
+        w = admin.remove_watchlist(store, actor(), args.name)
+        print(f"Removed watchlist {w.name!r} ({w.query}).")
+    elif args.action == "test":
+        result = watch_test(store, " ".join(args.query), limit=args.limit)
+        print(f"{result.total} stored article(s) would match.")
+        if result.hits:
+            print_hits(result, False)
+    return 0
+
+
+def cmd_feeds(args, settings: Settings) -> int:
+    from bot import admin
+    from bot.bootstrap import import_feeds
+    from bot.feeds.opml import read_opml, write_opml
+
+    store = _store(settings, default_feeds=args.action not in ("add", "import"))
+    if args.action == "list":
+        feeds = store.list_feeds()
+        if not feeds:
+            print("No feeds. Add one with: aibrief feeds add URL")
+        for f in feeds:
+            state = "disabled" if not f.enabled else ("FAILING" if f.last_error else "ok")
+            print(f"{state:<8} {f.url}")
+            print(f"         {f.title or '(untitled)'} · last success {ago(f.last_success)}"
+                  f" · next poll {ago(f.next_poll) if f.next_poll else 'now'}")
+            if f.last_error:
+                print(f"         last error ({f.error_count}x, {ago(f.last_error_at)}): {f.last_error}")
+    elif args.action == "add":
+        f = admin.add_feed(store, actor(), args.url, settings, check=not args.no_check)
+        print(f"Added {f.url}" + (f" ({f.title})" if f.title else ""))
+    elif args.action == "remove":
+        f = admin.remove_feed(store, actor(), args.url)
+        print(f"Removed {f.url}")
+    elif args.action == "import":
+        try:
+            with open(args.file, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+        try:
+            feeds = read_opml(data)
+        except ValueError as exc:
+            raise UsageError(f"{args.file} is not a usable OPML file: {exc}") from None
+        added = import_feeds(store, feeds, actor=actor())
+        print(f"Imported {len(added)} new feed(s) of {len(feeds)} in {args.file}.")
+    elif args.action == "export":
+        sys.stdout.write(write_opml([(f.url, f.title) for f in store.list_feeds()]))
+    return 0
+
+
+def cmd_audit(args, settings: Settings) -> int:
+    store = _store(settings, default_feeds=False)
+    entries = store.audit_entries(limit=args.limit)
+    if not entries:
+        print("No changes recorded yet.")
+    for e in entries:
+        print(f"{e.at:%Y-%m-%d %H:%M}Z {e.actor:<16} {e.action:<16} {e.target}: "
+              f"{json.dumps(e.before, ensure_ascii=False)} → {json.dumps(e.after, ensure_ascii=False)}")
+    return 0
+
+
+def cmd_demo(args, settings: Settings) -> int:
+    from bot.demo import run_demo
+
+    return run_demo(settings, out=sys.stdout)
+
+
+# ---- parser ----------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="aibrief", description="AI-security news briefings for Slack.")
+    p.add_argument("--version", action="version", version=f"aibrief {__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    s = sub.add_parser("run", help="the bot: Slack listener plus the scheduler")
+    s.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("fetch", help="poll every feed once")
+    s.set_defaults(func=cmd_fetch)
+
+    s = sub.add_parser("search", help="search stored articles")
+    s.add_argument("query", nargs="+", help='query, e.g. china travel, "prompt injection" OR jailbreak')
+    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--json", action="store_true", help="JSON array, best first")
+    s.set_defaults(func=cmd_search)
+
+    s = sub.add_parser("watch", help="keyword watchlists")
+    wsub = s.add_subparsers(dest="action", metavar="ACTION")
+    wsub.required = True
+    wsub.add_parser("list", help="watchlists with their match counts")
+    w = wsub.add_parser("add", help="add a watchlist")
+    w.add_argument("name")
+    w.add_argument("query", nargs="+")
+    w = wsub.add_parser("remove", help="remove a watchlist")
+    w.add_argument("name")
+    w = wsub.add_parser("test", help="what a query would match, before saving it")
+    w.add_argument("query", nargs="+")
+    w.add_argument("--limit", type=int, default=5)
+    s.set_defaults(func=cmd_watch)
+
+    s = sub.add_parser("feeds", help="the feed list")
+    fsub = s.add_subparsers(dest="action", metavar="ACTION")
+    fsub.required = True
+    fsub.add_parser("list", help="feeds with their health")
+    f = fsub.add_parser("add", help="follow a feed (checked once)")
+    f.add_argument("url")
+    f.add_argument("--no-check", action="store_true", help="add without fetching it first")
+    f = fsub.add_parser("remove", help="stop following a feed")
+    f.add_argument("url")
+    f = fsub.add_parser("import", help="add the feeds of an OPML file")
+    f.add_argument("file")
+    fsub.add_parser("export", help="print the feeds as OPML")
+    s.set_defaults(func=cmd_feeds)
+
+    s = sub.add_parser("audit", help="who changed what, when")
+    s.add_argument("--limit", type=int, default=50)
+    s.set_defaults(func=cmd_audit)
+
+    s = sub.add_parser("demo", help="offline demo on the bundled sample feeds")
+    s.set_defaults(func=cmd_demo)
+
+    for register in _extensions():
+        register(sub)
+    return p
+
+
+def _extensions() -> list[Callable]:
+    """Subcommands owned by other modules (digest, channels, db) register themselves here."""
+    regs = []
+    for mod in ("bot.cli_digest", "bot.cli_db"):
+        try:
+            module = __import__(mod, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise
+            continue
+        regs.append(module.register)
+    return regs
+
+
+def cmd_run(args, settings: Settings) -> int:
+    from bot.runner import run
+
+    return run(settings)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from bot.admin import AdminError
+    from bot.query import QueryError
+    from bot.store import StoreError
+
+    return (UsageError, ConfigError, AdminError, QueryError, StoreError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except ConfigError as exc:
+        print(f"aibrief: {exc}", file=sys.stderr)
+        return 2
+    from bot.logs import setup_logging
+
+    setup_logging("DEBUG" if args.verbose else settings.log_level, settings.secrets())
+    try:
+        return args.func(args, settings) or 0
+    except _user_errors() as exc:
+        print(f"aibrief: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("aibrief: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # last resort: one line, details in the log at debug level
+        log.debug("command failed", exc_info=True)
+        print(f"aibrief: error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

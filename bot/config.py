@@ -1,0 +1,136 @@
+"""Settings, read once at start from the environment (and a `.env` file in the working directory).
+
+Validating everything up front means a typo in `AIBRIEF_POLL_MINUTES` stops the bot with one
+clear line at start instead of failing hours later inside a scheduled job.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class ConfigError(ValueError):
+    """A setting has a bad value; the message is one line naming the key and what is wrong."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = None
+    slack_app_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    database: str = "data/aibrief.db"
+    admins: frozenset[str] = field(default_factory=frozenset)
+    poll_minutes: int = 30
+    allow_private_networks: bool = False
+    port: int = 3000
+    alert_channel: str | None = None
+    digests_dir: str = "digests"
+    log_level: str = "INFO"
+
+    @property
+    def slack_enabled(self) -> bool:
+        return bool(self.slack_bot_token)
+
+    @property
+    def socket_mode(self) -> bool:
+        return bool(self.slack_app_token)
+
+    @property
+    def database_is_postgres(self) -> bool:
+        return self.database.startswith(("postgresql://", "postgres://"))
+
+    def secrets(self) -> list[str]:
+        """Values that must never appear in a log line or an error message."""
+        return [s for s in (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret) if s]
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _bool(key: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{key}={raw!r} is not a boolean (use true or false)")
+
+
+def _int(key: str, raw: str, lo: int, hi: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{key}={raw!r} is not a whole number") from None
+    if not lo <= value <= hi:
+        raise ConfigError(f"{key}={value} is out of range ({lo}..{hi})")
+    return value
+
+
+def _database(raw: str) -> str:
+    value = raw.strip()
+    if not value:
+        raise ConfigError("AIBRIEF_DATABASE is empty (give a file path or a postgresql:// URL)")
+    if "://" in value:
+        scheme = value.split("://", 1)[0].lower()
+        if scheme not in ("postgresql", "postgres", "sqlite"):
+            raise ConfigError(
+                f"AIBRIEF_DATABASE has unknown scheme {scheme!r} (use a file path or postgresql://…)"
+            )
+        if scheme == "sqlite":
+            value = value.split("://", 1)[1] or ":memory:"
+    return value
+
+
+def _api_url(raw: str) -> str:
+    value = raw.strip()
+    if not value.startswith(("http://", "https://")):
+        raise ConfigError(f"SLACK_API_URL={raw!r} must be an http(s) URL ending in /api/")
+    return value if value.endswith("/") else value + "/"
+
+
+def _token(key: str, raw: str, prefix: str) -> str | None:
+    value = raw.strip()
+    if not value:
+        return None
+    if not value.startswith(prefix):
+        raise ConfigError(f"{key} should start with {prefix!r}")
+    return value
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
+    """Build Settings from `environ` (default os.environ) over values from `env_file`.
+
+    Real environment variables win over the file, as with every twelve-factor tool.
+    """
+    values: dict[str, str] = {}
+    if env_file and Path(env_file).is_file():
+        from dotenv import dotenv_values
+
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    get = values.get
+
+    admins = frozenset(a.strip() for a in get("AIBRIEF_ADMINS", "").split(",") if a.strip())
+    return Settings(
+        slack_bot_token=_token("SLACK_BOT_TOKEN", get("SLACK_BOT_TOKEN", ""), "xoxb-"),
+        slack_app_token=_token("SLACK_APP_TOKEN", get("SLACK_APP_TOKEN", ""), "xapp-"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET", "").strip() or None,
+        slack_api_url=_api_url(get("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
+        database=_database(get("AIBRIEF_DATABASE", "data/aibrief.db")),
+        admins=admins,
+        poll_minutes=_int("AIBRIEF_POLL_MINUTES", get("AIBRIEF_POLL_MINUTES", "30"), 1, 24 * 60),
+        allow_private_networks=_bool(
+            "AIBRIEF_ALLOW_PRIVATE_NETWORKS", get("AIBRIEF_ALLOW_PRIVATE_NETWORKS", "false")
+        ),
+        port=_int("PORT", get("PORT", "3000"), 1, 65535),
+        alert_channel=get("AIBRIEF_ALERT_CHANNEL", "").strip() or None,
+        digests_dir=get("AIBRIEF_DIGESTS_DIR", "digests").strip() or "digests",
+        log_level=(get("AIBRIEF_LOG_LEVEL", "INFO").strip().upper() or "INFO"),
+    )

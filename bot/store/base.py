@@ -1,0 +1,418 @@
+"""The store: every SQL statement the bot runs lives in this package.
+
+`Store` holds the SQL that SQLite and PostgreSQL share (written with `?` placeholders; the
+PostgreSQL backend translates them). Each backend subclass owns what differs: connections,
+DDL and migrations, and the full-text parts (the query compiled per backend from one parsed
+`bot.query` tree). Callers never see SQL or a cursor: they get the dataclasses of
+`bot.models`.
+"""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator, Sequence
+
+from bot.models import Article, Feed, SearchHit, Watchlist
+from bot.store.digests import DigestQueries
+
+# How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
+# relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
+RECENCY_DAYS = 30.0
+RECENCY_WEIGHT = 0.25
+# Title matches weigh this many times more than summary matches in BM25.
+TITLE_WEIGHT = 4.0
+# An article on one of the team's watchlists is what the team cares about: with the same
+# words, it ranks above an off-topic one (a China *tourism* story for `china travel`).
+ON_TOPIC_BOOST = 1.5
+# An article whose title alone satisfies the whole query is about the query, however long its
+# summary (BM25 favours short documents; a long body must not bury a headline match).
+TITLE_MATCH_BOOST = 2.0
+
+
+class StoreError(Exception):
+    """A store operation a user asked for cannot be done (e.g. a name already taken)."""
+
+
+class DuplicateError(StoreError):
+    pass
+
+
+class NotFoundError(StoreError):
+    pass
+
+
+def to_ts(dt: datetime | None) -> int | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=timezone.utc)
+    return int(dt.timestamp())
+
+
+def from_ts(ts: int | float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(int(ts), tz=timezone.utc)
+
+
+def now_ts() -> int:
+    return int(datetime.now(timezone.utc).timestamp())
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    """What one feed's poll changed, written in one transaction."""
+
+    feed_id: int
+    new_article_ids: list[int]
+    matches: dict[str, int]  # watchlist name → newly matched articles
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    before: Any
+    after: Any
+
+
+FEED_COLUMNS = (
+    "id, url, title, etag, last_modified, last_success, last_error, error_count, "
+    "next_poll, enabled, last_error_at"
+)
+
+
+def _feed(row: Sequence) -> Feed:
+    return Feed(
+        id=row[0],
+        url=row[1],
+        title=row[2],
+        etag=row[3],
+        last_modified=row[4],
+        last_success=from_ts(row[5]),
+        last_error=row[6],
+        error_count=row[7],
+        next_poll=from_ts(row[8]),
+        enabled=bool(row[9]),
+        last_error_at=from_ts(row[10]),
+    )
+
+
+class Store(DigestQueries):
+    """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
+
+    backend = "abstract"
+
+    # ---- connection plumbing (backend hooks) -------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield
+
+    def _all(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        with self.transaction() as tx:
+            return tx.all(sql, params)
+
+    def _one(self, sql: str, params: Sequence = ()) -> tuple | None:
+        rows = self._all(sql, params)
+        return rows[0] if rows else None
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    # ---- meta ----------------------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = ?", (key,))
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str, tx=None) -> None:
+        sql = (
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value"
+        )
+        if tx is not None:
+            tx.run(sql, (key, value))
+            return
+        with self.transaction() as t:
+            t.run(sql, (key, value))
+
+    # ---- feeds ---------------------------------------------------------------------------
+    def add_feed(self, url: str, title: str = "", *, now: int | None = None) -> Feed:
+        with self.transaction() as tx:
+            if tx.all("SELECT 1 FROM feeds WHERE url = ?", (url,)):
+                raise DuplicateError(f"feed already listed: {url}")
+            tx.run(
+                "INSERT INTO feeds(url, title, added_at, next_poll) VALUES (?, ?, ?, ?)",
+                (url, title, now or now_ts(), None),
+            )
+            return _feed(tx.all(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))[0])
+
+    def remove_feed(self, url: str) -> Feed:
+        with self.transaction() as tx:
+            rows = tx.all(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
+            if not rows:
+                raise NotFoundError(f"no such feed: {url}")
+            tx.run("DELETE FROM feeds WHERE url = ?", (url,))
+            return _feed(rows[0])
+
+    def get_feed(self, url: str) -> Feed | None:
+        row = self._one(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
+        return _feed(row) if row else None
+
+    def list_feeds(self) -> list[Feed]:
+        return [_feed(r) for r in self._all(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY url")]
+
+    def feeds_due(self, now: int) -> list[Feed]:
+        rows = self._all(
+            f"SELECT {FEED_COLUMNS} FROM feeds WHERE enabled = 1 "
+            "AND (next_poll IS NULL OR next_poll <= ?) ORDER BY next_poll, id",
+            (now,),
+        )
+        return [_feed(r) for r in rows]
+
+    def count_feeds(self) -> int:
+        return self._one("SELECT COUNT(*) FROM feeds")[0]
+
+    def record_poll_success(
+        self,
+        feed_id: int,
+        articles: Iterable[Article],
+        *,
+        now: int,
+        next_poll: int,
+        etag: str | None,
+        last_modified: str | None,
+        title: str | None = None,
+        new_url: str | None = None,
+    ) -> PollOutcome:
+        """Store one feed's poll — articles, matches and feed state — in one transaction.
+
+        A crash anywhere in here leaves either all of this poll or none of it, so a
+        restarted bot simply polls the feed again.
+        """
+        with self.transaction() as tx:
+            new_ids = self._insert_articles(tx, feed_id, articles, now)
+            matches = self._match_articles(tx, new_ids, now) if new_ids else {}
+            tx.run(
+                "UPDATE feeds SET etag = ?, last_modified = ?, last_success = ?, last_error = NULL, "
+                "error_count = 0, next_poll = ?, title = CASE WHEN ? <> '' THEN ? ELSE title END "
+                "WHERE id = ?",
+                (etag, last_modified, now, next_poll, title or "", title or "", feed_id),
+            )
+            if new_url:
+                clash = tx.all("SELECT id FROM feeds WHERE url = ? AND id <> ?", (new_url, feed_id))
+                if not clash:
+                    tx.run("UPDATE feeds SET url = ? WHERE id = ?", (new_url, feed_id))
+        return PollOutcome(feed_id, new_ids, matches)
+
+    def record_poll_error(
+        self, feed_id: int, error: str, *, now: int, next_poll: int, disable: bool = False
+    ) -> int:
+        """Record a failed poll; returns the feed's consecutive error count."""
+        with self.transaction() as tx:
+            tx.run(
+                "UPDATE feeds SET last_error = ?, last_error_at = ?, error_count = error_count + 1, "
+                "next_poll = ?, enabled = CASE WHEN ? THEN 0 ELSE enabled END WHERE id = ?",
+                (error[:500], now, next_poll, 1 if disable else 0, feed_id),
+            )
+            row = tx.all("SELECT error_count FROM feeds WHERE id = ?", (feed_id,))
+        return row[0][0] if row else 0
+
+    def _insert_articles(self, tx, feed_id: int, articles: Iterable[Article], now: int) -> list[int]:
+        """Insert the articles not seen before (by dedupe key); return their new ids."""
+        new_ids: list[int] = []
+        sql = (
+            "INSERT INTO articles(feed_id, dedupe_key, guid, url, title, summary, source, author, "
+            "published, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT(dedupe_key) DO NOTHING RETURNING id"
+        )
+        for a in articles:
+            rows = tx.all(
+                sql,
+                (
+                    feed_id,
+                    a.dedupe_key,
+                    a.guid,
+                    a.url,
+                    a.title,
+                    a.summary,
+                    a.source,
+                    a.author,
+                    to_ts(a.published),
+                    now,
+                ),
+            )
+            if rows:
+                new_ids.append(rows[0][0])
+        return new_ids
+
+    def insert_articles(self, feed_id: int | None, articles: Iterable[Article], now: int | None = None) -> list[int]:
+        """Insert and match articles outside a poll (tests, benchmarks, `db copy`)."""
+        now = now or now_ts()
+        with self.transaction() as tx:
+            ids = self._insert_articles(tx, feed_id, articles, now)
+            if ids:
+                self._match_articles(tx, ids, now)
+        return ids
+
+    # ---- articles ------------------------------------------------------------------------
+    def count_articles(self) -> int:
+        return self._one("SELECT COUNT(*) FROM articles")[0]
+
+    def get_articles(self, ids: Sequence[int]) -> dict[int, dict]:
+        out: dict[int, dict] = {}
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in self._all(
+                "SELECT id, url, title, summary, source, published, feed_id, dedupe_key "
+                f"FROM articles WHERE id IN ({marks})",
+                chunk,
+            ):
+                out[r[0]] = {
+                    "id": r[0],
+                    "url": r[1],
+                    "title": r[2],
+                    "summary": r[3],
+                    "source": r[4],
+                    "published": from_ts(r[5]),
+                    "feed_id": r[6],
+                    "dedupe_key": r[7],
+                }
+        return out
+
+    # ---- watchlists ----------------------------------------------------------------------
+    def list_watchlists(self) -> list[Watchlist]:
+        return [Watchlist(*r) for r in self._all("SELECT id, name, query FROM watchlists ORDER BY name")]
+
+    def get_watchlist(self, name: str) -> Watchlist | None:
+        row = self._one("SELECT id, name, query FROM watchlists WHERE name = ?", (name,))
+        return Watchlist(*row) if row else None
+
+    def add_watchlist(self, name: str, query: str, *, match_existing: bool = True, now: int | None = None) -> Watchlist:
+        """Save a watchlist; it also matches what is already stored, so `watch test` and the
+        next digest agree from the moment it exists."""
+        from bot.query import parse
+
+        node = parse(query)  # raises QueryError before anything is written
+        now = now or now_ts()
+        with self.transaction() as tx:
+            if tx.all("SELECT 1 FROM watchlists WHERE name = ?", (name,)):
+                raise DuplicateError(f"a watchlist named {name!r} already exists")
+            wid = tx.all(
+                "INSERT INTO watchlists(name, query, created_at) VALUES (?, ?, ?) RETURNING id",
+                (name, query, now),
+            )[0][0]
+            if match_existing:
+                self._match_one(tx, wid, node, None, now)
+        return Watchlist(wid, name, query)
+
+    def remove_watchlist(self, name: str) -> Watchlist:
+        with self.transaction() as tx:
+            rows = tx.all("SELECT id, name, query FROM watchlists WHERE name = ?", (name,))
+            if not rows:
+                raise NotFoundError(f"no watchlist named {name!r}")
+            tx.run("DELETE FROM matches WHERE watchlist_id = ?", (rows[0][0],))
+            tx.run("DELETE FROM watchlists WHERE id = ?", (rows[0][0],))
+        return Watchlist(*rows[0])
+
+    def watchlist_match_counts(self) -> dict[str, int]:
+        rows = self._all(
+            "SELECT w.name, COUNT(m.article_id) FROM watchlists w "
+            "LEFT JOIN matches m ON m.watchlist_id = w.id GROUP BY w.name ORDER BY w.name"
+        )
+        return {r[0]: r[1] for r in rows}
+
+    def _match_articles(self, tx, article_ids: list[int], now: int) -> dict[str, int]:
+        """Match every watchlist against just these (new) articles, through the full-text index."""
+        from bot.query import QueryError, parse
+
+        counts: dict[str, int] = {}
+        for wid, name, query in tx.all("SELECT id, name, query FROM watchlists"):
+            try:
+                node = parse(query)
+            except QueryError:
+                continue  # saved before a grammar change; shown as invalid in `watch list`
+            counts[name] = self._match_one(tx, wid, node, article_ids, now)
+        return counts
+
+    def matches_for_articles(self, article_ids: Sequence[int]) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        ids = list(article_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for aid, name in self._all(
+                "SELECT m.article_id, w.name FROM matches m JOIN watchlists w ON w.id = m.watchlist_id "
+                f"WHERE m.article_id IN ({marks}) ORDER BY w.name",
+                chunk,
+            ):
+                out.setdefault(aid, []).append(name)
+        return out
+
+    # ---- search (full-text parts are per backend) -----------------------------------------
+    def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None) -> list[SearchHit]:
+        """Best matches first: BM25 (title weighted) blended with recency."""
+        from bot.snippet import make_snippet
+        from bot.query import positive_words
+
+        rows = self._search_rows(node, limit, offset, now or now_ts())
+        words = positive_words(node)
+        return [
+            SearchHit(
+                article_id=r[0],
+                title=r[1],
+                url=r[2],
+                source=r[3],
+                published=from_ts(r[4]),
+                score=float(r[6]),
+                snippet=make_snippet(r[5], words),
+            )
+            for r in rows
+        ]
+
+    def count_matching(self, node) -> int:
+        return self._count_rows(node)
+
+    # ---- audit ---------------------------------------------------------------------------
+    def audit(self, actor: str, action: str, target: str, before: Any, after: Any, tx=None) -> None:
+        sql = "INSERT INTO audit_log(at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)"
+        params = (now_ts(), actor, action, target, json.dumps(before), json.dumps(after))
+        if tx is not None:
+            tx.run(sql, params)
+            return
+        with self.transaction() as t:
+            t.run(sql, params)
+
+    def audit_entries(self, limit: int = 50) -> list[AuditEntry]:
+        rows = self._all(
+            "SELECT id, at, actor, action, target, before, after FROM audit_log "
+            "ORDER BY at DESC, id DESC LIMIT ?",
+            (limit,),
+        )
+        return [
+            AuditEntry(r[0], from_ts(r[1]), r[2], r[3], r[4], json.loads(r[5] or "null"), json.loads(r[6] or "null"))
+            for r in rows
+        ]
+
+    # ---- backend hooks ---------------------------------------------------------------------
+    def migrate(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def schema_version(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _match_one(self, tx, watchlist_id: int, node, article_ids: list[int] | None, now: int) -> int:
+        raise NotImplementedError  # pragma: no cover
+
+    def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
+        """Rows of (id, title, url, source, published, summary, score), best first."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _count_rows(self, node) -> int:
+        raise NotImplementedError  # pragma: no cover

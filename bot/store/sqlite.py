@@ -1,0 +1,178 @@
+"""SQLite backend: WAL mode, one connection per thread, FTS5 with porter stemming.
+
+Why a connection per thread: Bolt answers slash commands on worker threads while the
+scheduler polls on others; in WAL mode readers never wait for the writer, so a search
+stays fast during a poll. Writes take the lock up front (`BEGIN IMMEDIATE`) so two
+writers queue instead of failing half-way with "database is locked".
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Sequence
+
+from bot.query import to_fts5
+from bot.store.base import (
+    ON_TOPIC_BOOST,
+    RECENCY_DAYS,
+    RECENCY_WEIGHT,
+    TITLE_MATCH_BOOST,
+    TITLE_WEIGHT,
+    Store,
+)
+from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
+
+BUSY_TIMEOUT_MS = 15000
+
+
+class _Tx:
+    """The only handle code inside `transaction()` gets: run a statement, or fetch rows."""
+
+    __slots__ = ("conn", "rowcount")
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+        self.rowcount = 0
+
+    def run(self, sql: str, params: Sequence = ()) -> int:
+        cur = self.conn.execute(sql, params)
+        self.rowcount = cur.rowcount
+        return cur.rowcount
+
+    def all(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def many(self, sql: str, seq) -> None:
+        self.conn.executemany(sql, seq)
+
+
+def _bm25() -> str:
+    return f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0)"
+
+
+SCORE = (
+    f"rel * (1.0 - {RECENCY_WEIGHT} * age / ({RECENCY_DAYS} + age))"
+    f" * (CASE WHEN on_topic THEN {ON_TOPIC_BOOST} ELSE 1.0 END)"
+    f" * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
+)
+"""Relevance × a recency factor in (¾, 1] × the on-topic and title-match boosts (see base.py)."""
+
+
+class SQLiteStore(Store):
+    backend = "sqlite"
+
+    def __init__(self, path: str, *, migrate: bool = True):
+        self.path = path
+        if path != ":memory:":
+            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all_conns: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        if migrate:
+            self.migrate()
+
+    # ---- connections -------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False
+            )
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._local.conn = conn
+            with self._lock:
+                self._all_conns.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[_Tx]:
+        conn = self._conn()
+        if conn.in_transaction:  # nested use joins the outer transaction
+            yield _Tx(conn)
+            return
+        conn.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+        try:
+            yield _Tx(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        else:
+            conn.execute("COMMIT")
+
+    def _all(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        return self._conn().execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all_conns:
+                try:
+                    conn.close()
+                except sqlite3.ProgrammingError:
+                    pass
+            self._all_conns.clear()
+        self._local = threading.local()
+
+    def integrity_check(self) -> str:
+        return self._all("PRAGMA integrity_check")[0][0]
+
+    # ---- migrations --------------------------------------------------------------------
+    def schema_version(self) -> int:
+        return self._all("PRAGMA user_version")[0][0]
+
+    def migrate(self, target: int = LATEST_VERSION) -> int:
+        """Apply the missing migrations up to `target`, each in its own transaction."""
+        conn = self._conn()
+        for version in range(self.schema_version() + 1, target + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
+                    conn.execute("ROLLBACK")  # another process got there first
+                    continue
+                for statement in SQLITE_MIGRATIONS[version - 1]:
+                    conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {version}")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+        return self.schema_version()
+
+    # ---- full text -----------------------------------------------------------------------
+    def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int) -> int:
+        expr = to_fts5(node)
+        sql = (
+            "INSERT INTO matches(watchlist_id, article_id, score, matched_at) "
+            f"SELECT ?, rowid, -{_bm25()}, ? FROM articles_fts WHERE articles_fts MATCH ?"
+        )
+        params: list = [watchlist_id, now, expr]
+        if article_ids is not None:
+            # New rows of one write transaction have ids above every older row, so a
+            # range is exact here and lets FTS5 skip straight to them.
+            sql += " AND rowid BETWEEN ? AND ?"
+            params += [min(article_ids), max(article_ids)]
+        sql += " ON CONFLICT DO NOTHING"
+        return tx.run(sql, params)
+
+    def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
+        expr = to_fts5(node)
+        return self._all(
+            f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
+            "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
+            f"   -{_bm25()} AS rel,"
+            "   max(0.0, (? - a.published) / 86400.0) AS age,"
+            "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
+            "   a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) AS in_title"
+            "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            "  WHERE articles_fts MATCH ?"
+            ") ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
+            (now, f"title : ({expr})", expr, limit, offset),
+        )
+
+    def _count_rows(self, node) -> int:
+        return self._all("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (to_fts5(node),))[0][0]
