@@ -101,3 +101,78 @@ class SearchHit:
             "score": round(self.score, 6),
             "snippet": self.snippet,
         }
+
+
+# ---- digests (bot/digest, bot/store/digests.py) ---------------------------------------------
+@dataclass(frozen=True)
+class Subscription:
+    """A channel's daily digest: when (local `HH:MM` in an IANA zone), what, and how it looks."""
+
+    channel: str
+    at: str = "09:00"
+    tz: str = "UTC"
+    watchlists: tuple[str, ...] | None = None  # None: every watchlist, including future ones
+    template: str = "daily"  # a file digests/<template>.j2
+    max_items: int = 10
+    post_empty: bool = False  # an empty day posts a short "nothing new" line
+    enabled: bool = True
+    last_window_end: datetime | None = None  # the end of the window the last digest covered
+    last_scheduled_date: str | None = None  # local date (YYYY-MM-DD) of the last scheduled digest
+    last_error: str | None = None  # shown to admins (e.g. not_in_channel)
+    last_error_at: datetime | None = None
+    error_count: int = 0  # consecutive failed digests
+    created_by: str = ""
+    updated_by: str = ""
+
+    def settings(self) -> dict:
+        """The admin-visible settings (what the audit log records before/after a change)."""
+        return {
+            "at": self.at,
+            "tz": self.tz,
+            "watchlists": list(self.watchlists) if self.watchlists is not None else None,
+            "template": self.template,
+            "max_items": self.max_items,
+            "post_empty": self.post_empty,
+            "enabled": self.enabled,
+        }
+
+
+@dataclass(frozen=True)
+class DigestCandidate:
+    """An article a channel's digest may include: matched by its watchlists, not sent there yet."""
+
+    article_id: int
+    url: str
+    title: str
+    summary: str
+    source: str
+    published: datetime
+    fetched: datetime
+    watchlists: tuple[str, ...]  # the channel's watchlists that matched it, by name
+    score: float  # the best match score among them (higher is better)
+    feed_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    """One digest for one channel and window, with its fixed message plan and what is posted.
+
+    The plan (a list of {"text", "blocks", "thread"} messages) is stored before the first
+    post; `posted` maps message number → Slack ts once that message is known to be in Slack.
+    """
+
+    id: int
+    key: str  # random, unique across databases; put in each message's metadata
+    channel: str
+    window_start: datetime
+    window_end: datetime
+    status: str  # pending | done | failed
+    plan: list = field(default_factory=list)
+    template: str = ""
+    item_count: int = 0
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    error: str | None = None
+    attempts: int = 0
+    posted: dict = field(default_factory=dict)  # seq → ts
+    attempted: frozenset = frozenset()  # seqs whose post was started (maybe without a ts)

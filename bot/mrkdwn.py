@@ -4,6 +4,9 @@ In mrkdwn only `&`, `<` and `>` are control characters (they open links and ment
 `<!channel>`), so escaping exactly those shows every string literally and pings no one.
 Links are built only by `link()`, which validates the URL and escapes the label, so a feed
 cannot forge a link whose label says one thing and whose target is another.
+
+Text that is already mrkdwn is cut and split only by `cut()` and `split()`, which never break
+an `&amp;` entity or a `<…>` link in two (half a link is a broken message).
 """
 
 from __future__ import annotations
@@ -13,7 +16,13 @@ from urllib.parse import quote, urlsplit
 
 _ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # Characters that reorder or hide text; a feed title must not be able to disguise itself.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Kept: U+200C/U+200D (zero-width (non-)joiner), which emoji sequences and Persian,
+# Arabic and Indic scripts need and which cannot reorder anything.
+_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+# Longer URLs are refused: Slack cuts them, and no real article link is that long.
+MAX_URL = 2000
+# A link label is cut to this many characters (before escaping) unless told otherwise.
+MAX_LABEL = 300
 
 
 def escape(text: object) -> str:
@@ -24,6 +33,8 @@ def escape(text: object) -> str:
 def safe_url(url: str) -> str | None:
     """The URL made safe inside `<…|…>`, or None when it is not a plain http(s) link."""
     url = _INVISIBLE.sub("", (url or "").strip())
+    if len(url) > MAX_URL:
+        return None
     try:
         parts = urlsplit(url)
     except ValueError:
@@ -34,10 +45,10 @@ def safe_url(url: str) -> str | None:
     return quote(url, safe="/:?#[]@!$&'()*+,;=%~-._")
 
 
-def link(url: str, label: str) -> str:
+def link(url: str, label: str, max_label: int = MAX_LABEL) -> str:
     """`<url|label>` with the label escaped; just the escaped label when the URL is unusable."""
     target = safe_url(url)
-    text = escape(label).replace("|", "¦") or (target and escape(target)) or ""
+    text = escape(truncate(str(label), max_label)).replace("|", "¦") or (target and escape(target)) or ""
     if target is None:
         return text
     return f"<{target.replace('&', '&amp;')}|{text}>"
@@ -52,3 +63,91 @@ def truncate(text: str, limit: int) -> str:
     if space > limit * 0.6:
         cut = cut[:space]
     return cut.rstrip() + "…"
+
+
+# ---- working on text that is already mrkdwn ----------------------------------------------------
+_ATOM = re.compile(r"<[^<>]*>|&(?:amp|lt|gt);")
+
+
+def _atoms(text: str) -> list[tuple[int, int]]:
+    """Spans that must not be cut: links/mentions `<…>` and the three entities."""
+    return [m.span() for m in _ATOM.finditer(text)]
+
+
+def _safe_end(text: str, end: int, atoms: list[tuple[int, int]]) -> int:
+    """Move a cut position `end` back so it does not fall inside an atom."""
+    for start, stop in atoms:
+        if start < end < stop:
+            return start
+    return end
+
+
+def cut(text: str, limit: int, ellipsis: str = "…") -> str:
+    """Shorten mrkdwn to at most `limit` characters without breaking a link or an entity."""
+    if len(text) <= limit:
+        return text
+    room = max(0, limit - len(ellipsis))
+    end = _safe_end(text, room, _atoms(text))
+    space = text.rfind(" ", 0, end)
+    if space > room * 0.6 and _safe_end(text, space, _atoms(text)) == space:
+        end = space
+    return text[:end].rstrip() + ellipsis
+
+
+def split(text: str, limit: int) -> list[str]:
+    """Split mrkdwn into pieces of at most `limit` characters: at line breaks where it can,
+    else at spaces, never inside a link or an entity. A single link longer than `limit` is
+    replaced by its label (the text survives, the link does not)."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = line if not current else current + "\n" + line
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            pieces.append(current)
+            current = ""
+        while len(line) > limit:
+            atoms = _atoms(line)
+            end = _safe_end(line, limit, atoms)
+            space = line.rfind(" ", 0, end + 1)
+            if space > 0 and _safe_end(line, space, atoms) == space:
+                end = space
+            if end == 0:  # one atom longer than the limit: keep its words, drop the link
+                start, stop = atoms[0]
+                target, _, label = line[start + 1 : stop - 1].partition("|")
+                line = line[:start] + (label or target) + line[stop:]
+                continue
+            pieces.append(line[:end].rstrip())
+            line = line[end:].lstrip(" ")
+        current = line
+    if current:
+        pieces.append(current)
+    return [p for p in pieces if p.strip()] or [cut(text, limit)]
+
+
+_LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
+# Bold as the digest templates use it: a whole line, or a short lead-in ("*1.* …"). Never
+# across a link, whose URL or label may hold asterisks of its own.
+_BOLD_LINE = re.compile(r"(?m)^\*([^\n]*)\*$")
+_BOLD_LEAD = re.compile(r"(?m)^\*([^*\n<>]+)\*(?=\s)")
+
+
+def to_plain(text: str) -> str:
+    """mrkdwn as a terminal shows it: `label (url)`, date tokens as their fallback, bold
+    markers removed, entities decoded."""
+
+    def repl(m: re.Match) -> str:
+        target, label = m.group(1), m.group(2)
+        if target.startswith("!date^"):
+            return label or ""
+        if target[:1] in ("!", "@", "#"):
+            return label or target
+        return f"{label} ({target})" if label else target
+
+    text = _BOLD_LEAD.sub(r"\1", _BOLD_LINE.sub(r"\1", text))
+    text = _LINK.sub(repl, text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

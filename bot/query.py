@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from typing import Union
-
 __all__ = [
     "MAX_DEPTH",
     "MAX_LENGTH",
@@ -113,20 +111,26 @@ class Phrase:
 
 @dataclass(frozen=True)
 class And:
+    """All items match. May hold Not items, next to at least one positive one."""
+
     items: tuple["Node", ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """Any item matches. Never holds an item that only excludes."""
+
     items: tuple["Node", ...]
 
 
 @dataclass(frozen=True)
 class Not:
+    """Excludes what `item` matches; only meaningful inside an And with a positive item."""
+
     item: "Node"
 
 
-Node = Union[Term, Phrase, And, Or, Not]
+Node = Term | Phrase | And | Or | Not
 
 
 # ---------------------------------------------------------------------------------------

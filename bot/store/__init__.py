@@ -17,7 +17,14 @@ from bot.store.base import (  # noqa: F401  (the package's public names)
 
 def open_store(database: str, *, migrate: bool = True) -> Store:
     if database.startswith(("postgresql://", "postgres://")):
-        from bot.store.postgres import PostgresStore
+        try:
+            from bot.store.postgres import PostgresStore
+        except ModuleNotFoundError as exc:
+            if exc.name not in ("psycopg", "psycopg_pool"):
+                raise
+            raise StoreError(
+                "a postgresql:// database needs psycopg: pip install 'aibrief[postgres]'"
+            ) from None
 
         return PostgresStore(database, migrate=migrate)
     from bot.store.sqlite import SQLiteStore

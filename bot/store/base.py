@@ -216,7 +216,7 @@ class Store(DigestQueries):
         with self.transaction() as tx:
             tx.run(
                 "UPDATE feeds SET last_error = ?, last_error_at = ?, error_count = error_count + 1, "
-                "next_poll = ?, enabled = CASE WHEN ? THEN 0 ELSE enabled END WHERE id = ?",
+                "next_poll = ?, enabled = CASE WHEN ? = 1 THEN 0 ELSE enabled END WHERE id = ?",
                 (error[:500], now, next_poll, 1 if disable else 0, feed_id),
             )
             row = tx.all("SELECT error_count FROM feeds WHERE id = ?", (feed_id,))
@@ -415,4 +415,8 @@ class Store(DigestQueries):
         raise NotImplementedError  # pragma: no cover
 
     def _count_rows(self, node) -> int:
+        raise NotImplementedError  # pragma: no cover
+
+    def _rescore_matches(self, tx, watchlist_id: int, node) -> int:
+        """Recompute a watchlist's stored match scores on this backend's scale (`db copy`)."""
         raise NotImplementedError  # pragma: no cover

@@ -2,10 +2,423 @@
 
 A mixin of `Store` (see base.py), kept in its own file because it is its own subject.
 Portable SQL with `?` placeholders; backend hooks stay in the backend classes.
+
+Exactly-once rests on three rules kept here:
+- a run is written with its whole message plan, and the articles it covers are reserved for
+  its channel (digest_items), in one transaction *before* anything is posted;
+- a message is marked attempted before its API call and gets its Slack ts right after, so a
+  resumed run knows which messages are certainly posted, certainly not, or need a look-up;
+- a run is posted only by the process holding its lease, so two processes never post it at once.
 """
 
 from __future__ import annotations
 
+import json
+import secrets
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+
+from bot.models import DigestCandidate, DigestRun, Subscription
+
+# How many channel failures in a row (not_in_channel, channel_not_found, …) switch a
+# subscription off; each is one attempt a day, so a deleted channel stops costing calls.
+MAX_CHANNEL_FAILURES = 3
+# Candidate articles considered for one digest, newest first: bounds clustering work.
+MAX_CANDIDATES = 1000
+
+
+class RunConflict(Exception):
+    """Another digest for this channel took the same window or some of the same articles."""
+
+
+class SlotTaken(Exception):
+    """The scheduled digest for this channel and local date already ran (or is running)."""
+
+
+def _ts(v) -> datetime | None:
+    return None if v is None else datetime.fromtimestamp(int(v), tz=timezone.utc)
+
+
+def _now() -> int:
+    return int(datetime.now(timezone.utc).timestamp())
+
+
+SUB_COLUMNS = (
+    "channel, at_time, tz, watchlists, template, max_items, post_empty, enabled, last_window_end, "
+    "last_scheduled_date, last_error, last_error_at, error_count, created_by, updated_by"
+)
+
+
+def _sub(row: Sequence) -> Subscription:
+    wl = json.loads(row[3]) if row[3] is not None else None
+    return Subscription(
+        channel=row[0],
+        at=row[1],
+        tz=row[2],
+        watchlists=tuple(wl) if wl is not None else None,
+        template=row[4],
+        max_items=row[5],
+        post_empty=bool(row[6]),
+        enabled=bool(row[7]),
+        last_window_end=_ts(row[8]),
+        last_scheduled_date=row[9],
+        last_error=row[10],
+        last_error_at=_ts(row[11]),
+        error_count=row[12],
+        created_by=row[13],
+        updated_by=row[14],
+    )
+
+
+RUN_COLUMNS = (
+    "id, run_key, channel, window_start, window_end, status, plan, template, item_count, "
+    "created_at, finished_at, error, attempts"
+)
+
 
 class DigestQueries:
-    pass
+    """Subscriptions, candidate selection, digest runs and sent items (mixed into Store)."""
+
+    # ---- subscriptions ---------------------------------------------------------------------
+    def get_subscription(self, channel: str) -> Subscription | None:
+        rows = self._all(f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE channel = ?", (channel,))
+        return _sub(rows[0]) if rows else None
+
+    def list_subscriptions(self, *, enabled_only: bool = False) -> list[Subscription]:
+        sql = f"SELECT {SUB_COLUMNS} FROM subscriptions"
+        if enabled_only:
+            sql += " WHERE enabled = 1"
+        return [_sub(r) for r in self._all(sql + " ORDER BY channel")]
+
+    def save_subscription(
+        self, sub: Subscription, *, actor: str = "", now: int | None = None
+    ) -> tuple[Subscription | None, Subscription]:
+        """Add or update a channel's subscription; returns (before, after) for the audit log.
+
+        An update keeps the channel's history (last window, scheduled date) and clears its
+        error state: an admin changing the subscription is the signal to try again.
+        """
+        now = now or _now()
+        wl = json.dumps(list(sub.watchlists)) if sub.watchlists is not None else None
+        with self.transaction() as tx:
+            rows = tx.all(f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE channel = ?", (sub.channel,))
+            before = _sub(rows[0]) if rows else None
+            if before is None:
+                tx.run(
+                    "INSERT INTO subscriptions(channel, at_time, tz, watchlists, template, max_items, "
+                    "post_empty, enabled, created_at, created_by, updated_at, updated_by) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (sub.channel, sub.at, sub.tz, wl, sub.template, sub.max_items, int(sub.post_empty),
+                     int(sub.enabled), now, actor, now, actor),
+                )
+            else:
+                tx.run(
+                    "UPDATE subscriptions SET at_time = ?, tz = ?, watchlists = ?, template = ?, "
+                    "max_items = ?, post_empty = ?, enabled = ?, last_error = NULL, last_error_at = NULL, "
+                    "error_count = 0, updated_at = ?, updated_by = ? WHERE channel = ?",
+                    (sub.at, sub.tz, wl, sub.template, sub.max_items, int(sub.post_empty), int(sub.enabled),
+                     now, actor, sub.channel),
+                )
+            after = _sub(tx.all(f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE channel = ?", (sub.channel,))[0])
+        return before, after
+
+    def remove_subscription(self, channel: str) -> Subscription | None:
+        """Delete a channel's subscription; its runs and sent items stay (history, no re-sends)."""
+        with self.transaction() as tx:
+            rows = tx.all(f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE channel = ?", (channel,))
+            if not rows:
+                return None
+            tx.run("DELETE FROM subscriptions WHERE channel = ?", (channel,))
+        return _sub(rows[0])
+
+    def record_subscription_error(self, channel: str, error: str, *, now: int | None = None,
+                                  disable_after: int = MAX_CHANNEL_FAILURES) -> Subscription | None:
+        """Record why a channel's digest failed; after `disable_after` failures in a row the
+        subscription is switched off (an admin re-enables it by changing it)."""
+        now = now or _now()
+        with self.transaction() as tx:
+            tx.run(
+                "UPDATE subscriptions SET last_error = ?, last_error_at = ?, error_count = error_count + 1, "
+                "enabled = CASE WHEN error_count + 1 >= ? THEN 0 ELSE enabled END WHERE channel = ?",
+                (error[:500], now, disable_after, channel),
+            )
+            rows = tx.all(f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE channel = ?", (channel,))
+        return _sub(rows[0]) if rows else None
+
+    def note_subscription_problem(self, channel: str, text: str, *, now: int | None = None) -> None:
+        """Show admins a problem that did not stop the digest (a broken template it fell back from)."""
+        with self.transaction() as tx:
+            tx.run(
+                "UPDATE subscriptions SET last_error = ?, last_error_at = ? WHERE channel = ?",
+                (text[:500], now or _now(), channel),
+            )
+
+    # ---- selection ----------------------------------------------------------------------------
+    def digest_window_end(self, channel: str) -> int | None:
+        """The end of the last window this channel's digest covered (subscribed or not)."""
+        row = self._all(
+            "SELECT MAX(window_end) FROM digest_runs WHERE channel = ? AND status = 'done'", (channel,)
+        )
+        last_run = row[0][0] if row else None
+        sub = self._all("SELECT last_window_end FROM subscriptions WHERE channel = ?", (channel,))
+        last_sub = sub[0][0] if sub else None
+        values = [v for v in (last_run, last_sub) if v is not None]
+        return max(values) if values else None
+
+    def digest_candidates(
+        self,
+        channel: str | None,
+        watchlists: Iterable[str] | None,
+        *,
+        fetched_after: int,
+        fetched_until: int,
+        published_since: int | None = None,
+        limit: int = MAX_CANDIDATES,
+    ) -> list[DigestCandidate]:
+        """Articles stored in (fetched_after, fetched_until] that the given watchlists (None:
+        all) matched and that `channel` has not been sent, with the names of the watchlists
+        that matched each and its best match score; newest first, at most `limit`."""
+        params: list = [fetched_after, fetched_until]
+        sql = (
+            "SELECT a.id, a.url, a.title, a.summary, a.source, a.published, a.fetched, a.feed_id, "
+            "w.name, m.score FROM matches m "
+            "JOIN articles a ON a.id = m.article_id "
+            "JOIN watchlists w ON w.id = m.watchlist_id "
+            "WHERE a.fetched > ? AND a.fetched <= ?"
+        )
+        if published_since is not None:
+            sql += " AND a.published >= ?"
+            params.append(published_since)
+        if watchlists is not None:
+            names = list(watchlists)
+            if not names:
+                return []
+            sql += f" AND w.name IN ({','.join('?' * len(names))})"
+            params += names
+        if channel is not None:
+            sql += " AND NOT EXISTS (SELECT 1 FROM digest_items d WHERE d.channel = ? AND d.article_id = a.id)"
+            params.append(channel)
+        sql += " ORDER BY a.published DESC, a.id DESC"
+        by_id: dict[int, list] = {}
+        for r in self._all(sql, params):
+            entry = by_id.get(r[0])
+            if entry is None:
+                if len(by_id) >= limit:
+                    continue
+                by_id[r[0]] = entry = [r, [], float("-inf")]
+            entry[1].append(r[8])
+            entry[2] = max(entry[2], float(r[9]))
+        return [
+            DigestCandidate(
+                article_id=r[0],
+                url=r[1],
+                title=r[2],
+                summary=r[3],
+                source=r[4],
+                published=_ts(r[5]),
+                fetched=_ts(r[6]),
+                feed_id=r[7],
+                watchlists=tuple(sorted(set(names))),
+                score=score,
+            )
+            for r, names, score in by_id.values()
+        ]
+
+    def sent_article_ids(self, channel: str) -> set[int]:
+        return {r[0] for r in self._all("SELECT article_id FROM digest_items WHERE channel = ?", (channel,))}
+
+    # ---- runs -----------------------------------------------------------------------------------
+    def create_digest_run(
+        self,
+        channel: str,
+        *,
+        window_start: int,
+        window_end: int,
+        plan: list[dict],
+        article_ids: Sequence[int],
+        template: str = "",
+        slot: str | None = None,
+        now: int | None = None,
+    ) -> DigestRun:
+        """Write a run, its planned messages and its reserved articles in one transaction.
+
+        Raises RunConflict when another run has this window or any of these articles (the
+        caller selects again), SlotTaken when `slot` (the scheduled local date) already ran.
+        """
+        now = now or _now()
+        key = secrets.token_hex(8)
+        with self.transaction() as tx:
+            if slot is not None:
+                self._claim_slot(tx, channel, slot)
+            if tx.all("SELECT 1 FROM digest_runs WHERE channel = ? AND window_end = ?", (channel, window_end)):
+                raise RunConflict(f"a digest for {channel} ending at {window_end} already exists")
+            run_id = tx.all(
+                "INSERT INTO digest_runs(run_key, channel, window_start, window_end, status, template, plan, "
+                "item_count, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
+                (key, channel, window_start, window_end, template, json.dumps(plan, ensure_ascii=False),
+                 len(article_ids), now),
+            )[0][0]
+            for seq, message in enumerate(plan):
+                tx.run(
+                    "INSERT INTO digest_messages(run_id, seq, thread) VALUES (?, ?, ?)",
+                    (run_id, seq, 1 if message.get("thread") else 0),
+                )
+            for aid in article_ids:
+                if not tx.run(
+                    "INSERT INTO digest_items(channel, article_id, run_id) VALUES (?, ?, ?) "
+                    "ON CONFLICT (channel, article_id) DO NOTHING",
+                    (channel, aid, run_id),
+                ):
+                    raise RunConflict(f"article {aid} is already in another digest for {channel}")
+            return self._run(tx, run_id)
+
+    def record_empty_digest(self, channel: str, *, window_end: int, slot: str | None = None) -> None:
+        """A digest with nothing to post still covers its window (and uses its scheduled slot)."""
+        with self.transaction() as tx:
+            if slot is not None:
+                self._claim_slot(tx, channel, slot)
+            tx.run(
+                "UPDATE subscriptions SET last_window_end = CASE WHEN last_window_end IS NULL "
+                "OR last_window_end < ? THEN ? ELSE last_window_end END WHERE channel = ?",
+                (window_end, window_end, channel),
+            )
+
+    def _claim_slot(self, tx, channel: str, slot: str) -> None:
+        n = tx.run(
+            "UPDATE subscriptions SET last_scheduled_date = ? WHERE channel = ? "
+            "AND (last_scheduled_date IS NULL OR last_scheduled_date <> ?)",
+            (slot, channel, slot),
+        )
+        if not n:
+            raise SlotTaken(f"the scheduled digest for {channel} on {slot} already ran")
+
+    def _run(self, tx, run_id: int) -> DigestRun | None:
+        rows = tx.all(f"SELECT {RUN_COLUMNS} FROM digest_runs WHERE id = ?", (run_id,))
+        if not rows:
+            return None
+        r = rows[0]
+        posted: dict[int, str] = {}
+        attempted: set[int] = set()
+        for seq, ts, attempted_at in tx.all(
+            "SELECT seq, ts, attempted_at FROM digest_messages WHERE run_id = ? ORDER BY seq", (run_id,)
+        ):
+            if ts is not None:
+                posted[seq] = ts
+            if attempted_at is not None:
+                attempted.add(seq)
+        return DigestRun(
+            id=r[0],
+            key=r[1],
+            channel=r[2],
+            window_start=_ts(r[3]),
+            window_end=_ts(r[4]),
+            status=r[5],
+            plan=json.loads(r[6]),
+            template=r[7],
+            item_count=r[8],
+            created_at=_ts(r[9]),
+            finished_at=_ts(r[10]),
+            error=r[11],
+            attempts=r[12],
+            posted=posted,
+            attempted=frozenset(attempted),
+        )
+
+    def get_digest_run(self, run_id: int) -> DigestRun | None:
+        with self.transaction() as tx:
+            return self._run(tx, run_id)
+
+    def digest_runs(self, channel: str | None = None, *, status: str | None = None,
+                    limit: int = 50) -> list[DigestRun]:
+        sql, params = "SELECT id FROM digest_runs WHERE 1 = 1", []
+        if channel is not None:
+            sql += " AND channel = ?"
+            params.append(channel)
+        if status is not None:
+            sql += " AND status = ?"
+            params.append(status)
+        sql += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        ids = [r[0] for r in self._all(sql, params)]
+        with self.transaction() as tx:
+            return [self._run(tx, i) for i in ids]
+
+    def unfinished_digest_runs(self, channel: str | None = None) -> list[DigestRun]:
+        """Runs recorded but not finished (a crash or Slack outage mid-digest), oldest first."""
+        return sorted(self.digest_runs(channel, status="pending", limit=1000), key=lambda r: r.id)
+
+    def claim_digest_run(self, run_id: int, owner: str, *, lease_seconds: int, now: int | None = None) -> bool:
+        """Take (or renew) the right to post this run; False while another owner holds it."""
+        now = now or _now()
+        with self.transaction() as tx:
+            n = tx.run(
+                "UPDATE digest_runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND status = 'pending' "
+                "AND (lease_owner IS NULL OR lease_owner = ? OR lease_until IS NULL OR lease_until < ?)",
+                (owner, now + lease_seconds, run_id, owner, now),
+            )
+        return bool(n)
+
+    def release_digest_run(self, run_id: int, owner: str) -> None:
+        with self.transaction() as tx:
+            tx.run(
+                "UPDATE digest_runs SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+                (run_id, owner),
+            )
+
+    def mark_digest_message_attempt(self, run_id: int, seq: int, *, now: int | None = None) -> None:
+        with self.transaction() as tx:
+            tx.run(
+                "UPDATE digest_messages SET attempted_at = ? WHERE run_id = ? AND seq = ?",
+                (now or _now(), run_id, seq),
+            )
+
+    def record_digest_message(self, run_id: int, seq: int, ts: str, *, now: int | None = None) -> None:
+        with self.transaction() as tx:
+            tx.run(
+                "UPDATE digest_messages SET ts = ?, posted_at = ?, attempted_at = COALESCE(attempted_at, ?) "
+                "WHERE run_id = ? AND seq = ?",
+                (ts, now or _now(), now or _now(), run_id, seq),
+            )
+
+    def note_digest_run_error(self, run_id: int, error: str) -> None:
+        """A transient failure: the run stays pending (resumed later) with its last error."""
+        with self.transaction() as tx:
+            tx.run(
+                "UPDATE digest_runs SET error = ?, attempts = attempts + 1 WHERE id = ?", (error[:500], run_id)
+            )
+
+    def finish_digest_run(self, run_id: int, *, now: int | None = None) -> None:
+        """All messages posted: the channel's window moves on and its error state clears."""
+        now = now or _now()
+        with self.transaction() as tx:
+            rows = tx.all("SELECT channel, window_end FROM digest_runs WHERE id = ?", (run_id,))
+            if not rows:
+                return
+            channel, window_end = rows[0]
+            tx.run(
+                "UPDATE digest_runs SET status = 'done', finished_at = ?, error = NULL, lease_owner = NULL, "
+                "lease_until = NULL WHERE id = ?",
+                (now, run_id),
+            )
+            tx.run(
+                "UPDATE subscriptions SET last_window_end = CASE WHEN last_window_end IS NULL "
+                "OR last_window_end < ? THEN ? ELSE last_window_end END, last_error = NULL, "
+                "last_error_at = NULL, error_count = 0 WHERE channel = ?",
+                (window_end, window_end, channel),
+            )
+
+    def fail_digest_run(self, run_id: int, error: str, *, now: int | None = None) -> None:
+        """Give a run up. If none of it reached Slack its articles are released, so the
+        channel's next digest includes them; otherwise they count as sent."""
+        now = now or _now()
+        with self.transaction() as tx:
+            posted = tx.all(
+                "SELECT COUNT(*) FROM digest_messages WHERE run_id = ? AND ts IS NOT NULL", (run_id,)
+            )[0][0]
+            tx.run(
+                "UPDATE digest_runs SET status = 'failed', finished_at = ?, error = ?, lease_owner = NULL, "
+                "lease_until = NULL WHERE id = ?",
+                (now, error[:500], run_id),
+            )
+            if not posted:
+                tx.run("DELETE FROM digest_items WHERE run_id = ?", (run_id,))

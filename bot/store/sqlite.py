@@ -159,6 +159,15 @@ class SQLiteStore(Store):
         sql += " ON CONFLICT DO NOTHING"
         return tx.run(sql, params)
 
+    def _rescore_matches(self, tx: _Tx, watchlist_id: int, node) -> int:
+        """Recompute a watchlist's stored match scores on this backend's scale (after `db copy`)."""
+        return tx.run(
+            "UPDATE matches SET score = s.score FROM ("
+            f" SELECT rowid AS id, -{_bm25()} AS score FROM articles_fts WHERE articles_fts MATCH ?"
+            ") AS s WHERE matches.watchlist_id = ? AND matches.article_id = s.id",
+            (to_fts5(node), watchlist_id),
+        )
+
     def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
         expr = to_fts5(node)
         return self._all(

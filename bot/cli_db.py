@@ -1,0 +1,137 @@
+"""`aibrief db migrate` and `aibrief db copy SOURCE TARGET [--force]`.
+
+`migrate` brings the configured database (AIBRIEF_DATABASE) to the latest schema on purpose,
+e.g. before rolling out replicas; every command also does it at start. `copy` moves a whole
+database between SQLite and PostgreSQL (bot/store/copy.py does the work; this is its
+terminal face: progress on stderr, the row-count comparison on stdout).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from bot.config import ConfigError, Settings
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("db", help="database: migrate, copy between SQLite and PostgreSQL")
+    sub = p.add_subparsers(dest="db_action", metavar="ACTION")
+    sub.required = True
+    m = sub.add_parser("migrate", help="bring AIBRIEF_DATABASE to the latest schema version")
+    m.set_defaults(func=cmd_migrate)
+    c = sub.add_parser(
+        "copy",
+        help="copy a whole database (SQLite file or postgresql:// URL) into another",
+        description="Copies feeds (with ETags and health), articles, watchlists, matches, digest "
+        "subscriptions, runs, messages and sent items, the audit log and settings flags, keeping ids. "
+        "The target is created and migrated if needed and must be empty unless --force.",
+    )
+    c.add_argument("source", help="SQLite file path or postgresql:// URL to copy from")
+    c.add_argument("target", help="SQLite file path or postgresql:// URL to copy into")
+    c.add_argument("--force", action="store_true", help="replace whatever the target holds")
+    c.set_defaults(func=cmd_copy)
+
+
+def _is_pg(value: str) -> bool:
+    return value.startswith(("postgresql://", "postgres://"))
+
+
+def _location(value: str) -> str:
+    """Normalise a SOURCE/TARGET the way AIBRIEF_DATABASE is (sqlite:// prefix, bad schemes)."""
+    from bot.config import _database
+
+    try:
+        return _database(value)
+    except ConfigError as exc:
+        raise ConfigError(str(exc).replace("AIBRIEF_DATABASE", repr(value))) from None
+
+
+def _same(a: str, b: str) -> bool:
+    if _is_pg(a) or _is_pg(b):
+        return a == b
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
+def cmd_migrate(args, settings: Settings) -> int:
+    from bot.store import open_store
+
+    store = open_store(settings.database, migrate=False)
+    try:
+        before = store.schema_version()
+        after = store.migrate()
+    finally:
+        store.close()
+    if after == before:
+        print(f"The database is at schema version {after}, the latest; nothing to do.")
+    else:
+        print(f"Migrated the database from schema version {before} to {after}.")
+    return 0
+
+
+class _Progress:
+    """Per-table progress on stderr: a redrawn line on a terminal, a line per table otherwise."""
+
+    def __init__(self, header: str, stream=None) -> None:
+        self.header = header  # shown once the copy has passed its checks and begins
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.started = time.monotonic()
+
+    def __call__(self, table: str, done: int, total: int) -> None:
+        if self.header:
+            self.stream.write(self.header + "\n")
+            self.header = ""
+        if self.tty:
+            width = 30
+            filled = int(width * done / total) if total else width
+            self.stream.write(f"\r{table:<16} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}")
+            if done >= total:
+                self.stream.write("\n")
+        elif done >= total:
+            self.stream.write(f"{table:<16} {done} row(s)  ({time.monotonic() - self.started:.1f}s)\n")
+        self.stream.flush()
+
+
+def cmd_copy(args, settings: Settings) -> int:
+    from bot.cli import UsageError
+    from bot.store import open_store
+    from bot.store.copy import CopyMismatch, copy_database
+
+    source_loc, target_loc = _location(args.source), _location(args.target)
+    if _same(source_loc, target_loc):
+        raise UsageError("SOURCE and TARGET are the same database")
+    if not _is_pg(source_loc) and source_loc != ":memory:" and not Path(source_loc).expanduser().is_file():
+        raise UsageError(f"no SQLite database at {args.source}")
+
+    started = time.monotonic()
+    source = open_store(source_loc, migrate=False)
+    try:
+        target = open_store(target_loc)
+        try:
+            progress = _Progress(f"Copying {_shown(source_loc)} → {_shown(target_loc)} …")
+            try:
+                report = copy_database(source, target, force=args.force, progress=progress)
+            except CopyMismatch as exc:
+                print(f"aibrief: {exc}", file=sys.stderr)
+                return 1
+        finally:
+            target.close()
+    finally:
+        source.close()
+
+    print(f"{'table':<16} {'source':>10} {'target':>10}")
+    for table, (a, b) in report.counts.items():
+        print(f"{table:<16} {a:>10} {b:>10}{'' if a == b else '   MISMATCH'}")
+    total = sum(a for a, _ in report.counts.values())
+    print(f"Row counts match: {total} row(s) copied in {time.monotonic() - started:.1f}s.")
+    return 0
+
+
+def _shown(location: str) -> str:
+    if _is_pg(location):
+        from bot.store.postgres import describe_url
+
+        return "postgresql://" + describe_url(location)
+    return location

@@ -1,0 +1,165 @@
+"""`aibrief digest` and `aibrief channels`: digests from the terminal.
+
+`digest` renders a channel's digest (text for a terminal, or the Block Kit JSON) and with
+`--post` sends it, through the same plain functions the scheduler and the Slack app use.
+`channels` adds, changes, lists and removes digest subscriptions (the CLI twin of
+`/aibrief digest schedule|off`).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+
+from bot.cli import UsageError, actor, ago
+from bot.config import Settings
+
+
+def _store(settings: Settings):
+    from bot.cli import _store as open_for_command
+
+    return open_for_command(settings, default_feeds=False)
+
+
+def _usage(exc: Exception) -> UsageError:
+    return UsageError(str(exc))
+
+
+def cmd_digest(args, settings: Settings) -> int:
+    from bot.digest.service import SubscriptionError, normalize_channel, post_digest, render_digest
+
+    if args.post and not settings.slack_bot_token:
+        raise UsageError("--post needs SLACK_BOT_TOKEN (the bot token, xoxb-…) in the environment or .env")
+    store = _store(settings)
+    try:
+        channel = normalize_channel(args.channel) if args.channel else None
+    except SubscriptionError as exc:
+        raise _usage(exc) from None
+    if channel is None:
+        subs = store.list_subscriptions()
+        if len(subs) == 1:
+            channel = subs[0].channel
+        elif args.post:
+            listed = ", ".join(s.channel for s in subs) or "none yet"
+            raise UsageError(f"--post needs --channel ID (subscribed channels: {listed})")
+    if args.post:
+        from bot.slack.client import make_client
+
+        result = post_digest(store, settings, make_client(settings), channel)
+        if result.status == "posted":
+            found = f", {result.found} found already in Slack" if result.found else ""
+            print(f"Posted the digest to {channel}: {result.articles} article(s) in {len(result.ts)} message(s)"
+                  f" (ts {result.ts[0] if result.ts else '-'}{found}).")
+            return 0
+        if result.status == "empty":
+            print(f"Nothing new for {channel} since its last digest; nothing posted.")
+            return 0
+        if result.status == "skipped":
+            print(f"Nothing posted to {channel}: {result.error}.")
+            return 0
+        print(f"aibrief: digest for {channel} {result.status}: {result.error}", file=sys.stderr)
+        return 1
+    rd = render_digest(store, settings, channel)
+    for err in rd.errors:
+        print(f"aibrief: warning: {err}", file=sys.stderr)
+    if args.format == "blocks":
+        print(rd.as_blocks_json())
+    else:
+        where = f"for {channel}" if channel else "preview (every watchlist, last 24 hours)"
+        print(f"# Digest {where}: {rd.stories} stories, template {rd.template}\n", file=sys.stderr)
+        print(rd.as_text())
+    return 0
+
+
+def _describe(sub, now: datetime) -> list[str]:
+    from bot.digest.schedule import next_fire
+
+    try:
+        nxt = next_fire(sub, now)
+        when = f"next {nxt:%a %d %b %H:%M %Z} ({nxt.astimezone(timezone.utc):%H:%M} UTC)"
+    except ValueError as exc:
+        when = f"cannot schedule: {exc}"
+    state = "on" if sub.enabled else "OFF"
+    watch = ", ".join(sub.watchlists) if sub.watchlists is not None else "all watchlists"
+    lines = [
+        f"{sub.channel:<12} {state:<3} {sub.at} {sub.tz:<20} {when}",
+        f"{'':<12}     {watch} · template {sub.template} · up to {sub.max_items} stories"
+        + (" · posts empty days" if sub.post_empty else ""),
+        f"{'':<12}     last digest: {ago(sub.last_window_end, now)}",
+    ]
+    if sub.last_error:
+        lines.append(f"{'':<12}     last error ({ago(sub.last_error_at, now)}): {sub.last_error}")
+    return lines
+
+
+def cmd_channels(args, settings: Settings) -> int:
+    from bot.digest.service import SubscriptionError, normalize_channel, subscribe, unsubscribe
+    from bot.models import Subscription
+
+    store = _store(settings)
+    now = datetime.now(timezone.utc)
+    try:
+        if args.action == "list":
+            subs = store.list_subscriptions()
+            if not subs:
+                print("No digest subscriptions. Add one with: "
+                      "aibrief channels add C0123ABCD --at 09:00 --tz Europe/Berlin")
+            known = {w.name for w in store.list_watchlists()}
+            for sub in subs:
+                for line in _describe(sub, now):
+                    print(line)
+                missing = [w for w in (sub.watchlists or ()) if w not in known]
+                if missing:
+                    print(f"{'':<12}     warning: watchlist(s) no longer exist: {', '.join(missing)}")
+        elif args.action == "add":
+            existing = store.get_subscription(normalize_channel(args.channel))
+            # a change keeps what it does not mention
+            keep = existing or Subscription(channel="")
+            sub = subscribe(
+                store,
+                actor(),
+                args.channel,
+                at=args.at or keep.at,
+                tz=args.tz or keep.tz,
+                watchlists=args.watch,
+                template=args.template,
+                max_items=args.max_items if args.max_items is not None else keep.max_items,
+                post_empty=args.post_empty if args.post_empty is not None else keep.post_empty,
+                settings=settings,
+            )
+            print(("Updated" if existing else "Added") + f" the digest for {sub.channel}:")
+            for line in _describe(sub, now):
+                print(line)
+        elif args.action == "remove":
+            sub = unsubscribe(store, actor(), args.channel)
+            print(f"Removed the digest for {sub.channel} (was {sub.at} {sub.tz}).")
+    except SubscriptionError as exc:
+        raise _usage(exc) from None
+    return 0
+
+
+def register(subparsers) -> None:
+    s = subparsers.add_parser("digest", help="render (and with --post send) a channel's digest")
+    s.add_argument("--channel", metavar="ID", help="the channel (default: the only subscribed one, else a preview)")
+    s.add_argument("--format", choices=("text", "blocks"), default="text",
+                   help="text for a terminal (default) or the Block Kit JSON")
+    s.add_argument("--post", action="store_true", help="send it to Slack (needs SLACK_BOT_TOKEN)")
+    s.set_defaults(func=cmd_digest)
+
+    s = subparsers.add_parser("channels", help="digest subscriptions")
+    csub = s.add_subparsers(dest="action", metavar="ACTION")
+    csub.required = True
+    csub.add_parser("list", help="subscribed channels, next digest times, last errors")
+    a = csub.add_parser("add", help="subscribe a channel (or change its subscription)")
+    a.add_argument("channel", metavar="CHANNEL", help="channel ID, e.g. C0123ABCD")
+    a.add_argument("--at", metavar="HH:MM", help="local time of the digest (default 09:00)")
+    a.add_argument("--tz", metavar="Area/City", help="IANA time zone (default UTC)")
+    a.add_argument("--watch", metavar="NAME", nargs="+", action="extend",
+                   help="only these watchlists (default: all)")
+    a.add_argument("--template", metavar="NAME", help="a template in digests/ (default daily)")
+    a.add_argument("--max-items", type=int, metavar="N", help="stories in the channel message (default 10)")
+    a.add_argument("--post-empty", action="store_true", default=None, help='post "nothing new" on empty days')
+    a.add_argument("--no-post-empty", dest="post_empty", action="store_false", help="post nothing on empty days")
+    r = csub.add_parser("remove", help="stop a channel's digest")
+    r.add_argument("channel", metavar="CHANNEL")
+    s.set_defaults(func=cmd_channels)

@@ -1,0 +1,481 @@
+"""Block Kit payloads for every reply the app sends: pure functions from plain data to dicts.
+
+Kept apart from the listeners so each layout is tested without Slack (and validated with
+slack_sdk.models in the tests). Every string that came from a feed or a user goes through
+`bot.mrkdwn` (escape / link / truncate) before it lands in a mrkdwn field, so a title like
+`<!channel>` shows literally and pings no one. Limits respected here: 50 blocks per
+message, 100 per view, 3000 characters per section, 2000 per button value, 24 per modal title.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+
+from bot.models import Feed, SearchHit, Watchlist
+from bot.mrkdwn import escape, link, truncate
+
+PAGE_SIZE = 5
+EXAMPLE_QUERY = 'china travel OR visa -crypto'
+
+# action_ids and callback_ids the listeners match on
+ACTION_MORE = "search_more"
+ACTION_PREV = "search_prev"
+ACTION_SHARE = "search_share"
+ACTION_HOME_ADD = "home_add_watch"
+ACTION_HOME_REMOVE = "home_remove_watch"
+ACTION_WATCH_QUERY = "watch_query"  # the add-watchlist modal's query input (dispatches for a preview)
+VIEW_WATCH_ADD = "watch_add_modal"
+VIEW_WATCH_REMOVE = "watch_remove_modal"
+BLOCK_NAME, BLOCK_QUERY, BLOCK_PREVIEW, BLOCK_REMOVE = "name", "query", "preview", "remove"
+ACTION_NAME, ACTION_REMOVE_SELECT = "watch_name", "watch_remove"
+
+SECTION_MAX = 3000
+MESSAGE_BLOCKS_MAX = 50
+VIEW_BLOCKS_MAX = 100
+HOME_FEEDS_MAX = 40
+HOME_WATCHLISTS_MAX = 20
+
+
+@dataclass(frozen=True)
+class ScheduleRow:
+    """A channel's digest subscription as the App Home shows it."""
+
+    channel: str
+    at: str  # "HH:MM"
+    tz: str
+    next_run: datetime | None = None
+    enabled: bool = True
+    last_error: str | None = None  # why the last digest failed (e.g. the bot is not in the channel)
+
+
+# ---- small pieces ------------------------------------------------------------------------
+def _section(text: str, accessory: dict | None = None, block_id: str | None = None) -> dict:
+    block: dict = {"type": "section", "text": {"type": "mrkdwn", "text": _cap(text)}}
+    if accessory:
+        block["accessory"] = accessory
+    if block_id:
+        block["block_id"] = block_id
+    return block
+
+
+def _context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cap(text)}]}
+
+
+def _header(text: str) -> dict:
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, 150)}}
+
+
+def _button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict:
+    button: dict = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id}
+    if value:
+        button["value"] = value
+    if style:
+        button["style"] = style
+    return button
+
+
+def _plain(text: str, limit: int) -> dict:
+    return {"type": "plain_text", "text": truncate(text, limit)}
+
+
+def _cap(text: str) -> str:
+    """Keep a mrkdwn field under Slack's limit without cutting an escape or a link in half."""
+    if len(text) <= SECTION_MAX:
+        return text
+    cut = text[: SECTION_MAX - 1]
+    for opener, closer in (("<", ">"), ("&", ";")):
+        i = cut.rfind(opener)
+        if i > cut.rfind(closer):
+            cut = cut[:i]
+    return cut + "…"
+
+
+def code(text: str) -> str:
+    """User text shown verbatim inline (`like this`), escaped; backticks can't end it early."""
+    return "`" + escape(text.replace("`", "ʹ")) + "`"
+
+
+def date(dt: datetime | None) -> str:
+    return dt.astimezone(timezone.utc).strftime("%d %b %Y") if dt else "unknown date"
+
+
+def when(dt: datetime | None, now: datetime | None = None) -> str:
+    """"3h ago" / "in 5h" / "never" — for feed health and next runs."""
+    if dt is None:
+        return "never"
+    now = now or datetime.now(timezone.utc)
+    secs = int((now - dt).total_seconds())
+    ahead, secs = secs < 0, abs(secs)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if secs >= size:
+            text = f"{secs // size}{unit}"
+            break
+    else:
+        text = f"{secs}s"
+    return f"in {text}" if ahead else f"{text} ago"
+
+
+def message(text: str, blocks: list[dict]) -> dict:
+    """A message payload: `text` is the notification fallback (escaped mrkdwn too)."""
+    return {"text": truncate(text, 300), "blocks": blocks[:MESSAGE_BLOCKS_MAX]}
+
+
+def notice(text: str) -> dict:
+    """A one-section reply whose text is already-built mrkdwn."""
+    return message(text, [_section(text)])
+
+
+# ---- search --------------------------------------------------------------------------------
+def hit_text(hit: SearchHit, snippet_limit: int = 280) -> str:
+    lines = [f"*{link(hit.url, truncate(hit.title, 200) or hit.url)}*", f"{escape(truncate(hit.source, 80))} · {date(hit.published)}"]
+    if hit.snippet:
+        lines.append("> " + escape(truncate(" ".join(hit.snippet.split()), snippet_limit)))
+    return "\n".join(lines)
+
+
+def page_value(query: str, offset: int) -> str:
+    return json.dumps({"q": query, "o": offset}, ensure_ascii=False)
+
+
+def share_value(article_id: int) -> str:
+    return json.dumps({"id": article_id})
+
+
+def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: int = 0) -> dict:
+    """The ephemeral reply to `/aibrief QUERY`: one page of results with Share, More and Back."""
+    first, last = offset + 1, offset + len(hits)
+    head = f"Results {first}–{last} of {total} for {code(query)}" if total > len(hits) or offset else (
+        f"{total} result{'s' if total != 1 else ''} for {code(query)}"
+    )
+    blocks: list[dict] = [_section(head)]
+    for hit in hits:
+        blocks.append(_section(hit_text(hit), _button("Share", ACTION_SHARE, share_value(hit.article_id))))
+    buttons = []
+    if offset > 0:
+        buttons.append(_button("Back", ACTION_PREV, page_value(query, max(0, offset - PAGE_SIZE))))
+    if last < total:
+        buttons.append(_button(f"More ({total - last} left)", ACTION_MORE, page_value(query, last), "primary"))
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "search_pages", "elements": buttons})
+    blocks.append(_context("Only you can see this. *Share* posts a result in this channel."))
+    return message(f"Results for {escape(query)}", blocks)
+
+
+def no_results(query: str) -> dict:
+    text = (
+        f"No stored articles match {code(query)}.\n"
+        "Try fewer or broader words, `OR` between alternatives, or a prefix such as `secur*`. "
+        f"For example: {code(EXAMPLE_QUERY)}"
+    )
+    return notice(text)
+
+
+def query_error(query: str, error) -> dict:
+    """A bad query: the query language's own message, where it points, and an example."""
+    pointer = error.pointer() if hasattr(error, "pointer") else query
+    text = (
+        f"I couldn't read that query: {escape(str(error))}\n"
+        f"```{escape(pointer)}```\n"
+        f"Queries are words (all must match), `\"exact phrases\"`, `OR`, `-word` to exclude, "
+        f"`prefix*` and parentheses. For example: {code(EXAMPLE_QUERY)}"
+    )
+    return notice(text)
+
+
+def shared_result(hit_like: dict, user_id: str) -> dict:
+    """The in-channel message Share posts, attributed to the person who shared it."""
+    title = truncate(hit_like.get("title") or hit_like.get("url") or "", 200)
+    lines = [f"*{link(hit_like.get('url', ''), title)}*",
+             f"{escape(truncate(hit_like.get('source', ''), 80))} · {date(hit_like.get('published'))}"]
+    summary = " ".join((hit_like.get("snippet") or hit_like.get("summary") or "").split())
+    if summary:
+        lines.append("> " + escape(truncate(summary, 400)))
+    blocks = [_section("\n".join(lines)), _context(f"Shared by <@{escape(user_id)}> with /aibrief")]
+    return message(f"{escape(title)} (shared by <@{escape(user_id)}>)", blocks)
+
+
+# ---- help, refusals, errors ------------------------------------------------------------------
+HELP = [
+    ("/aibrief QUERY", "search stored articles (only you see the answer), e.g. `/aibrief china travel`"),
+    ("/aibrief watch list", "watchlists and how many articles each matched"),
+    ("/aibrief watch test QUERY", "what a query would match, before saving it"),
+    ("/aibrief watch add NAME QUERY", "save a watchlist (admins)"),
+    ("/aibrief watch remove NAME", "delete a watchlist (admins)"),
+    ("/aibrief feeds list", "feeds with their health"),
+    ("/aibrief feeds add URL  |  feeds remove URL", "follow or drop a feed (admins)"),
+    ("/aibrief digest now", "post this channel's digest now (admins)"),
+    ("/aibrief digest schedule HH:MM [Area/City]", "a daily digest in this channel (admins)"),
+    ("/aibrief digest off", "stop this channel's digest (admins)"),
+    ("/aibrief audit [N]", "who changed what, when (admins)"),
+]
+
+
+def help_message() -> dict:
+    lines = "\n".join(f"`{cmd}` — {what}" for cmd, what in HELP)
+    query = (
+        "*Queries*: words must all match; `\"exact phrase\"`; `OR` (binds tighter than AND: "
+        "`china travel OR visa` = china AND (travel OR visa)); `-word` or `NOT word` to exclude; "
+        "`prefix*`; parentheses. Case-insensitive, English stemming, whole words only."
+    )
+    return message("aibrief help", [_section("*aibrief* keeps you briefed on AI-security news.\n" + lines), _section(query)])
+
+
+def usage_error(error) -> dict:
+    text = f"{escape(error.message)}"
+    if getattr(error, "example", None):
+        text += f"\nFor example: {code(error.example)}"
+    text += "\nType `/aibrief help` for every command."
+    return notice(text)
+
+
+def refusal(what: str, admins: Iterable[str] = ()) -> dict:
+    """The answer to a non-admin who tried to change something: nothing was changed."""
+    names = ", ".join(f"<@{escape(a)}>" for a in sorted(admins)[:10])
+    who = f"an aibrief admin ({names}) or a workspace admin/owner" if names else "a workspace admin or owner"
+    return notice(
+        f":no_entry: Only admins can {escape(what)}. Nothing was changed.\n"
+        f"Ask {who}. Anyone can use `watch list`, `watch test`, `feeds list` and search."
+    )
+
+
+def error_text(text: str) -> dict:
+    return notice(f":warning: {escape(text)}")
+
+
+def not_in_channel(channel: str, what: str) -> dict:
+    return notice(
+        f":wave: I'm not in <#{escape(channel)}> yet, so I can't {escape(what)} here. "
+        "Invite me first: type `/invite @aibrief` in this channel "
+        "(or open the channel details → Integrations → Add apps), then try again. Nothing was changed."
+    )
+
+
+def done(text: str) -> dict:
+    return notice(f":white_check_mark: {text}")
+
+
+def digest_posted(channel: str, status: str, articles: int, error: str | None) -> dict:
+    """What `/aibrief digest now` did, from bot.digest.service.post_digest's result."""
+    where = f"<#{escape(channel)}>"
+    if status == "posted":
+        return done(f"Posted the digest in {where} ({articles} article{'s' if articles != 1 else ''}).")
+    if status == "empty":
+        return notice(f"Nothing new for {where} since its last digest, so nothing was posted.")
+    if status in ("pending", "busy"):
+        return notice(f":hourglass: The digest for {where} is not finished yet ({escape(error or status)}); "
+                      "it is completed automatically, without duplicates.")
+    if status == "skipped":
+        return notice(f"Nothing posted in {where}: {escape(error or 'already sent')}.")
+    return error_text(f"The digest for this channel failed: {error or status}")
+
+
+# ---- lists -----------------------------------------------------------------------------------
+def watch_list(watchlists: Sequence[Watchlist], counts: dict[str, int]) -> dict:
+    if not watchlists:
+        return notice("No watchlists yet. An admin can add one: `/aibrief watch add NAME QUERY`")
+    lines = [f"*{escape(w.name)}* — {counts.get(w.name, 0)} match{'es' if counts.get(w.name, 0) != 1 else ''}\n"
+             f"{code(truncate(w.query, 400))}" for w in watchlists]
+    return message(f"{len(watchlists)} watchlists", _chunked("*Watchlists*", lines))
+
+
+def watch_test(query: str, hits: Sequence[SearchHit], total: int) -> dict:
+    head = f"{code(query)} would match *{total}* stored article{'s' if total != 1 else ''}."
+    blocks = [_section(head)] + [_section(hit_text(h, 200)) for h in hits]
+    blocks.append(_context("Nothing was saved. Admins save it with `/aibrief watch add NAME QUERY`."))
+    return message(f"{escape(query)} would match {total}", blocks)
+
+
+def feed_line(feed: Feed, now: datetime | None = None) -> str:
+    state = "disabled" if not feed.enabled else ("failing" if feed.last_error else "ok")
+    icon = {"ok": ":large_green_circle:", "failing": ":red_circle:", "disabled": ":white_circle:"}[state]
+    title = escape(truncate(feed.title, 80)) if feed.title else "(untitled)"
+    line = f"{icon} *{title}* — {link(feed.url, truncate(feed.url, 120))}\nlast success {when(feed.last_success, now)}"
+    if feed.last_error:
+        line += f" · last error {when(feed.last_error_at, now)} ({feed.error_count}×): {escape(truncate(feed.last_error, 200))}"
+    return line
+
+
+def feeds_list(feeds: Sequence[Feed], now: datetime | None = None) -> dict:
+    if not feeds:
+        return notice("No feeds yet. An admin can add one: `/aibrief feeds add URL`")
+    failing = sum(1 for f in feeds if f.last_error)
+    lines = [feed_line(f, now) for f in feeds]
+    return message(f"{len(feeds)} feeds, {failing} failing", _chunked(f"*Feeds* ({len(feeds)}, {failing} failing)", lines))
+
+
+def audit_list(entries: Sequence) -> dict:
+    if not entries:
+        return notice("No changes recorded yet.")
+    lines = []
+    for e in entries:
+        before = escape(truncate(json.dumps(e.before, ensure_ascii=False), 300))
+        after = escape(truncate(json.dumps(e.after, ensure_ascii=False), 300))
+        actor = f"<@{escape(e.actor[6:])}>" if e.actor.startswith("slack:") else escape(e.actor)
+        lines.append(f"{e.at:%Y-%m-%d %H:%M}Z {actor} *{escape(e.action)}* {escape(truncate(e.target, 200))}\n"
+                     f"`{before}` → `{after}`")
+    return message(f"{len(entries)} audit entries", _chunked("*Audit log* (newest first)", lines))
+
+
+def _chunked(title: str, lines: Sequence[str], max_blocks: int = MESSAGE_BLOCKS_MAX - 1) -> list[dict]:
+    """Lines packed into as few sections as the 3000-character limit allows."""
+    blocks: list[dict] = []
+    current = title
+    for line in lines:
+        if len(current) + 2 + len(line) > SECTION_MAX:
+            blocks.append(_section(current))
+            current = line
+        else:
+            current = f"{current}\n\n{line}" if current else line
+    if current:
+        blocks.append(_section(current))
+    if len(blocks) > max_blocks:
+        blocks = blocks[: max_blocks - 1] + [_context(f"… {len(blocks) - max_blocks + 1} more sections not shown")]
+    return blocks
+
+
+# ---- App Home --------------------------------------------------------------------------------
+def home_view(
+    watchlists: Sequence[Watchlist],
+    counts: dict[str, int],
+    feeds: Sequence[Feed],
+    schedules: Sequence[ScheduleRow],
+    *,
+    is_admin: bool,
+    now: datetime | None = None,
+) -> dict:
+    """The App Home tab: watchlists with match counts, feed health, digest schedules."""
+    now = now or datetime.now(timezone.utc)
+    blocks: list[dict] = [_header("aibrief — AI-security news briefings")]
+    if is_admin:
+        blocks.append({
+            "type": "actions",
+            "block_id": "home_admin",
+            "elements": [
+                _button("Add watchlist", ACTION_HOME_ADD, style="primary"),
+                _button("Remove watchlist", ACTION_HOME_REMOVE),
+            ],
+        })
+    blocks.append(_context("Search with `/aibrief QUERY` in any channel; `/aibrief help` lists every command."))
+
+    blocks += [{"type": "divider"}, _header(f"Watchlists ({len(watchlists)})")]
+    if watchlists:
+        for w in watchlists[:HOME_WATCHLISTS_MAX]:
+            n = counts.get(w.name, 0)
+            blocks.append(_section(f"*{escape(w.name)}* — {n} matching article{'s' if n != 1 else ''}\n{code(truncate(w.query, 500))}"))
+        if len(watchlists) > HOME_WATCHLISTS_MAX:
+            blocks.append(_context(f"… and {len(watchlists) - HOME_WATCHLISTS_MAX} more: `/aibrief watch list`"))
+    else:
+        blocks.append(_section("No watchlists yet."))
+
+    failing = sum(1 for f in feeds if f.last_error)
+    blocks += [{"type": "divider"}, _header(f"Feeds ({len(feeds)}, {failing} failing)")]
+    # failing feeds first: they are what an admin opens this tab to see
+    ordered = sorted(feeds, key=lambda f: (not f.last_error, f.title.lower() or f.url))
+    shown = ordered[:HOME_FEEDS_MAX]
+    if shown:
+        blocks += _chunked("", [feed_line(f, now) for f in shown], max_blocks=20)
+        if len(feeds) > len(shown):
+            blocks.append(_context(f"… and {len(feeds) - len(shown)} more: `/aibrief feeds list`"))
+    else:
+        blocks.append(_section("No feeds yet."))
+
+    blocks += [{"type": "divider"}, _header(f"Digest schedules ({len(schedules)})")]
+    if schedules:
+        lines = []
+        for s in schedules[:30]:
+            if s.enabled and s.next_run:
+                state = f"next {s.next_run.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({when(s.next_run, now)})"
+            else:
+                state = "paused"
+            line = f"<#{escape(s.channel)}> daily at *{escape(s.at)}* {escape(s.tz)} — {state}"
+            if s.last_error:
+                line += f"\n:warning: last digest failed: {escape(truncate(s.last_error, 200))}"
+            lines.append(line)
+        blocks += _chunked("", lines, max_blocks=10)
+    else:
+        blocks.append(_section("No channel gets a digest yet. In a channel: `/aibrief digest schedule 09:00 Europe/Berlin`"))
+    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}
+
+
+# ---- modals ----------------------------------------------------------------------------------
+def preview_text(query: str, hits: Sequence[SearchHit], total: int) -> str:
+    if not query.strip():
+        return "Type a query and press Enter to see what it would match."
+    text = f"Would match *{total}* stored article{'s' if total != 1 else ''}"
+    if hits:
+        text += ", e.g.\n" + "\n".join(f"• {link(h.url, truncate(h.title, 150))} ({escape(truncate(h.source, 60))})" for h in hits[:3])
+    return text + "."
+
+
+def add_watchlist_modal(preview: str | None = None, private_metadata: str = "") -> dict:
+    """The admin's add-watchlist modal. Pressing Enter in the query box refreshes the preview."""
+    view = {
+        "type": "modal",
+        "callback_id": VIEW_WATCH_ADD,
+        "title": _plain("Add a watchlist", 24),
+        "submit": _plain("Save", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BLOCK_NAME,
+                "label": _plain("Name", 2000),
+                "hint": _plain("Lower-case letters, digits, - _ or . (e.g. ai-security)", 2000),
+                "element": {"type": "plain_text_input", "action_id": ACTION_NAME, "max_length": 40,
+                            "placeholder": _plain("llm-jailbreaks", 150)},
+            },
+            {
+                "type": "input",
+                "block_id": BLOCK_QUERY,
+                "dispatch_action": True,
+                "label": _plain("Query", 2000),
+                "hint": _plain('Words, "phrases", OR, -exclude, prefix*, (groups). Press Enter to preview.', 2000),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": ACTION_WATCH_QUERY,
+                    "max_length": 500,
+                    "placeholder": _plain('jailbreak (LLM OR chatbot) -crypto', 150),
+                    "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
+                },
+            },
+            _section(preview or preview_text("", [], 0), block_id=BLOCK_PREVIEW),
+        ],
+    }
+    if private_metadata:
+        view["private_metadata"] = private_metadata
+    return view
+
+
+def remove_watchlist_modal(watchlists: Sequence[Watchlist]) -> dict:
+    if not watchlists:
+        return {
+            "type": "modal",
+            "title": _plain("Remove a watchlist", 24),
+            "close": _plain("Close", 24),
+            "blocks": [_section("There are no watchlists to remove.")],
+        }
+    options = [
+        {"text": _plain(w.name, 75), "value": w.name, "description": _plain(w.query, 75)}
+        for w in watchlists[:100]
+    ]
+    return {
+        "type": "modal",
+        "callback_id": VIEW_WATCH_REMOVE,
+        "title": _plain("Remove a watchlist", 24),
+        "submit": _plain("Remove", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": BLOCK_REMOVE,
+                "label": _plain("Watchlist", 2000),
+                "element": {"type": "static_select", "action_id": ACTION_REMOVE_SELECT, "options": options,
+                            "placeholder": _plain("Choose one", 150)},
+            },
+            _context("Its stored matches are forgotten; the change is recorded in the audit log."),
+        ],
+    }

@@ -1,0 +1,201 @@
+"""What `/aibrief …` asks for: the slash command's text parsed into one `Command`, or a
+`CommandError` that says what was wrong and what to type instead.
+
+Pure: no Slack, no store. The Slack listener parses with this, then calls the same plain
+functions the CLI calls (bot.search, bot.admin, bot.digest.service), so the two never drift.
+
+The first word picks a subcommand (`help`, `watch`, `feeds`, `digest`, `audit`, `search`);
+anything else is a search query, typed exactly as for `aibrief search`. A query that
+happens to start with a subcommand word can be searched with `/aibrief search …`.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from bot.digest.schedule import check_tz, normalize_at
+
+SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit")
+
+# Command kinds that change what the bot stores or posts: only admins may run them.
+CHANGES = frozenset(
+    {"watch.add", "watch.remove", "feeds.add", "feeds.remove", "digest.now", "digest.schedule", "digest.off"}
+)
+# `digest now` changes no setting, but it posts to the channel on the caller's behalf and
+# marks articles as sent there, so it is an admin action too.
+ADMIN_ONLY = CHANGES | {"audit"}  # the audit log is for admins; it is not itself a change
+
+# What a refused non-admin tried to do, for the refusal message.
+ACTIONS = {
+    "watch.add": "add watchlists",
+    "watch.remove": "remove watchlists",
+    "feeds.add": "add feeds",
+    "feeds.remove": "remove feeds",
+    "digest.now": "post a digest on demand",
+    "digest.schedule": "schedule digests",
+    "digest.off": "turn digests off",
+    "audit": "read the audit log",
+}
+
+MAX_AUDIT = 50
+DEFAULT_AUDIT = 15
+_LINK_RE = re.compile(r"<([^<>|]*)(?:\|[^<>]*)?>")
+
+
+class CommandError(ValueError):
+    """The text is not a command we understand. `str()` is the message; `example` a fix."""
+
+    def __init__(self, message: str, example: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.example = example
+
+
+@dataclass(frozen=True)
+class Command:
+    """One parsed request. `kind` is e.g. "search", "watch.add", "digest.schedule"."""
+
+    kind: str
+    query: str = ""  # search, watch.add, watch.test
+    name: str = ""  # watch.add, watch.remove
+    url: str = ""  # feeds.add, feeds.remove
+    at: str = ""  # digest.schedule, "HH:MM"
+    tz: str = "UTC"  # digest.schedule
+    limit: int = 0  # audit
+
+    @property
+    def changes(self) -> bool:
+        """True when it changes what the bot stores, or posts in a channel."""
+        return self.kind in CHANGES
+
+    @property
+    def admin_only(self) -> bool:
+        return self.kind in ADMIN_ONLY
+
+
+def unslack(text: str) -> str:
+    """Slack's transport encoding undone: `<url|label>` → url, `&lt;` → `<` and so on.
+
+    Slack escapes `&`, `<`, `>` in slash-command text and may wrap links as `<…|…>`;
+    what the user typed is what we search for or save.
+    """
+    return html.unescape(_LINK_RE.sub(lambda m: m.group(1), text)) if text else ""
+
+
+def _split(text: str, n: int) -> list[str]:
+    """The first `n` whitespace-separated words, then the rest verbatim (quotes kept)."""
+    return text.split(None, n)
+
+
+def parse_command(text: str) -> Command:
+    """`/aibrief` text → Command. Raises CommandError with a usable example."""
+    text = unslack(text or "").strip()
+    if not text:
+        return Command("help")
+    head, *tail = text.split(None, 1)
+    rest = tail[0].strip() if tail else ""
+    word = head.lower()
+    if word not in SUBCOMMANDS:
+        return Command("search", query=text)
+    if word == "help":
+        return Command("help")
+    if word == "search":
+        if not rest:
+            raise CommandError("`search` needs a query.", "/aibrief search china travel")
+        return Command("search", query=rest)
+    if word == "audit":
+        return _audit(rest)
+    return {"watch": _watch, "feeds": _feeds, "digest": _digest}[word](rest)
+
+
+def _audit(rest: str) -> Command:
+    if not rest:
+        return Command("audit", limit=DEFAULT_AUDIT)
+    if not rest.isdigit() or not 1 <= int(rest) <= MAX_AUDIT:
+        raise CommandError(f"`audit` takes an optional number of entries, 1 to {MAX_AUDIT}.", "/aibrief audit 20")
+    return Command("audit", limit=int(rest))
+
+
+def _watch(rest: str) -> Command:
+    parts = _split(rest, 1)
+    action = parts[0].lower() if parts else "list"
+    arg = parts[1].strip() if len(parts) > 1 else ""
+    if action == "list":
+        return Command("watch.list")
+    if action == "test":
+        if not arg:
+            raise CommandError("`watch test` needs a query to try.", '/aibrief watch test "prompt injection" -crypto')
+        return Command("watch.test", query=arg)
+    if action == "add":
+        name_query = _split(arg, 1)
+        if len(name_query) < 2:
+            raise CommandError(
+                "`watch add` needs a name and a query.", '/aibrief watch add llm-jailbreaks jailbreak (LLM OR chatbot)'
+            )
+        return Command("watch.add", name=name_query[0], query=name_query[1].strip())
+    if action == "remove":
+        names = _split(arg, 1)
+        if len(names) != 1:
+            raise CommandError("`watch remove` needs exactly one watchlist name.", "/aibrief watch remove ai-policy")
+        return Command("watch.remove", name=names[0])
+    raise CommandError(
+        f"`watch {parts[0]}` is not a watch command: use list, add, remove or test"
+        " (to search for these words, type `/aibrief search watch …`).",
+        "/aibrief watch list",
+    )
+
+
+def _feeds(rest: str) -> Command:
+    parts = _split(rest, 1)
+    action = parts[0].lower() if parts else "list"
+    arg = parts[1].strip() if len(parts) > 1 else ""
+    if action == "list":
+        return Command("feeds.list")
+    if action in ("add", "remove"):
+        urls = arg.split()
+        if len(urls) != 1:
+            raise CommandError(
+                f"`feeds {action}` needs exactly one feed URL.", f"/aibrief feeds {action} https://example.com/feed.xml"
+            )
+        return Command(f"feeds.{action}", url=urls[0])
+    raise CommandError(
+        f"`feeds {parts[0]}` is not a feeds command: use list, add or remove"
+        " (to search for these words, type `/aibrief search feeds …`).",
+        "/aibrief feeds list",
+    )
+
+
+def parse_time(text: str) -> str:
+    """`9:00` / `09:00` → "09:00" (the digest scheduler's own rule); CommandError otherwise."""
+    try:
+        return normalize_at(text)
+    except ValueError as exc:
+        raise CommandError(str(exc), "/aibrief digest schedule 09:00 Europe/Berlin") from None
+
+
+def parse_tz(text: str) -> str:
+    """An IANA zone name such as Europe/Berlin (or UTC), as the scheduler accepts it."""
+    try:
+        check_tz(text)
+    except ValueError as exc:
+        raise CommandError(str(exc), "/aibrief digest schedule 09:00 America/New_York") from None
+    return text.strip()
+
+
+def _digest(rest: str) -> Command:
+    parts = rest.split()
+    action = parts[0].lower() if parts else ""
+    if action in ("now", "off") and len(parts) == 1:
+        return Command(f"digest.{action}")
+    if action == "schedule" and 2 <= len(parts) <= 3:
+        return Command("digest.schedule", at=parse_time(parts[1]), tz=parse_tz(parts[2]) if len(parts) == 3 else "UTC")
+    if action == "schedule":
+        raise CommandError(
+            "`digest schedule` needs a time and, optionally, a time zone.", "/aibrief digest schedule 09:00 Europe/Berlin"
+        )
+    raise CommandError(
+        "`digest` takes `now`, `schedule HH:MM [Area/City]` or `off`, for the channel you type it in.",
+        "/aibrief digest schedule 09:00 Europe/Berlin",
+    )

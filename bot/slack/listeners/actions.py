@@ -1,0 +1,128 @@
+"""Buttons and other block actions: search paging and Share, App Home admin buttons, and
+the add-watchlist modal's live preview.
+
+Each is acknowledged at once; the work runs as a lazy listener. Button values are
+JSON the app itself wrote into the message, and are still parsed defensively: a
+malformed one is logged and ignored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+from bot.mrkdwn import escape
+from bot.query import QueryError
+from bot.search import search, watch_test
+from bot.slack import blocks
+from bot.slack.deps import Deps, reply
+
+log = logging.getLogger("aibrief.slack.actions")
+
+
+def _value(body: dict) -> dict | None:
+    try:
+        value = json.loads(body["actions"][0].get("value") or "")
+        return value if isinstance(value, dict) else None
+    except (KeyError, IndexError, TypeError, ValueError):
+        return None
+
+
+def _channel(body: dict) -> str | None:
+    return (body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id")
+
+
+def register(app, deps: Deps) -> None:
+    def ack_action(ack):
+        ack()
+
+    # ---- search results: More / Back / Share ----------------------------------------------
+    def turn_page(body, respond, client):
+        value = _value(body)
+        user, channel = body.get("user", {}).get("id"), _channel(body)
+        if not value or not isinstance(value.get("q"), str) or not isinstance(value.get("o"), int):
+            log.warning("ignoring a page button with value %r", body.get("actions", [{}])[0].get("value"))
+            return
+        try:
+            result = search(deps.store, value["q"], limit=blocks.PAGE_SIZE, offset=max(0, value["o"]))
+        except QueryError as exc:
+            reply(respond, client, channel, user, blocks.query_error(value["q"], exc))
+            return
+        payload = (blocks.search_results(value["q"], result.hits, result.total, result.offset)
+                   if result.hits else blocks.no_results(value["q"]))
+        reply(respond, client, channel, user, payload, replace_original=True)
+
+    def share(body, respond, client):
+        value = _value(body)
+        user, channel = body.get("user", {}).get("id", ""), _channel(body)
+        if not value or not isinstance(value.get("id"), int) or not channel:
+            log.warning("ignoring a share button without an article or channel")
+            return
+        article = deps.store.get_articles([value["id"]]).get(value["id"])
+        if article is None:
+            reply(respond, client, channel, user, blocks.error_text("That article is no longer stored."))
+            return
+        payload = blocks.shared_result(article, user)
+        try:
+            client.chat_postMessage(channel=channel, unfurl_links=False, unfurl_media=False, **payload)
+        except SlackApiError as exc:
+            error = (exc.response or {}).get("error")
+            if error in ("not_in_channel", "channel_not_found"):
+                reply(respond, client, channel, user, blocks.not_in_channel(channel, "share results"))
+            else:
+                log.warning("sharing in %s failed: %s", channel, error)
+                reply(respond, client, channel, user, blocks.error_text(f"Slack refused the post ({error})."))
+        except (SlackClientError, OSError) as exc:
+            log.warning("sharing in %s failed: %s", channel, exc)
+            reply(respond, client, channel, user, blocks.error_text("Could not reach Slack to share it; try again."))
+
+    app.action(blocks.ACTION_MORE)(ack=ack_action, lazy=[turn_page])
+    app.action(blocks.ACTION_PREV)(ack=ack_action, lazy=[turn_page])
+    app.action(blocks.ACTION_SHARE)(ack=ack_action, lazy=[share])
+
+    # ---- App Home admin buttons -----------------------------------------------------------
+    def open_modal(body, client, make_view):
+        user = body.get("user", {}).get("id", "")
+        if deps.admin_check.is_admin(user, client):
+            view = make_view()
+        else:
+            view = {
+                "type": "modal",
+                "title": {"type": "plain_text", "text": "Admins only"},
+                "close": {"type": "plain_text", "text": "Close"},
+                "blocks": blocks.refusal("change watchlists", deps.settings.admins)["blocks"],
+            }
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except (SlackApiError, SlackClientError, OSError, KeyError) as exc:
+            log.warning("views.open failed: %s", exc)
+
+    def open_add(body, client):
+        open_modal(body, client, blocks.add_watchlist_modal)
+
+    def open_remove(body, client):
+        open_modal(body, client, lambda: blocks.remove_watchlist_modal(deps.store.list_watchlists()))
+
+    app.action(blocks.ACTION_HOME_ADD)(ack=ack_action, lazy=[open_add])
+    app.action(blocks.ACTION_HOME_REMOVE)(ack=ack_action, lazy=[open_remove])
+
+    # ---- the add-watchlist modal's live preview ----------------------------------------------
+    def preview(body, client):
+        view = body.get("view") or {}
+        query = (body.get("actions") or [{}])[0].get("value") or ""
+        try:
+            result = watch_test(deps.store, query, limit=3)
+            text = blocks.preview_text(query, result.hits, result.total)
+        except QueryError as exc:
+            text = f":warning: {escape(str(exc))}"
+        try:
+            client.views_update(view_id=view["id"], hash=view.get("hash"),
+                                view=blocks.add_watchlist_modal(text, view.get("private_metadata", "")))
+        except SlackApiError as exc:  # hash_conflict: the user typed again; that preview wins
+            log.info("views.update skipped: %s", (exc.response or {}).get("error"))
+        except (SlackClientError, OSError, KeyError) as exc:
+            log.warning("views.update failed: %s", exc)
+
+    app.action(blocks.ACTION_WATCH_QUERY)(ack=ack_action, lazy=[preview])

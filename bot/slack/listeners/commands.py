@@ -1,0 +1,162 @@
+"""`/aibrief`: acknowledged at once, answered privately through the response_url.
+
+The ack listener does nothing but ack, so Slack gets its answer in milliseconds whatever
+the command costs; the work runs as a Bolt lazy listener. `answer()` is the whole
+command handler: parse → admin check → the plain function the CLI also calls → format.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from bot import admin
+from bot.admin import AdminError
+from bot.digest import service as digests
+from bot.digest.schedule import next_fire
+from bot.mrkdwn import escape, link
+from bot.query import QueryError
+from bot.search import search, watch_test
+from bot.slack import blocks
+from bot.slack.commands import ACTIONS, Command, CommandError, parse_command
+from bot.slack.deps import Deps, actor, bot_in_channel, reply
+from bot.store import StoreError
+
+log = logging.getLogger("aibrief.slack.commands")
+
+COMMAND = "/aibrief"
+
+
+@dataclass(frozen=True)
+class Asker:
+    """Who typed the command, where, and the Web API client to act with."""
+
+    user: str
+    channel: str
+    client: object
+
+
+def register(app, deps: Deps) -> None:
+    def ack_command(ack):
+        ack()
+
+    def run_command(body, respond, client):
+        asker = Asker(user=body.get("user_id", ""), channel=body.get("channel_id", ""), client=client)
+        try:
+            payload = answer(body.get("text", ""), asker, deps)
+        except Exception:  # a bug must still get the user an answer, and a log line for us
+            log.exception("/aibrief %r failed", body.get("text", ""))
+            payload = blocks.error_text("Something went wrong on our side; the error is logged. Try again later.")
+        reply(respond, client, asker.channel, asker.user, payload)
+
+    app.command(COMMAND)(ack=ack_command, lazy=[run_command])
+
+
+def answer(text: str, asker: Asker, deps: Deps) -> dict:
+    """The reply (a message payload) to `/aibrief text`."""
+    try:
+        cmd = parse_command(text)
+    except CommandError as exc:
+        return blocks.usage_error(exc)
+    if cmd.admin_only and not deps.admin_check.is_admin(asker.user, asker.client):
+        log.info("refused %s by %s", cmd.kind, asker.user)
+        return blocks.refusal(ACTIONS[cmd.kind], deps.settings.admins)
+    try:
+        return HANDLERS[cmd.kind](cmd, asker, deps)
+    except QueryError as exc:
+        return blocks.query_error(cmd.query, exc)
+    except (AdminError, StoreError, digests.SubscriptionError) as exc:
+        return blocks.error_text(str(exc))
+
+
+# ---- one small function per command ------------------------------------------------------
+def _help(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    return blocks.help_message()
+
+
+def _search(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    result = search(deps.store, cmd.query, limit=blocks.PAGE_SIZE)
+    if not result.hits:
+        return blocks.no_results(cmd.query)
+    return blocks.search_results(cmd.query, result.hits, result.total, result.offset)
+
+
+def _watch_list(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    return blocks.watch_list(deps.store.list_watchlists(), deps.store.watchlist_match_counts())
+
+
+def _watch_test(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    result = watch_test(deps.store, cmd.query, limit=3)
+    return blocks.watch_test(cmd.query, result.hits, result.total)
+
+
+def _watch_add(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    w = admin.add_watchlist(deps.store, actor(asker.user), cmd.name, cmd.query)
+    n = deps.store.watchlist_match_counts().get(w.name, 0)
+    return blocks.done(f"Added watchlist *{escape(w.name)}* {blocks.code(w.query)}: {n} stored article(s) match.")
+
+
+def _watch_remove(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    w = admin.remove_watchlist(deps.store, actor(asker.user), cmd.name)
+    return blocks.done(f"Removed watchlist *{escape(w.name)}* (it was {blocks.code(w.query)}).")
+
+
+def _feeds_list(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    return blocks.feeds_list(deps.store.list_feeds())
+
+
+def _feeds_add(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    f = admin.add_feed(deps.store, actor(asker.user), cmd.url, deps.settings)
+    title = f" ({escape(f.title)})" if f.title else ""
+    return blocks.done(f"Now following {link(f.url, f.url)}{title}. It is polled with the others.")
+
+
+def _feeds_remove(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    f = admin.remove_feed(deps.store, actor(asker.user), cmd.url)
+    return blocks.done(f"Stopped following {link(f.url, f.url)}. Its stored articles stay searchable.")
+
+
+def _digest_now(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    if not bot_in_channel(asker.client, asker.channel):
+        return blocks.not_in_channel(asker.channel, "post a digest")
+    result = digests.post_digest(deps.store, deps.settings, asker.client, asker.channel)
+    return blocks.digest_posted(asker.channel, result.status, result.articles, result.error)
+
+
+def _digest_schedule(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    if not bot_in_channel(asker.client, asker.channel):
+        return blocks.not_in_channel(asker.channel, "post digests")
+    sub = digests.subscribe(deps.store, actor(asker.user), asker.channel, at=cmd.at, tz=cmd.tz,
+                            settings=deps.settings)
+    nxt = next_fire(sub, datetime.now(timezone.utc))
+    return blocks.done(
+        f"<#{escape(sub.channel)}> gets a daily digest at *{sub.at}* {escape(sub.tz)}; "
+        f"the next one {nxt.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({blocks.when(nxt)})."
+    )
+
+
+def _digest_off(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    sub = digests.unsubscribe(deps.store, actor(asker.user), asker.channel)
+    return blocks.done(f"No more digests in <#{escape(sub.channel)}> (it was daily at {sub.at} {escape(sub.tz)}).")
+
+
+def _audit(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    return blocks.audit_list(deps.store.audit_entries(limit=cmd.limit))
+
+
+HANDLERS = {
+    "help": _help,
+    "search": _search,
+    "watch.list": _watch_list,
+    "watch.test": _watch_test,
+    "watch.add": _watch_add,
+    "watch.remove": _watch_remove,
+    "feeds.list": _feeds_list,
+    "feeds.add": _feeds_add,
+    "feeds.remove": _feeds_remove,
+    "digest.now": _digest_now,
+    "digest.schedule": _digest_schedule,
+    "digest.off": _digest_off,
+    "audit": _audit,
+}

@@ -1,0 +1,462 @@
+"""PostgreSQL backend: a psycopg 3 connection pool, migrations under an advisory lock, and
+full-text search on a generated, GIN-indexed tsvector.
+
+Why this shape: several `aibrief run` replicas share one database, so everything that must
+happen once (migrations now; the scheduler's leadership and claims later) is decided by
+PostgreSQL's own locks, never by a replica's memory. The SQL in base.py is written once
+with `?` placeholders; `_pg_sql` turns it into psycopg's `%s` style here, so both backends
+run the same statements.
+
+Connections come from a pool and are in autocommit mode: a statement outside
+`transaction()` is its own transaction (one round trip), and `transaction()` pins one
+connection to the calling thread for a BEGIN … COMMIT, so nested use joins it, as on SQLite.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import threading
+from contextlib import contextmanager
+from functools import lru_cache
+from typing import Iterable, Iterator, Sequence
+
+import psycopg
+from psycopg import conninfo as _conninfo
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from bot.query import to_tsquery
+from bot.store.base import (
+    ON_TOPIC_BOOST,
+    RECENCY_DAYS,
+    RECENCY_WEIGHT,
+    TITLE_MATCH_BOOST,
+    TITLE_WEIGHT,
+    Store,
+    StoreError,
+)
+from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
+
+CONNECT_TIMEOUT_S = 10
+POOL_MIN = 1
+POOL_MAX = 10
+POOL_TIMEOUT_S = 30.0  # how long a caller waits for a free connection before failing
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached or refused us; the message is one line, without secrets."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was migrated by a newer aibrief than this one."""
+
+
+# ---- advisory locks ----------------------------------------------------------------------
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for `name` (e.g. "migrate", "scheduler").
+
+    Namespaced with "aibrief:" so another application's advisory locks on a shared server
+    are very unlikely to collide with ours.
+    """
+    digest = hashlib.sha256(f"aibrief:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+MIGRATE_LOCK = lock_key("migrate")
+
+
+# ---- `?` → `%s` -----------------------------------------------------------------------------
+_TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\?|%""")
+
+
+@lru_cache(maxsize=1024)
+def _pg_sql(sql: str) -> str:
+    """`?` placeholders become `%s` and a literal `%` becomes `%%` (psycopg reads `%` as the
+    start of a placeholder everywhere, even inside string literals); a `?` inside a quoted
+    literal or identifier stays as it is."""
+
+    def repl(m: re.Match) -> str:
+        tok = m.group(0)
+        if tok == "?":
+            return "%s"
+        if tok == "%":
+            return "%%"
+        return tok.replace("%", "%%")  # a quoted literal or identifier
+
+    return _TOKEN.sub(repl, sql)
+
+
+class _Tx:
+    """The same handle SQLite's transaction gives: run, all, many, rowcount."""
+
+    __slots__ = ("conn", "cur", "rowcount")
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+        self.cur = conn.cursor()
+        self.rowcount = 0
+
+    def run(self, sql: str, params: Sequence = ()) -> int:
+        self.cur.execute(_pg_sql(sql), tuple(params))
+        self.rowcount = self.cur.rowcount
+        return self.rowcount
+
+    def all(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        self.cur.execute(_pg_sql(sql), tuple(params))
+        self.rowcount = self.cur.rowcount
+        return self.cur.fetchall() if self.cur.description else []
+
+    def many(self, sql: str, seq: Iterable[Sequence]) -> None:
+        self.cur.executemany(_pg_sql(sql), [tuple(p) for p in seq])
+        self.rowcount = self.cur.rowcount
+
+
+# ---- errors ----------------------------------------------------------------------------------
+def describe_url(url: str) -> str:
+    """`user@host:port/dbname`, never the password — for messages and logs."""
+    try:
+        parts = _conninfo.conninfo_to_dict(url)
+    except psycopg.Error:
+        return "the PostgreSQL URL"
+    host = parts.get("host") or "localhost"
+    port = parts.get("port") or "5432"
+    user = parts.get("user")
+    return f"{user + '@' if user else ''}{host}:{port}/{parts.get('dbname') or ''}"
+
+
+def _reason(exc: BaseException) -> str:
+    """The useful part of a libpq error, on one line ("Connection refused",
+    "password authentication failed for user …", "database … does not exist")."""
+    text = " ".join(str(exc).split("\n")[0].split())
+    if "failed: " in text:
+        text = text.rsplit("failed: ", 1)[1]
+    for prefix in ("FATAL: ", "ERROR: ", "connection failed: "):
+        if text.startswith(prefix):
+            text = text[len(prefix):]
+    return text.strip() or type(exc).__name__
+
+
+def _configure(conn: psycopg.Connection) -> None:
+    """Session settings for every pooled connection.
+
+    jit off: the ranking query over many matches looks expensive enough to the planner that
+    it JIT-compiles it, every time (~20 ms measured), which one search never earns back.
+    """
+    conn.execute("SET jit = off")
+
+
+class PostgresStore(Store):
+    backend = "postgresql"
+    ts_config = TS_CONFIG
+
+    def __init__(self, url: str, *, migrate: bool = True, min_size: int = POOL_MIN, max_size: int = POOL_MAX):
+        self.url = url
+        self.where = describe_url(url)
+        self._local = threading.local()
+        # Fail fast, with one line, if the database cannot be reached: the pool itself
+        # would keep retrying in the background and only time out later.
+        self.dedicated_connection().close()
+        self._pool = ConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
+            configure=_configure,
+            timeout=POOL_TIMEOUT_S,
+            check=ConnectionPool.check_connection,  # a restarted server leaves dead ones behind
+            name="aibrief",
+            open=False,
+        )
+        try:
+            self._pool.open(wait=True, timeout=CONNECT_TIMEOUT_S + 5)
+        except PoolTimeout as exc:
+            self._pool.close()
+            raise DatabaseUnavailable(f"cannot open connections to PostgreSQL at {self.where}: {exc}") from None
+        if migrate:
+            try:
+                self.migrate()
+            except BaseException:
+                self.close()
+                raise
+
+    # ---- connections -------------------------------------------------------------------
+    def dedicated_connection(self) -> psycopg.Connection:
+        """A new autocommit connection outside the pool, for what must live on a session of
+        its own (a session advisory lock such as the scheduler's leadership)."""
+        try:
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except psycopg.Error as exc:
+            raise DatabaseUnavailable(f"cannot reach PostgreSQL at {self.where}: {_reason(exc)}") from None
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        try:
+            conn = self._pool.getconn()
+        except PoolTimeout:
+            raise DatabaseUnavailable(
+                f"no connection to PostgreSQL at {self.where} within {POOL_TIMEOUT_S:.0f}s"
+            ) from None
+        try:
+            yield conn
+        finally:
+            self._pool.putconn(conn)  # rolls back anything left open; drops a broken one
+
+    @contextmanager
+    def transaction(self, write: bool = True) -> Iterator[_Tx]:
+        """One transaction on one connection. `write=False` is a read-only snapshot
+        (REPEATABLE READ): several reads in it see the same state, as on SQLite's WAL."""
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:  # nested use joins the outer transaction
+            yield _Tx(conn)
+            return
+        with self._connection() as conn:
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    if not write:
+                        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    yield _Tx(conn)
+            finally:
+                self._local.conn = None
+
+    def _all(self, sql: str, params: Sequence = ()) -> list[tuple]:
+        if getattr(self._local, "conn", None) is not None:
+            return _Tx(self._local.conn).all(sql, params)
+        with self._connection() as conn:  # autocommit: one statement, one round trip
+            cur = conn.execute(_pg_sql(sql), tuple(params))
+            return cur.fetchall() if cur.description else []
+
+    def close(self) -> None:
+        pool = getattr(self, "_pool", None)
+        if pool is not None:
+            pool.close()
+
+    def ping(self) -> bool:
+        """Whether the database answers now (for health checks)."""
+        try:
+            return self._all("SELECT 1") == [(1,)]
+        except (psycopg.Error, StoreError):
+            return False
+
+    # ---- migrations --------------------------------------------------------------------
+    def schema_version(self) -> int:
+        with self.transaction(write=False) as tx:
+            if tx.all("SELECT to_regclass('schema_version')")[0][0] is None:
+                return 0  # a new, empty database
+            row = tx.all("SELECT version FROM schema_version")
+        return int(row[0][0]) if row else 0
+
+    def migrate(self, target: int = LATEST_VERSION) -> int:
+        """Apply the missing migrations up to `target`, each in its own transaction, each
+        under a transaction-scoped advisory lock: replicas starting together queue on the
+        lock, and the later ones find the work done."""
+        if target > len(POSTGRES_MIGRATIONS):
+            raise StoreError(f"no schema version {target}: the latest is {len(POSTGRES_MIGRATIONS)}")
+        with self._connection() as conn:
+            while True:
+                with conn.transaction():
+                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATE_LOCK,))
+                    conn.execute(
+                        "CREATE TABLE IF NOT EXISTS schema_version ("
+                        " one BOOLEAN PRIMARY KEY DEFAULT true CHECK (one), version INTEGER NOT NULL)"
+                    )
+                    row = conn.execute("SELECT version FROM schema_version").fetchone()
+                    current = row[0] if row else 0
+                    if current > len(POSTGRES_MIGRATIONS):
+                        raise SchemaTooNew(
+                            f"the database at {self.where} is at schema version {current}, newer than "
+                            f"this aibrief knows ({len(POSTGRES_MIGRATIONS)}): upgrade aibrief"
+                        )
+                    if current >= target:
+                        return current
+                    for statement in POSTGRES_MIGRATIONS[current]:
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO schema_version(one, version) VALUES (true, %s) "
+                        "ON CONFLICT (one) DO UPDATE SET version = excluded.version",
+                        (current + 1,),
+                    )
+
+    # ---- full text -----------------------------------------------------------------------
+    def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int) -> int:
+        leaves = query_leaves(node)
+        sql = (
+            "INSERT INTO matches(watchlist_id, article_id, score, matched_at) "
+            f"SELECT ?, a.id, {relevance(len(leaves))}, ? "
+            f"FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))} WHERE a.tsv @@ q"
+        )
+        params: list = [watchlist_id, *[1.0] * len(leaves), now, to_tsquery(node),
+                        *(to_tsquery(leaf) for leaf in leaves)]
+        if article_ids is not None:
+            # Exactly these ids: with concurrent writers, ids of one transaction need not
+            # form a contiguous range as they do under SQLite's single writer.
+            sql += " AND a.id = ANY(?)"
+            params.append(list(article_ids))
+        sql += " ON CONFLICT DO NOTHING"
+        return tx.run(sql, params)
+
+    def _rescore_matches(self, tx: _Tx, watchlist_id: int, node) -> int:
+        leaves = query_leaves(node)
+        return tx.run(
+            f"UPDATE matches m SET score = {relevance(len(leaves))} "
+            f"FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))} "
+            "WHERE m.watchlist_id = ? AND m.article_id = a.id AND a.tsv @@ q",
+            (*[1.0] * len(leaves), to_tsquery(node), *(to_tsquery(leaf) for leaf in leaves), watchlist_id),
+        )
+
+    def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
+        leaves = query_leaves(node)
+        leaf_params = [to_tsquery(leaf) for leaf in leaves]
+        # A lone word's IDF is a constant factor that cannot change the order: not counted.
+        idfs = self._idfs(leaf_params) if len(leaves) > 1 else [1.0]
+        return self._all(
+            f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
+            "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
+            f"   {relevance(len(leaves))} AS rel,"
+            "   GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age,"
+            "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
+            "   ts_filter(a.tsv, '{a}') @@ q AS in_title"
+            f"  FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))}"
+            "  WHERE a.tsv @@ q"
+            ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
+            (*idfs, now, to_tsquery(node), *leaf_params, limit, offset),
+        )
+
+    def _idfs(self, leaf_tsqueries: Sequence[str]) -> list[float]:
+        """BM25's IDF of each word or phrase, as FTS5 computes it (see the ranking notes below).
+
+        Up to EXACT_COUNTS_BELOW articles the document counts are exact (a few ms). Beyond,
+        counting every article that holds a common word costs as much as the search itself,
+        so the planner's estimates (from ANALYZE's statistics of the tsvector column) stand
+        in: an IDF only needs the order of magnitude.
+        """
+        total = self._all("SELECT reltuples::bigint FROM pg_class WHERE oid = 'articles'::regclass")[0][0]
+        if total is None or total < EXACT_COUNTS_BELOW:  # -1: never analyzed
+            counts = self._all(
+                "SELECT (SELECT count(*) FROM articles), "
+                + ", ".join(f"(SELECT count(*) FROM articles WHERE tsv @@ {TSQUERY})" for _ in leaf_tsqueries),
+                tuple(leaf_tsqueries),
+            )[0]
+            total, counts = counts[0], counts[1:]
+        else:
+            counts = [self._estimated_matches(q) for q in leaf_tsqueries]
+        return [bm25_idf(total, n) for n in counts]
+
+    def _estimated_matches(self, tsquery_text: str) -> int:
+        # The query text is a literal here (not a parameter) so that the planner estimates
+        # with its value; to_tsquery's input is quoted by bot.query and escaped again here.
+        literal = "'" + tsquery_text.replace("'", "''") + "'"
+        plan = self._all(
+            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles WHERE tsv @@ to_tsquery('{TS_CONFIG}', {literal})"
+        )[0][0]
+        return int(plan[0]["Plan"]["Plan Rows"])
+
+    def _count_rows(self, node) -> int:
+        return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY} AS q WHERE a.tsv @@ q",
+                             (to_tsquery(node),))[0][0])
+
+    # ---- bulk copy (aibrief db copy) -----------------------------------------------------
+    def copy_rows(self, tx: _Tx, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
+        """Append rows with COPY (far faster than INSERTs); returns how many."""
+        n = 0
+        cols = ", ".join(columns)
+        with tx.cur.copy(f"COPY {table} ({cols}) FROM STDIN") as cp:
+            for row in rows:
+                cp.write_row(row)
+                n += 1
+        return n
+
+    def drop_secondary_indexes(self, tx: _Tx, tables: Sequence[str]) -> list[str]:
+        """Drop the tables' indexes that back no constraint (the GIN index above all) and
+        return their definitions: building an index once after a bulk load is several
+        times faster than updating it row by row. Only inside a transaction that
+        `restore_indexes` finishes, so no one ever sees the tables without them."""
+        rows = tx.all(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+            "WHERE i.schemaname = current_schema() AND i.tablename = ANY(?) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = "
+            "  (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))::regclass)",
+            (list(tables),),
+        )
+        for name, _ in rows:
+            tx.run(f'DROP INDEX "{name}"')
+        return [definition for _, definition in rows]
+
+    def restore_indexes(self, tx: _Tx, definitions: Sequence[str]) -> None:
+        tx.run("SET LOCAL maintenance_work_mem = '256MB'")
+        for definition in definitions:
+            tx.run(definition)
+
+    def reset_identity(self, tx: _Tx, table: str, column: str = "id") -> None:
+        """Point an identity column's sequence past the largest id (after rows were copied
+        in with their ids), so the next insert does not collide."""
+        tx.run(
+            f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+            f"COALESCE((SELECT max({column}) FROM {table}), 0) + 1, false)"
+        )
+
+
+# ---- the ranking, in SQL ---------------------------------------------------------------------
+# SQLite ranks with FTS5's BM25: for each word or phrase of the query, its IDF times a
+# saturating function of how often it occurs (title hits TITLE_WEIGHT times a summary hit),
+# damped for long documents; summed over the query's words and phrases. PostgreSQL has no
+# BM25, so the same shape is built from its parts:
+#   Σ over the query's words and phrases  idf(word) × sqrt(ts_rank(weights, tsv, word, 1))
+# ts_rank's weights are listed {D, C, B, A}: titles are A, summaries B (schema.py), so a title
+# hit counts TITLE_WEIGHT times a summary hit; normalisation 1 divides by 1 + log(length);
+# the square root saturates repeated hits as BM25's k1 does; idf is BM25's own formula,
+# log((N - n + 0.5) / (n + 0.5)), clamped just above zero for words in most documents as
+# FTS5 clamps it. On the bundled sample feeds this puts the same article first as SQLite
+# for every test query (tests/test_fulltext.py); plain ts_rank did so for 25 of 28. Match
+# scores (matches.score) use the same sum with every idf = 1: computing IDFs on each poll
+# is not worth it for a number that only orders one watchlist's new matches.
+TSQUERY = f"to_tsquery('{TS_CONFIG}', ?)"
+WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
+IDF_FLOOR = 1e-6
+EXACT_COUNTS_BELOW = 50_000
+
+
+def bm25_idf(total: int, n: int) -> float:
+    """FTS5's IDF: log((N - n + 0.5) / (n + 0.5)), or just above zero for a word in more
+    than half of the articles (it then barely counts, as on SQLite)."""
+    value = math.log((max(total - n, 0) + 0.5) / (n + 0.5))
+    return value if value > 0 else IDF_FLOOR
+
+
+def query_leaves(node) -> list:
+    """The words and phrases of a query (negated ones too, as FTS5's bm25 counts them), once each."""
+    from bot.query import And, Not, Or
+
+    out: list = []
+
+    def walk(n) -> None:
+        if isinstance(n, Not):
+            walk(n.item)
+        elif isinstance(n, (And, Or)):
+            for item in n.items:
+                walk(item)
+        else:
+            out.append(n)
+
+    walk(node)
+    return list(dict.fromkeys(out))
+
+
+def leaf_queries(n: int) -> str:
+    """FROM-clause items q0 … qn-1: each leaf's tsquery, built once per statement (not per row)."""
+    return "".join(f", {TSQUERY} AS q{i}" for i in range(n))
+
+
+def relevance(n: int) -> str:
+    """Σ idf × sqrt(ts_rank) over the query's n words and phrases; the idfs are parameters."""
+    return "(" + " + ".join(f"?::float8 * sqrt(ts_rank({WEIGHTS}, a.tsv, q{i}, 1))" for i in range(n)) + ")"
+
+
+SCORE = (
+    f"rel * (1.0 - {RECENCY_WEIGHT} * age / ({RECENCY_DAYS} + age))"
+    f" * (CASE WHEN on_topic THEN {ON_TOPIC_BOOST} ELSE 1.0 END)"
+    f" * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
+)
+"""Relevance × a recency factor in (¾, 1] × the on-topic and title-match boosts — the same
+blend as SQLite's (sqlite.py)."""
