@@ -32,7 +32,7 @@ def run_demo(settings: Settings, out: TextIO) -> int:
     with tempfile.TemporaryDirectory(prefix="aibrief-demo-") as tmp, StaticServer(samples_dir()) as server:
         demo_settings = dataclasses.replace(settings, database=str(Path(tmp) / "demo.db"))
         store = prepare_store(demo_settings, default_feeds=False)
-        feeds = read_opml((samples_dir() / "samples.opml").read_bytes())
+        feeds = read_opml((samples_dir() / "samples.opml").read_bytes(), allow_relative=True)
         import_feeds(store, [(server.base_url + url.rsplit("/", 1)[-1], title) for url, title in feeds])
         print(f"Polling {len(feeds)} bundled sample feeds (served on {server.base_url}) …", file=out)
         report = poll_feeds(store, demo_settings, force=True, policy=policy_for(demo_settings, ("127.0.0.1/32",)))

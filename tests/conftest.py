@@ -134,3 +134,17 @@ def slack_api(_slack_api_session):
     _slack_api_session.reset()
     yield _slack_api_session
     _slack_api_session.reset()
+
+
+# ---- logging: `bot.cli.main()` installs a handler on the root logger; take it off after each test
+@pytest.fixture(autouse=True)
+def _restore_root_logging():
+    import logging
+
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+    root.setLevel(level)
