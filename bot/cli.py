@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
+from bot.humanize import when as ago
 
 log = logging.getLogger("aibrief")
 
@@ -26,22 +27,6 @@ class UsageError(Exception):
 
 
 # ---- small output helpers --------------------------------------------------------------
-def ago(dt: datetime | None, now: datetime | None = None) -> str:
-    if dt is None:
-        return "never"
-    now = now or datetime.now(timezone.utc)
-    secs = int((now - dt).total_seconds())
-    future = secs < 0
-    secs = abs(secs)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if secs >= size:
-            text = f"{secs // size}{unit}"
-            break
-    else:
-        text = f"{secs}s"
-    return f"in {text}" if future else f"{text} ago"
-
-
 def actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"

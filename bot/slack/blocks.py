@@ -15,6 +15,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 from bot.models import Feed, SearchHit, Watchlist
+from bot.humanize import when  # noqa: F401  (re-exported for listeners)
 from bot.mrkdwn import escape, link, truncate
 
 PAGE_SIZE = 5
@@ -101,22 +102,6 @@ def code(text: str) -> str:
 
 def date(dt: datetime | None) -> str:
     return dt.astimezone(timezone.utc).strftime("%d %b %Y") if dt else "unknown date"
-
-
-def when(dt: datetime | None, now: datetime | None = None) -> str:
-    """"3h ago" / "in 5h" / "never" — for feed health and next runs."""
-    if dt is None:
-        return "never"
-    now = now or datetime.now(timezone.utc)
-    secs = int((now - dt).total_seconds())
-    ahead, secs = secs < 0, abs(secs)
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if secs >= size:
-            text = f"{secs // size}{unit}"
-            break
-    else:
-        text = f"{secs}s"
-    return f"in {text}" if ahead else f"{text} ago"
 
 
 def message(text: str, blocks: list[dict]) -> dict:
