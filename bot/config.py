@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Mapping
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Knobs for the test suite only, deliberately left out of .env.example and the README.
+TEST_ONLY_SETTINGS = frozenset({"AIBRIEF_TEST_POLL_SECONDS"})
 
 
 class ConfigError(ValueError):
@@ -32,6 +34,14 @@ class Settings:
     alert_channel: str | None = None
     digests_dir: str = "digests"
     log_level: str = "INFO"
+    # Test-only (AIBRIEF_TEST_POLL_SECONDS, not documented for users): a poll interval in
+    # seconds, so the multi-replica test sees several intervals in seconds, not minutes.
+    poll_seconds_override: int | None = None
+
+    @property
+    def poll_seconds(self) -> int:
+        """Seconds between feed polls: AIBRIEF_POLL_MINUTES, unless a test overrides it."""
+        return self.poll_seconds_override or self.poll_minutes * 60
 
     @property
     def slack_enabled(self) -> bool:
@@ -133,4 +143,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         alert_channel=get("AIBRIEF_ALERT_CHANNEL", "").strip() or None,
         digests_dir=get("AIBRIEF_DIGESTS_DIR", "digests").strip() or "digests",
         log_level=(get("AIBRIEF_LOG_LEVEL", "INFO").strip().upper() or "INFO"),
+        poll_seconds_override=(
+            _int("AIBRIEF_TEST_POLL_SECONDS", get("AIBRIEF_TEST_POLL_SECONDS"), 1, 3600)
+            if get("AIBRIEF_TEST_POLL_SECONDS", "").strip() else None
+        ),
     )

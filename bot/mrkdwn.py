@@ -15,10 +15,11 @@ import re
 from urllib.parse import quote, urlsplit
 
 _ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
-# Characters that reorder or hide text; a feed title must not be able to disguise itself.
+# Characters that reorder or hide text (U+061C is the Arabic letter mark, a bidi control like
+# U+200F); a feed title must not be able to disguise itself.
 # Kept: U+200C/U+200D (zero-width (non-)joiner), which emoji sequences and Persian,
 # Arabic and Indic scripts need and which cannot reorder anything.
-_INVISIBLE = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_INVISIBLE = re.compile("[\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 # Longer URLs are refused: Slack cuts them, and no real article link is that long.
 MAX_URL = 2000
 # A link label is cut to this many characters (before escaping) unless told otherwise.

@@ -1,4 +1,4 @@
-"""One poll of the feeds: fetch (concurrently) → parse → store + match, one transaction per feed.
+"""One poll of the feeds: fetch (concurrently) → parse (in parallel) → store + match, one transaction per batch.
 
 The poll never stops for one bad feed: whatever goes wrong with a feed (network, HTTP status,
 a document that is not a feed, a parser failure) is recorded on that feed with a readable
@@ -8,7 +8,9 @@ reason and a backed-off next poll time, and the others go on.
 from __future__ import annotations
 
 import logging
+import queue
 import random
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from ipaddress import ip_network
@@ -19,10 +21,13 @@ from bot.config import Settings
 from bot.feeds.fetch import FeedRequest, FetchLimits, fetch_many
 from bot.feeds.netpolicy import AddressPolicy
 from bot.feeds.parse import parse_feed
-from bot.models import Feed, FetchResult
+from bot.models import Feed, FetchResult, ParsedFeed
+from bot.parsepool import ParseRunner, default_workers
 from bot.store import Store, now_ts
 
 log = logging.getLogger("aibrief.poll")
+
+MAX_BATCH_FEEDS = 50  # feeds stored (and matched) per transaction at most
 
 
 @dataclass
@@ -32,8 +37,10 @@ class FeedOutcome:
     new_article_ids: list[int] = field(default_factory=list)
     not_modified: bool = False
     error: str | None = None
-    error_count: int = 0
+    error_count: int = 0  # consecutive failures after this poll (0: it succeeded)
     matches: dict[str, int] = field(default_factory=dict)
+    previous_errors: int = 0  # consecutive failures before this poll (for alerts: bot/feeds/alerts.py)
+    disabled: bool = False  # this poll disabled the feed (410 Gone)
 
 
 @dataclass
@@ -73,42 +80,144 @@ def poll_feeds(
     on_fetched: Callable[[FetchResult], None] | None = None,
     on_feed_done: Callable[[FeedOutcome], None] | None = None,
     rng: random.Random | None = None,
+    parse_workers: int | None = None,
 ) -> PollReport:
-    """Poll the feeds that are due (all of them with `force`) once."""
+    """Poll the feeds that are due (all of them with `force`) once.
+
+    `parse_workers`: processes that parse while the fetch goes on (None: by the number of
+    feeds and cores, see `bot.parsepool`; 0: parse in this process)."""
     now = now_ts()
+    poll_seconds = settings.poll_seconds
     if feeds is None:
-        feeds = [f for f in store.list_feeds() if f.enabled] if force else store.feeds_due(now)
+        # The due feeds are claimed, not just read: a second replica polling at the same
+        # moment gets none of them (bot/leader.py: correctness does not rest on leadership).
+        feeds = ([f for f in store.list_feeds() if f.enabled] if force
+                 else store.claim_due_feeds(now, lease_seconds=poll_seconds))
     report = PollReport()
     if not feeds:
         return report
     policy = policy or policy_for(settings)
     by_url = {f.url: f for f in feeds}
     requests = [FeedRequest(f.url, etag=f.etag, last_modified=f.last_modified) for f in feeds]
-    results = fetch_many(
-        requests, policy=policy, limits=limits or FetchLimits(), concurrency=concurrency, on_result=on_fetched
-    )
-    poll_seconds = settings.poll_minutes * 60
-    fetched_at = datetime.now(timezone.utc)
-    for result in results:
-        feed = by_url[result.url]
-        outcome = _store_result(store, feed, result, fetched_at, poll_seconds, rng)
-        report.outcomes.append(outcome)
+    order = {f.url: i for i, f in enumerate(feeds)}
+    runner = ParseRunner(default_workers(len(feeds)) if parse_workers is None else parse_workers)
+    arrived: queue.Queue = queue.Queue()
+
+    # Pipeline: the fetch runs in a thread; each document goes to the parser as soon as it
+    # arrives (worker processes on a multi-core machine); this thread stores whatever has
+    # arrived so far as one batch — one transaction and one matching pass per batch.
+    def fetched(result: FetchResult) -> None:
+        job = None
+        fetched_at = datetime.now(timezone.utc)
+        if result.error is None and not result.not_modified:
+            feed = by_url[result.url]
+            job = runner.submit(
+                content=result.content or b"",
+                headers=result.headers,
+                feed_url=result.permanent_url or feed.url,
+                fetched_at=fetched_at,
+                source=feed.title or None,
+            )
+        arrived.put((result, fetched_at, job))
+        if on_fetched:
+            on_fetched(result)
+
+    def fetch_all() -> None:
+        try:
+            fetch_many(
+                requests, policy=policy, limits=limits or FetchLimits(), concurrency=concurrency, on_result=fetched
+            )
+        except BaseException as exc:  # fetch_many never raises for a feed: a bug, re-raised below
+            arrived.put(exc)
+        arrived.put(None)
+
+    fetcher = threading.Thread(target=fetch_all, name="poll-fetch", daemon=True)
+    fetcher.start()
+    outcomes: list[FeedOutcome] = []
+    done = False
+    while not done:
+        batch = [arrived.get()]
+        while len(batch) < MAX_BATCH_FEEDS and batch[-1] is not None:
+            try:
+                batch.append(arrived.get_nowait())
+            except queue.Empty:
+                break
+        done = batch[-1] is None
+        for item in batch:
+            if isinstance(item, BaseException):
+                raise item
+        stored = _store_batch(store, by_url, [item for item in batch if item is not None], poll_seconds, rng)
+        outcomes.extend(stored)
         if on_feed_done:
-            on_feed_done(outcome)
+            for outcome in stored:
+                on_feed_done(outcome)
+    fetcher.join()
+    report.outcomes = sorted(outcomes, key=lambda o: order.get(o.url, len(order)))
     for o in report.outcomes:
         for name, n in o.matches.items():
             report.matches[name] = report.matches.get(name, 0) + n
     return report
 
 
+def _store_batch(store: Store, by_url: dict[str, Feed], items: list, poll_seconds: int, rng) -> list[FeedOutcome]:
+    """Store several fetched feeds in one transaction and match their new articles in one pass.
+
+    All-or-nothing like a single feed's poll: after a crash the batch's feeds are simply
+    polled again. Matching once per batch instead of once per feed is what makes a big
+    poll cheap: a full-text query costs about the same for 1 new article as for 1,000.
+    """
+    if not items:
+        return []
+    # Parsed before the write lock is taken, so no other writer waits on a parse.
+    ready = [(result, fetched_at, _parsed_or_error(job, by_url[result.url])) for result, fetched_at, job in items]
+    outcomes: list[FeedOutcome] = []
+    with store.transaction():
+        for result, fetched_at, parsed in ready:
+            feed = by_url[result.url]
+            outcomes.append(
+                _store_result(store, feed, result, fetched_at, poll_seconds, rng, parsed=parsed, match=False)
+            )
+        ids_by_feed = {by_url[o.url].id: o.new_article_ids for o in outcomes if o.new_article_ids}
+        if ids_by_feed:
+            matches = store.match_new_articles(ids_by_feed, now_ts())
+            for o in outcomes:
+                o.matches = matches.get(by_url[o.url].id, {})
+    return outcomes
+
+
+def _parsed_or_error(job, feed: Feed):
+    """The job's ParsedFeed, or the exception its parse raised (a parser bug, reported on that feed)."""
+    if job is None:
+        return None
+    try:
+        return job.result()
+    except Exception as exc:  # a parser bug must not stop the other feeds
+        log.error("parse crashed feed=%s", feed.url, exc_info=exc)
+        return exc
+
+
 def _store_result(
-    store: Store, feed: Feed, result: FetchResult, fetched_at: datetime, poll_seconds: int, rng
+    store: Store,
+    feed: Feed,
+    result: FetchResult,
+    fetched_at: datetime,
+    poll_seconds: int,
+    rng,
+    *,
+    parsed: ParsedFeed | Exception | None = None,
+    match: bool = True,
 ) -> FeedOutcome:
+    """Record one feed's poll. `parsed`: the document already parsed (or the exception its
+    parse raised), None to parse it here. `match=False` leaves matching to the caller."""
     now = int(fetched_at.timestamp())
-    outcome = FeedOutcome(url=feed.url, title=feed.title)
+    outcome = FeedOutcome(url=feed.url, title=feed.title, previous_errors=feed.error_count)
     error = result.error
-    parsed = None
-    if error is None and not result.not_modified:
+    if isinstance(parsed, Exception):
+        error = f"could not parse the feed ({type(parsed).__name__})"
+        parsed = None
+    elif parsed is not None:
+        error = error or parsed.error
+    elif error is None and not result.not_modified:
         try:
             parsed = parse_feed(
                 result.content or b"",
@@ -126,6 +235,7 @@ def _store_result(
         count = feed.error_count + 1
         delay = next_poll_delay(poll_seconds, count, result.retry_after, rng)
         outcome.error = error
+        outcome.disabled = result.gone
         outcome.error_count = store.record_poll_error(
             feed.id, error, now=now, next_poll=now + delay, disable=result.gone
         )
@@ -144,7 +254,10 @@ def _store_result(
         last_modified=result.last_modified or (feed.last_modified if result.not_modified else None),
         title=None if feed.title else title,
         new_url=result.permanent_url,
+        match=match,
     )
+    if result.permanent_url and result.permanent_url != feed.url:
+        log.warning("feed moved feed=%s new_url=%s", feed.url, result.permanent_url)
     outcome.not_modified = result.not_modified
     outcome.new_article_ids = stored.new_article_ids
     outcome.title = feed.title or (title or "")

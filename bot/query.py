@@ -283,7 +283,8 @@ class _Lexer:
             raise self.error('this " is never closed: add a closing " after the phrase', start)
         inner = text[start + 1 : close]
         end = close + 1
-        raw = text[start:end]
+        # as shown in the (one-line) error messages: a newline inside the quotes becomes a space
+        raw = "".join(" " if c.isspace() else c for c in text[start:end])
         prefix = False
         body = inner.rstrip()
         if body.endswith("*"):

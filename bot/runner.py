@@ -7,7 +7,10 @@ has fresh articles. A missing or rejected token stops the bot before anything st
 with one line saying why and exit status 2.
 
 Shutdown is graceful: stop taking requests, finish those in flight, stop the scheduler
-(letting a running job finish), close the store.
+(letting a running job finish), give up the scheduler's leadership, close the store.
+
+Several replicas may run against one database: each serves Slack, and only the one that
+holds the leadership lock (bot/leader.py) runs the scheduled work.
 """
 
 from __future__ import annotations
@@ -51,19 +54,26 @@ def _signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(sig, old)
 
 
-def health(store) -> dict:
-    """What GET /healthz reports: the database answers a query."""
+def health(store, leader=None) -> dict:
+    """What GET /healthz reports: whether the database answers a query (`ok` and the
+    status code follow it, so a load balancer keeps sending Slack's requests to followers
+    too) and whether this replica leads the scheduled work (`leader`; null when this
+    process runs no scheduler)."""
     try:
         store.count_feeds()
     except Exception as exc:
-        return {"ok": False, "db": f"error: {type(exc).__name__}"}
-    return {"ok": True, "db": "ok"}
+        report = {"ok": False, "database": f"error: {type(exc).__name__}"}
+    else:
+        report = {"ok": True, "database": "ok"}
+    report["leader"] = leader.is_leader() if leader is not None else None
+    return report
 
 
 def run(settings: Settings, *, host: str = DEFAULT_HOST, stop: threading.Event | None = None) -> int:
     """Run until SIGTERM/SIGINT (or `stop` is set); 0 after a clean stop, 2 when Slack
     refuses to start (the reason printed as one line)."""
     from bot.bootstrap import prepare_store
+    from bot.leader import leadership_for
     from bot.scheduler import build_scheduler
     from bot.slack.client import make_client
 
@@ -71,11 +81,12 @@ def run(settings: Settings, *, host: str = DEFAULT_HOST, stop: threading.Event |
     with _signals(stop):  # first: a signal during start-up also stops cleanly
         store = prepare_store(settings)
         client = make_client(settings) if settings.slack_enabled else None
-        scheduler = build_scheduler(store, settings, client)
+        leader = leadership_for(store, settings)
+        scheduler = build_scheduler(store, settings, client, leader=leader)
         stop_listener = None
         try:
             if settings.slack_enabled:
-                stop_listener = _start_listener(settings, store, client, host)
+                stop_listener = _start_listener(settings, store, client, host, leader=leader)
                 if stop_listener is None:
                     return 2
             else:
@@ -85,6 +96,7 @@ def run(settings: Settings, *, host: str = DEFAULT_HOST, stop: threading.Event |
                     f"{settings.poll_minutes} min; Slack commands and digests are off."
                 )
             scheduler.start()
+            leader.start(on_elected=scheduler.on_elected)  # after the listener: catch-ups may post at once
             while not stop.wait(0.5):
                 pass
             return 0
@@ -93,11 +105,12 @@ def run(settings: Settings, *, host: str = DEFAULT_HOST, stop: threading.Event |
                 stop_listener()  # no new requests; those in flight finish
             if scheduler.running:
                 scheduler.shutdown(wait=True)  # a running job (a poll, a digest) finishes
+            leader.stop()  # another replica may take over at once
             store.close()
             log.info("stopped")
 
 
-def _start_listener(settings: Settings, store, client, host: str):
+def _start_listener(settings: Settings, store, client, host: str, *, leader=None):
     """Start Socket Mode or HTTP mode; returns a function that stops it, or None after
     saying why it could not start."""
     from bot.slack.app import StartupError, build_app
@@ -109,7 +122,7 @@ def _start_listener(settings: Settings, store, client, host: str):
         return None
     if settings.socket_mode:
         return _socket_mode(settings, app)
-    return _http_mode(settings, app, store, host)
+    return _http_mode(settings, app, store, host, leader=leader)
 
 
 def _socket_mode(settings: Settings, app):
@@ -133,11 +146,11 @@ def _socket_mode(settings: Settings, app):
     return handler.close
 
 
-def _http_mode(settings: Settings, app, store, host: str):
+def _http_mode(settings: Settings, app, store, host: str, *, leader=None):
     from bot.slack.http import EVENTS_PATH, HttpServer, SlackWsgi
 
     try:
-        server = HttpServer(SlackWsgi(app, lambda: health(store)), host, settings.port).start()
+        server = HttpServer(SlackWsgi(app, lambda: health(store, leader)), host, settings.port).start()
     except OSError as exc:
         _say(f"cannot listen on {host}:{settings.port}: {exc.strerror or exc}")
         return None

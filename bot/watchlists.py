@@ -6,7 +6,7 @@ never re-added after an admin removes them.
 
 from __future__ import annotations
 
-from bot.store import Store
+from bot.store import DuplicateError, Store
 
 AI = '(AI OR "artificial intelligence" OR LLM OR "large language model" OR "machine learning" OR chatbot OR deepfake OR "generative AI" OR GenAI)'
 
@@ -28,7 +28,10 @@ def seed_default_watchlists(store: Store) -> list[str]:
     added = []
     for name, query in DEFAULT_WATCHLISTS.items():
         if store.get_watchlist(name) is None:
-            store.add_watchlist(name, query)
+            try:
+                store.add_watchlist(name, query)
+            except DuplicateError:  # another replica starting at the same moment seeded it
+                continue
             added.append(name)
     store.set_meta(SEEDED_KEY, "1")
     return added

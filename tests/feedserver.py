@@ -59,7 +59,7 @@ class FeedServer:
         class Handler(_Handler):
             feed_server = server
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _Server(("127.0.0.1", 0), Handler)
         if self.tls is not None:
             import ssl
 
@@ -178,6 +178,12 @@ class FeedServer:
     def paths(self) -> list[str]:
         with self._lock:
             return [r.path for r in self.log]
+
+
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) drops SYNs when a poll opens 16 connections at once,
+    # and a dropped SYN is retried only after 1 s: a spurious "connect timed out".
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,6 +9,7 @@ and can be told to fail the next calls of a method.
         slack.fail("chat.postMessage", 429)           # next call: 429, Retry-After: 1
         slack.fail("chat.postMessage", 500, after=True)  # next call: stored, then HTTP 500
         slack.fail("chat.postMessage", "not_in_channel", times=2)
+        slack.slow(0.2, "chat.postMessage")  # stored at once, answered 0.2 s later
         ...
         slack.calls("chat.postMessage")   # [Call(method, body, headers, status, …), …]
         slack.messages("C0123ABCD")         # what the channel now holds
@@ -77,6 +78,7 @@ class SlackStandIn:
         self.views: list[dict] = []
         self.responses: dict[str, list[dict]] = {}
         self.users: dict[str, dict] = self._default_users()
+        self._delays: dict[str | None, float] = {}  # method (None: every method) → seconds, see slow()
         self._ts_base = int(time.time())
         self._ts_n = 0
         self._server: ThreadingHTTPServer | None = None
@@ -142,12 +144,23 @@ class SlackStandIn:
             self.views.clear()
             self.responses.clear()
             self.users = self._default_users()
+            self._delays.clear()
 
     @staticmethod
     def _default_users() -> dict[str, dict]:
         return {BOT_USER: {"id": BOT_USER, "name": "aibrief", "is_bot": True, "is_admin": False, "is_owner": False}}
 
     # ---- programming it ------------------------------------------------------------------------
+    def slow(self, seconds: float, method: str | None = None) -> None:
+        """Answer `method` (every method when None) `seconds` late: the request is carried out
+        at once (a message is stored), then the answer waits — the window in which a client
+        killed mid-call cannot know its message is in Slack. 0 removes the delay."""
+        with self._lock:
+            if seconds > 0:
+                self._delays[method] = seconds
+            else:
+                self._delays.pop(method, None)
+
     def fail(self, method: str, kind: Any, *, times: int = 1, retry_after: int | None = None,
              after: bool = False, skip: int = 0) -> None:
         """Make the next `times` calls of `method` (after `skip` good ones) fail with `kind`
@@ -232,6 +245,10 @@ class SlackStandIn:
             self._fail(req, call, failure)
             return
         status, answer = 200, self._answer(method, body, headers)
+        with self._lock:
+            delay = self._delays.get(method, self._delays.get(None, 0.0))
+        if delay:
+            time.sleep(delay)
         if failure is not None:
             self._fail(req, call, failure)
             return

@@ -88,7 +88,8 @@ def test_feeds_add_refuses_an_html_page(env, capsys, feed_server):
     assert feed_server.url("/page") not in out
 
 
-def test_watch_add_test_list_remove_and_audit(env, served, capsys):
+def test_watch_add_test_list_remove_and_audit(env, database, served, capsys, monkeypatch):
+    monkeypatch.setenv("AIBRIEF_DATABASE", database)  # SQLite, then PostgreSQL (tests/conftest.py)
     add_all(capsys, served)
     run(capsys, "fetch")
     code, out, _ = run(capsys, "watch", "test", '"prompt injection"')

@@ -13,7 +13,6 @@ from bot.config import Settings
 from bot.digest import post as post_mod
 from bot.digest.service import post_digest, resume_unfinished, subscribe
 from bot.slack.client import make_client
-from bot.store import open_store
 from tests.blockkit import assert_valid_blocks
 from tests.digest_helpers import article
 
@@ -25,18 +24,18 @@ def no_sleep(_seconds: float) -> None:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(str(tmp_path / "digest.db"))
-    feed = s.add_feed("http://127.0.0.1/feed", "Feed")
-    s.add_watchlist("ai-security", "AI security")
+def store(store):
+    """The shared `store` (tests/conftest.py: SQLite, then PostgreSQL) with a morning's news:
+    exactly-once rests on the store's claims and records, so it is proved on both backends."""
+    feed = store.add_feed("http://127.0.0.1/feed", "Feed")
+    store.add_watchlist("ai-security", "AI security")
     now = datetime.now(timezone.utc)
-    s.insert_articles(feed.id, [
+    store.insert_articles(feed.id, [
         article(f"AI security story number {i}: model theft at firm {i}", f"Outlet {i % 4}",
                 published=now - timedelta(hours=i), summary=f"Summary {i} about AI security.")
         for i in range(14)
     ])
-    yield s
-    s.close()
+    return store
 
 
 @pytest.fixture

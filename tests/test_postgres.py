@@ -219,7 +219,7 @@ def ts_db(pg_cluster, pg_template):
     pg_cluster.drop_database(url)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(text=any_query)
 def test_every_parsed_query_is_valid_tsquery(ts_db, text):
     try:
@@ -230,7 +230,7 @@ def test_every_parsed_query_is_valid_tsquery(ts_db, text):
     ts_db.execute(f"SELECT count(*) FROM o WHERE tsv @@ to_tsquery('{TS_CONFIG}', %s)", (to_tsquery(node),)).fetchall()
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(query=g_and())
 def test_tsquery_finds_exactly_what_the_query_means(ts_db, query):
     text, meaning = query

@@ -13,7 +13,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.models import Article
-from bot.store import open_store
 from tests.blockkit import assert_valid_message, assert_valid_view
 from tests.slack_harness import ADMIN, CHANNEL, SEEDS, SlackAppHarness, sign, wait_for
 
@@ -63,11 +62,11 @@ def filler_articles(n: int = 12) -> list[Article]:
 
 
 @pytest.fixture
-def store(tmp_path):
-    s = open_store(str(tmp_path / "slack.db"))
-    s.insert_articles(None, seed_articles() + filler_articles())
-    yield s
-    s.close()
+def store(store):
+    """The shared `store` (tests/conftest.py: SQLite, then PostgreSQL) holding the seed stories:
+    every command, admin change and audit entry below is checked on both backends."""
+    store.insert_articles(None, seed_articles() + filler_articles())
+    return store
 
 
 @pytest.fixture
@@ -517,11 +516,11 @@ def test_socket_mode_app_needs_no_signature_and_answers_the_same(store, slack_ap
 # ---- health ----------------------------------------------------------------------------------------------
 def test_healthz(app, store, tmp_path):
     resp = app.http.get("/healthz")
-    assert resp.status_code == 200 and resp.json() == {"ok": True, "db": "ok"}
+    assert resp.status_code == 200 and resp.json() == {"ok": True, "database": "ok", "leader": None}
     assert app.http.post("/healthz").status_code == 405
     assert app.http.get("/slack/events").status_code == 404
     assert app.http.get("/nope").status_code == 404
     store.close()
-    shutil.rmtree(tmp_path)  # the database is gone: reopening it fails
+    shutil.rmtree(tmp_path)  # SQLite: the file is gone, reopening it fails; PostgreSQL: the pool is closed
     resp = app.http.get("/healthz")
     assert resp.status_code == 503 and resp.json()["ok"] is False

@@ -18,7 +18,8 @@ other errors that retrying cannot fix fail the run at once and are recorded on t
 subscription for admins; transient trouble leaves the run pending for a later resume.
 
 A lease on the run (store) keeps two processes — the bot's scheduler and an admin's
-`aibrief digest --post` — from posting the same run at the same time.
+`aibrief digest --post` — from posting the same run at the same time. A lease whose owner
+died on this host (`owner_is_gone`) is taken over at once instead of after it expires.
 """
 
 from __future__ import annotations
@@ -109,6 +110,32 @@ class PostResult:
 
 def default_owner() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def owner_is_gone(owner: str) -> bool:
+    """True when `owner` (from `default_owner`) names a process on this host that no longer
+    runs: a bot killed mid-digest (SIGKILL, OOM, power cut) leaves its lease behind, and the
+    restarted bot should not wait out LEASE_SECONDS to finish the digest. Anything unsure —
+    another host, our own pid (another thread of this process), a live or unreadable pid —
+    counts as alive, so the lease is then honoured until it expires."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.split(":", 1)[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid() or pid <= 1:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # EPERM: a process of another user has that pid now
+        return False
+    try:  # a killed process its parent has not reaped yet is a zombie: gone all the same
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            return fh.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
+    except (OSError, IndexError):
+        return False
 
 
 def posting_client(client):
@@ -230,7 +257,16 @@ def post_run(store, client, run_id: int, *, owner: str | None = None, sleep: Cal
                           ts=[run.posted[k] for k in sorted(run.posted)], error=run.error,
                           articles=run.item_count, messages=len(run.plan))
     if not store.claim_digest_run(run.id, owner, lease_seconds=LEASE_SECONDS):
-        return PostResult(run.channel, "busy", run.id, error="another process is posting this digest")
+        holder = store.digest_run_lease_owner(run.id)
+        if not (holder and owner_is_gone(holder)
+                and store.take_over_digest_run(run.id, holder, owner, lease_seconds=LEASE_SECONDS)):
+            return PostResult(run.channel, "busy", run.id, error="another process is posting this digest")
+        log.warning("digest lease taken over channel=%s run=%s from=%s (that process is gone)",
+                    run.channel, run.id, holder)
+    # Read the run again now that it is ours: the copy above may predate another process's
+    # turn (it posted some messages, then released the run), and posting from that stale
+    # copy would repeat them.
+    run = store.get_digest_run(run_id) or run
     result = PostResult(run.channel, "pending", run.id, articles=run.item_count, messages=len(run.plan))
     poster = posting_client(client)
     posted_now = 0

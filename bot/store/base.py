@@ -13,6 +13,7 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
 from bot.models import Article, Feed, SearchHit, Watchlist
@@ -30,6 +31,15 @@ ON_TOPIC_BOOST = 1.5
 # An article whose title alone satisfies the whole query is about the query, however long its
 # summary (BM25 favours short documents; a long body must not bury a headline match).
 TITLE_MATCH_BOOST = 2.0
+
+
+@lru_cache(maxsize=4096)
+def _parsed_query(query: str):
+    """A watchlist's parsed query; the trees are immutable, and a poll matches the same
+    few dozen queries for every batch of new articles."""
+    from bot.query import parse
+
+    return parse(query)
 
 
 class StoreError(Exception):
@@ -145,11 +155,16 @@ class Store(DigestQueries):
         with self.transaction() as tx:
             if tx.all("SELECT 1 FROM feeds WHERE url = ?", (url,)):
                 raise DuplicateError(f"feed already listed: {url}")
-            tx.run(
-                "INSERT INTO feeds(url, title, added_at, next_poll) VALUES (?, ?, ?, ?)",
+            # ON CONFLICT: replicas starting together on a new database import the default
+            # feeds at the same moment; the loser gets DuplicateError, not a unique-key error.
+            rows = tx.all(
+                "INSERT INTO feeds(url, title, added_at, next_poll) VALUES (?, ?, ?, ?) "
+                f"ON CONFLICT (url) DO NOTHING RETURNING {FEED_COLUMNS}",
                 (url, title, now or now_ts(), None),
             )
-            return _feed(tx.all(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))[0])
+            if not rows:
+                raise DuplicateError(f"feed already listed: {url}")
+            return _feed(rows[0])
 
     def remove_feed(self, url: str) -> Feed:
         with self.transaction() as tx:
@@ -174,6 +189,29 @@ class Store(DigestQueries):
         )
         return [_feed(r) for r in rows]
 
+    # Appended to the claim's row selection by backends that can lock rows (PostgreSQL).
+    SKIP_LOCKED = ""
+
+    def claim_due_feeds(self, now: int, *, lease_seconds: int) -> list[Feed]:
+        """Take the enabled feeds due for a poll, atomically: their next poll moves to
+        `now + lease_seconds`, so a second poller (another replica that also believes it
+        leads, for a moment) finds them not due and fetches none of them. The poll's result
+        then sets the real next poll; a poller that dies mid-poll leaves its feeds to be
+        polled again when the lease runs out.
+
+        SQLite's single writer (BEGIN IMMEDIATE) makes the UPDATE atomic by itself; on
+        PostgreSQL rows being claimed by another transaction are skipped (SKIP LOCKED), and
+        one claimed a moment ago no longer matches `next_poll <= now`.
+        """
+        with self.transaction() as tx:
+            rows = tx.all(
+                f"UPDATE feeds SET next_poll = ? WHERE id IN ("
+                f" SELECT id FROM feeds WHERE enabled = 1 AND (next_poll IS NULL OR next_poll <= ?){self.SKIP_LOCKED}"
+                f") RETURNING {FEED_COLUMNS}",
+                (now + lease_seconds, now),
+            )
+        return sorted((_feed(r) for r in rows), key=lambda f: f.id)
+
     def count_feeds(self) -> int:
         return self._one("SELECT COUNT(*) FROM feeds")[0]
 
@@ -188,15 +226,18 @@ class Store(DigestQueries):
         last_modified: str | None,
         title: str | None = None,
         new_url: str | None = None,
+        match: bool = True,
     ) -> PollOutcome:
         """Store one feed's poll — articles, matches and feed state — in one transaction.
 
         A crash anywhere in here leaves either all of this poll or none of it, so a
-        restarted bot simply polls the feed again.
+        restarted bot simply polls the feed again. `match=False` leaves matching to the
+        caller, who then calls `match_new_articles` inside the same outer transaction
+        (the poller does, to match a whole batch of feeds in one pass).
         """
         with self.transaction() as tx:
             new_ids = self._insert_articles(tx, feed_id, articles, now)
-            matches = self._match_articles(tx, new_ids, now) if new_ids else {}
+            matches = self._match_articles(tx, new_ids, now) if new_ids and match else {}
             tx.run(
                 "UPDATE feeds SET etag = ?, last_modified = ?, last_success = ?, last_error = NULL, "
                 "error_count = 0, next_poll = ?, title = CASE WHEN ? <> '' THEN ? ELSE title END "
@@ -304,10 +345,14 @@ class Store(DigestQueries):
         with self.transaction() as tx:
             if tx.all("SELECT 1 FROM watchlists WHERE name = ?", (name,)):
                 raise DuplicateError(f"a watchlist named {name!r} already exists")
-            wid = tx.all(
-                "INSERT INTO watchlists(name, query, created_at) VALUES (?, ?, ?) RETURNING id",
+            rows = tx.all(  # ON CONFLICT: see add_feed (the default watchlists are seeded at start)
+                "INSERT INTO watchlists(name, query, created_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO NOTHING RETURNING id",
                 (name, query, now),
-            )[0][0]
+            )
+            if not rows:
+                raise DuplicateError(f"a watchlist named {name!r} already exists")
+            wid = rows[0][0]
             if match_existing:
                 self._match_one(tx, wid, node, None, now)
         return Watchlist(wid, name, query)
@@ -330,16 +375,47 @@ class Store(DigestQueries):
 
     def _match_articles(self, tx, article_ids: list[int], now: int) -> dict[str, int]:
         """Match every watchlist against just these (new) articles, through the full-text index."""
-        from bot.query import QueryError, parse
+        from bot.query import QueryError
 
         counts: dict[str, int] = {}
         for wid, name, query in tx.all("SELECT id, name, query FROM watchlists"):
             try:
-                node = parse(query)
+                node = _parsed_query(query)
             except QueryError:
                 continue  # saved before a grammar change; shown as invalid in `watch list`
             counts[name] = self._match_one(tx, wid, node, article_ids, now)
         return counts
+
+    def match_new_articles(self, ids_by_feed: dict[int, list[int]], now: int) -> dict[int, dict[str, int]]:
+        """Match every watchlist against the articles just stored for several feeds, in one pass.
+
+        Call it inside the transaction that inserted them (after `record_poll_success(...,
+        match=False)` for each feed): each full-text query then runs once per batch instead of
+        once per feed, which is most of a poll's database time (the index has to be searched
+        per query, not per article). Returns the new matches per feed id and watchlist name.
+        """
+        ids = [i for group in ids_by_feed.values() for i in group]
+        if not ids:
+            return {}
+        with self.transaction() as tx:
+            counts = self._match_articles(tx, ids, now)
+            if len(ids_by_feed) == 1:
+                return {next(iter(ids_by_feed)): {k: v for k, v in counts.items()}}
+            out: dict[int, dict[str, int]] = {feed_id: {} for feed_id in ids_by_feed}
+            feed_of = {i: feed_id for feed_id, group in ids_by_feed.items() for i in group}
+            rows = tx.all(
+                "SELECT m.article_id, w.name FROM matches m JOIN watchlists w ON w.id = m.watchlist_id "
+                "WHERE m.article_id BETWEEN ? AND ?",
+                (min(ids), max(ids)),
+            )
+            for aid, name in rows:
+                feed_id = feed_of.get(aid)
+                if feed_id is not None:
+                    out[feed_id][name] = out[feed_id].get(name, 0) + 1
+            for feed_id in out:  # the same keys as a per-feed match gives: every watchlist, zeros too
+                for name in counts:
+                    out[feed_id].setdefault(name, 0)
+            return out
 
     def matches_for_articles(self, article_ids: Sequence[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}

@@ -252,12 +252,19 @@ class DigestQueries:
                 self._claim_slot(tx, channel, slot)
             if tx.all("SELECT 1 FROM digest_runs WHERE channel = ? AND window_end = ?", (channel, window_end)):
                 raise RunConflict(f"a digest for {channel} ending at {window_end} already exists")
-            run_id = tx.all(
+            # ON CONFLICT: a run for this window that another process is writing right now
+            # (invisible to the SELECT above until it commits) is a RunConflict too, not a
+            # unique-key error (PostgreSQL lets two writers reach this line at once).
+            rows = tx.all(
                 "INSERT INTO digest_runs(run_key, channel, window_start, window_end, status, template, plan, "
-                "item_count, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) RETURNING id",
+                "item_count, created_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?) "
+                "ON CONFLICT (channel, window_end) DO NOTHING RETURNING id",
                 (key, channel, window_start, window_end, template, json.dumps(plan, ensure_ascii=False),
                  len(article_ids), now),
-            )[0][0]
+            )
+            if not rows:
+                raise RunConflict(f"a digest for {channel} ending at {window_end} already exists")
+            run_id = rows[0][0]
             for seq, message in enumerate(plan):
                 tx.run(
                     "INSERT INTO digest_messages(run_id, seq, thread) VALUES (?, ?, ?)",
@@ -355,6 +362,25 @@ class DigestQueries:
                 "UPDATE digest_runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND status = 'pending' "
                 "AND (lease_owner IS NULL OR lease_owner = ? OR lease_until IS NULL OR lease_until < ?)",
                 (owner, now + lease_seconds, run_id, owner, now),
+            )
+        return bool(n)
+
+    def digest_run_lease_owner(self, run_id: int) -> str | None:
+        """Who holds the run's lease (None when nobody does or it has expired)."""
+        rows = self._all(
+            "SELECT lease_owner FROM digest_runs WHERE id = ? AND lease_until >= ?", (run_id, _now())
+        )
+        return rows[0][0] if rows else None
+
+    def take_over_digest_run(self, run_id: int, stale_owner: str, owner: str, *, lease_seconds: int,
+                             now: int | None = None) -> bool:
+        """Take the lease from `stale_owner` (a process known to be gone), only if it still holds it."""
+        now = now or _now()
+        with self.transaction() as tx:
+            n = tx.run(
+                "UPDATE digest_runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND status = 'pending' "
+                "AND lease_owner = ?",
+                (owner, now + lease_seconds, run_id, stale_owner),
             )
         return bool(n)
 

@@ -149,6 +149,9 @@ def _configure(conn: psycopg.Connection) -> None:
 class PostgresStore(Store):
     backend = "postgresql"
     ts_config = TS_CONFIG
+    # Claims (Store.claim_due_feeds) lock their rows and skip rows another replica is
+    # claiming at this moment, instead of queueing behind it.
+    SKIP_LOCKED = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, url: str, *, migrate: bool = True, min_size: int = POOL_MIN, max_size: int = POOL_MAX):
         self.url = url
@@ -181,11 +184,12 @@ class PostgresStore(Store):
                 raise
 
     # ---- connections -------------------------------------------------------------------
-    def dedicated_connection(self) -> psycopg.Connection:
+    def dedicated_connection(self, **options) -> psycopg.Connection:
         """A new autocommit connection outside the pool, for what must live on a session of
-        its own (a session advisory lock such as the scheduler's leadership)."""
+        its own (a session advisory lock such as the scheduler's leadership). `options` are
+        extra libpq parameters (keepalives, application_name, …)."""
         try:
-            return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+            return psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S, **options)
         except psycopg.Error as exc:
             raise DatabaseUnavailable(f"cannot reach PostgreSQL at {self.where}: {_reason(exc)}") from None
 
