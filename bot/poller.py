@@ -7,6 +7,7 @@ reason and a backed-off next poll time, and the others go on.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import queue
 import random
@@ -18,7 +19,7 @@ from typing import Callable
 
 from bot.backoff import next_poll_delay
 from bot.config import Settings
-from bot.feeds.fetch import FeedRequest, FetchLimits, fetch_many
+from bot.feeds.fetch import FeedRequest, FetchLimits, fetch_one, make_client
 from bot.feeds.netpolicy import AddressPolicy
 from bot.feeds.parse import parse_feed
 from bot.models import Feed, FetchResult, ParsedFeed
@@ -120,14 +121,18 @@ def poll_feeds(
             )
         arrived.put((result, fetched_at, job))
         if on_fetched:
-            on_fetched(result)
+            try:
+                on_fetched(result)
+            except Exception:  # a progress bar must not lose the poll
+                log.exception("on_fetched callback failed")
 
     def fetch_all() -> None:
         try:
-            fetch_many(
-                requests, policy=policy, limits=limits or FetchLimits(), concurrency=concurrency, on_result=fetched
+            asyncio.run(
+                _fetch_each(requests, policy=policy, limits=limits or FetchLimits(), concurrency=concurrency,
+                            on_result=fetched)
             )
-        except BaseException as exc:  # fetch_many never raises for a feed: a bug, re-raised below
+        except BaseException as exc:  # fetching never raises for a feed: a bug, re-raised below
             arrived.put(exc)
         arrived.put(None)
 
@@ -157,6 +162,28 @@ def poll_feeds(
         for name, n in o.matches.items():
             report.matches[name] = report.matches.get(name, 0) + n
     return report
+
+
+async def _fetch_each(
+    requests: list[FeedRequest],
+    *,
+    policy: AddressPolicy,
+    limits: FetchLimits,
+    concurrency: int,
+    on_result: Callable[[FetchResult], None],
+) -> None:
+    """`fetch_many` without collecting the results: each one is handed to `on_result` and
+    dropped here, so a big poll holds only the documents not yet parsed and stored, not
+    every body at once (200 news feeds are ~50 MB)."""
+    semaphore = asyncio.Semaphore(max(1, concurrency))
+    async with make_client(policy, limits, concurrency=concurrency) as client:
+
+        async def one(req: FeedRequest) -> None:
+            async with semaphore:
+                result = await fetch_one(client, req, limits)
+            on_result(result)
+
+        await asyncio.gather(*(one(r) for r in requests))
 
 
 def _store_batch(store: Store, by_url: dict[str, Feed], items: list, poll_seconds: int, rng) -> list[FeedOutcome]:

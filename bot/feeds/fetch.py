@@ -178,6 +178,9 @@ async def _finish(
     base = dict(url=req.url, status=status, headers=headers)
     permanent_url = str(final) if moved and str(final) != str(httpx.URL(req.url.strip())) else None
     if status == 304:
+        # Read the (empty) body so the connection goes back to the pool: closed unread, it is
+        # dropped, and a re-poll of many feeds on one host would open a connection per feed.
+        await _read_body(response, limits)
         return FetchResult(
             **base,
             not_modified=True,

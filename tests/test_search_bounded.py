@@ -1,0 +1,53 @@
+"""SQLite search: the bounded ranking (hits read best-bound first, stopped early) must return
+exactly the page the one-statement reference query returns — same rows, same scores, same
+order — for every query shape, page size and offset, including ties and future dates."""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from bot.models import Article
+from bot.query import parse, to_fts5
+from bot.store import open_store
+
+NOW = datetime(2025, 3, 1, tzinfo=timezone.utc)
+WORDS = "ai security chip export china travel model attack policy market deal court vote storm".split()
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    rng = random.Random(5)
+    s = open_store(str(tmp_path_factory.mktemp("bounded") / "b.db"))
+    arts = []
+    for i in range(1500):
+        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 8)))
+        summary = " ".join(rng.choice(WORDS + ["filler"] * 6) for _ in range(rng.randint(3, 60)))
+        if i % 50 == 0:  # exact duplicates of text and date: ties broken by id
+            title, summary = "ai security twin", "ai security twin story"
+            when = NOW - timedelta(days=3)
+        else:
+            when = NOW - timedelta(hours=rng.randint(-48, 24 * 700))  # some in the future
+        arts.append(Article(feed_url="https://f.example/", source="S", url=f"https://f.example/{i}",
+                            title=title, summary=summary, published=when, dedupe_key=f"url:{i}"))
+    s.insert_articles(None, arts)
+    s.add_watchlist("sec", "security OR attack")
+    s.add_watchlist("trade", '"export" chip*')
+    yield s
+    s.close()
+
+
+QUERIES = ["ai", "security", "ai security", '"ai security"', "chip OR vote", "market -deal", "sec*", "ch*",
+           "storm", "twin", "nothingmatches", "(china OR court) travel"]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_bounded_search_returns_the_reference_page(store, query):
+    node = parse(query)
+    now = int(NOW.timestamp())
+    for limit, offset in [(1, 0), (10, 0), (10, 10), (3, 47), (100, 0), (10, 5000)]:
+        with store.transaction(write=False) as tx:
+            expected = store._search_rows_one_statement(to_fts5(node), limit, offset, now, tx)
+        assert store._search_rows(node, limit, offset, now) == expected, (query, limit, offset)
