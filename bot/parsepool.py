@@ -43,6 +43,33 @@ def default_workers(feeds: int) -> int:
     return min(cpus, MAX_WORKERS)
 
 
+def _die_with_parent(bot_pid: int) -> None:
+    """Runs in each worker: when the bot process is gone (even by SIGKILL), end this worker
+    and the forkserver that forked it, so a killed bot leaves no parse processes behind."""
+
+    def watch() -> None:
+        import signal
+        import time
+
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(bot_pid, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:  # the pid was reused by another user's process
+                break
+        forkserver = os.getppid()
+        if forkserver not in (1, bot_pid):
+            try:
+                os.kill(forkserver, signal.SIGKILL)
+            except OSError:
+                pass
+        os._exit(0)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
 def _get_pool(workers: int) -> ProcessPoolExecutor:
     global _pool, _pool_size
     with _lock:
@@ -51,7 +78,7 @@ def _get_pool(workers: int) -> ProcessPoolExecutor:
                 _pool.shutdown(wait=False, cancel_futures=True)
             ctx = multiprocessing.get_context("forkserver")
             ctx.set_forkserver_preload(["bot.feeds.parse"])
-            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
+            _pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_die_with_parent, initargs=(os.getpid(),))
             _pool_size = workers
         return _pool
 
