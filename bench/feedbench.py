@@ -108,21 +108,9 @@ def current_rss_mb() -> float:
 
 
 def descendants_peak_mb() -> dict[int, float]:
-    """Peak RSS (VmHWM) of every process this one started, still alive (parse workers, forkserver)."""
-    parent_of: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as f:
-                    parent_of[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-    mine, frontier = set(), {os.getpid()}
-    while frontier:
-        frontier = {pid for pid, ppid in parent_of.items() if ppid in frontier} - mine
-        mine |= frontier
+    """Peak RSS (VmHWM) of every live process this one started (parse workers, forkserver)."""
     out = {}
-    for pid in mine:
+    for pid in _tree_pids() - {os.getpid()}:
         try:
             with open(f"/proc/{pid}/status") as f:
                 for line in f:
