@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.feeds.fetch import FeedRequest, FetchLimits, fetch_many
 from bot.feeds.parse import parse_feed
 from bot.models import Feed, Watchlist
-from bot.query import parse
+from bot.query import parse_watchlist
 from bot.store import Store
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
@@ -36,7 +36,7 @@ def check_watch_name(name: str) -> str:
 def add_watchlist(store: Store, actor: str, name: str, query: str) -> Watchlist:
     name = check_watch_name(name)
     query = query.strip()
-    parse(query)  # QueryError, with its pointer, before anything is written
+    parse_watchlist(query)  # QueryError, with its pointer, before anything is written
     if store.get_watchlist(name):
         raise AdminError(f"a watchlist named {name!r} already exists (remove it first to change it)")
     wl = store.add_watchlist(name, query)

@@ -90,6 +90,9 @@ class SearchHit:
     published: datetime
     score: float
     snippet: str
+    matched: tuple = ()  # bot.explain.Matched: the query's words and phrases it holds, and where
+    watchlists: tuple[str, ...] = ()  # the watchlists that caught it
+    also: tuple = ()  # other outlets' copies of the same story (dicts: title, url, source)
 
     def as_json(self) -> dict:
         return {
@@ -100,6 +103,9 @@ class SearchHit:
             "published": self.published.isoformat().replace("+00:00", "Z"),
             "score": round(self.score, 6),
             "snippet": self.snippet,
+            "matched": [m.as_json() for m in self.matched],
+            "watchlists": list(self.watchlists),
+            "also": [dict(a) for a in self.also],
         }
 
 

@@ -7,13 +7,23 @@ precedence differs from what people expect from web search, and its errors mean 
 to a Slack user. What reaches FTS5 (or PostgreSQL) is built only from double-quoted
 (single-quoted) tokens and our own operators, so user text can never become syntax.
 
-Grammar (OR binds tighter than AND, as in web search engines; unary NOT/- tightest)::
+Grammar (OR binds tighter than AND, as in web search engines; NEAR tighter than OR;
+unary NOT/- tightest)::
 
-    query    := and_expr
-    and_expr := or_expr ( ["AND"] or_expr )*
-    or_expr  := unary ( "OR" unary )*
-    unary    := ("NOT" | "-")* atom           -- "-" must touch what it negates
-    atom     := word | word* | "phrase" | ( and_expr )
+    query     := and_expr
+    and_expr  := or_expr ( ["AND"] or_expr )*
+    or_expr   := near_expr ( "OR" near_expr )*
+    near_expr := unary ( ("NEAR" | "NEAR/N") unary )*
+    unary     := ("NOT" | "-")* scoped           -- "-" must touch what it negates
+    scoped    := [ "title:" ] atom               -- "title:" must touch what it scopes
+    atom      := word | word* | "phrase" | ( and_expr )
+
+`X NEAR/N Y` holds when X and Y occur with at most N words between them in one field
+(default N = 10); X and Y are words, phrases or OR-groups of them. `a NEAR b NEAR c` means
+`(a NEAR b) (b NEAR c)`. A field scope is pushed down onto every word and phrase under it,
+so the trees hold scopes only on leaves (`Term.fields`, `Phrase.fields`); nested scopes
+intersect. Watchlists are matched with the scope `("title", "lead")` put around their query
+(see `scoped`): a word deep in an article's body is a passing mention, not its subject.
 
 Operators are recognised only in UPPER case; `and`, `or`, `not` are ordinary words.
 A word is split into its letter/digit runs the way FTS5's unicode61 tokenizer splits
@@ -30,10 +40,16 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 __all__ = [
+    "DEFAULT_NEAR",
+    "FIELDS",
     "MAX_DEPTH",
     "MAX_LENGTH",
     "MAX_TERMS",
+    "WATCHLIST_MAX_LENGTH",
+    "WATCHLIST_MAX_TERMS",
+    "WATCHLIST_SCOPE",
     "And",
+    "Near",
     "Node",
     "Not",
     "Or",
@@ -42,15 +58,33 @@ __all__ = [
     "Term",
     "compile_query",
     "parse",
+    "parse_watchlist",
+    "leaves",
     "positive_words",
+    "scoped",
     "to_fts5",
     "to_tsquery",
+    "word_spans",
     "word_tokens",
 ]
 
 MAX_LENGTH = 500  # characters; a watchlist is a few keywords, not an essay
 MAX_TERMS = 64  # words (tokens) in all; bounds the work one query can ask of the index
 MAX_DEPTH = 20  # nested parentheses; keeps the recursive parser far from Python's limit
+# A watchlist is written once by an admin and run on each poll's new rows only, so it may be
+# a vocabulary rather than a few keywords (the defaults name dozens of products and attacks).
+WATCHLIST_MAX_LENGTH = 4000
+WATCHLIST_MAX_TERMS = 400
+DEFAULT_NEAR = 10  # words between the two sides of X NEAR Y
+MAX_NEAR = 100
+# FTS5's NEAR takes phrases only, so X NEAR Y with groups becomes one NEAR per pair of
+# alternatives: this bounds the compiled expression.
+MAX_NEAR_PAIRS = 2500
+# The fields an article is indexed in: `title`, `summary` (the feed's text) and `lead` (the
+# summary's opening sentences, bot/lead.py). Users can scope to `title:`; `lead` is what
+# watchlists see besides the title.
+FIELDS = ("title", "summary", "lead")
+USER_FIELDS = ("title",)
 
 EXAMPLE = "prompt injection -crypto"
 
@@ -92,10 +126,12 @@ class QueryError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """One word (one index token), lower-cased; `prefix` for `word*`."""
+    """One word (one index token), lower-cased; `prefix` for `word*`; `fields` the fields it
+    must occur in (empty: any)."""
 
     text: str
     prefix: bool = False
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -107,6 +143,16 @@ class Phrase:
 
     words: tuple[str, ...]
     prefix: bool = False
+    fields: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Near:
+    """Both sides occur with at most `distance` words between them, in one field. Each side
+    is a Term, a Phrase or an Or of those."""
+
+    items: tuple["Node", "Node"]
+    distance: int = DEFAULT_NEAR
 
 
 @dataclass(frozen=True)
@@ -130,7 +176,7 @@ class Not:
     item: "Node"
 
 
-Node = Term | Phrase | And | Or | Not
+Node = Term | Phrase | Near | And | Or | Not
 
 
 # ---------------------------------------------------------------------------------------
@@ -162,11 +208,11 @@ def _lower(run: str) -> str:
     return "".join(c.lower()[0] for c in run)
 
 
-def word_tokens(text: str) -> list[str]:
-    """The lower-cased letter/digit runs of `text`, as the unicode61 tokenizer splits it
-    (before stemming and diacritic removal). Runs of combining marks alone are dropped,
-    as FTS5 drops the empty token they leave."""
-    out: list[str] = []
+def word_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, lower-cased token) of each letter/digit run of `text`, as the unicode61
+    tokenizer splits it (before stemming and diacritic removal). Runs of combining marks
+    alone are dropped, as FTS5 drops the empty token they leave."""
+    out: list[tuple[int, int, str]] = []
     start = None
     for i, c in enumerate(text + " "):
         if i < len(text) and _is_word_char(c):
@@ -175,19 +221,24 @@ def word_tokens(text: str) -> list[str]:
         elif start is not None:
             run = text[start:i]
             if any(_is_base(ch) for ch in run):
-                out.append(_lower(run))
+                out.append((start, i, _lower(run)))
             start = None
     return out
+
+
+def word_tokens(text: str) -> list[str]:
+    """The lower-cased tokens of `text` as the index holds them before stemming."""
+    return [t for _, _, t in word_spans(text)]
 
 
 # ---------------------------------------------------------------------------------------
 # Lexer
 # ---------------------------------------------------------------------------------------
-_WORD, _PHRASE, _LPAREN, _RPAREN, _AND, _OR, _NOT, _MINUS, _END = (
-    "word", "phrase", "(", ")", "AND", "OR", "NOT", "-", "end",
+_WORD, _PHRASE, _LPAREN, _RPAREN, _AND, _OR, _NOT, _MINUS, _NEAR, _FIELD, _END = (
+    "word", "phrase", "(", ")", "AND", "OR", "NOT", "-", "NEAR", "field", "end",
 )
 _OPERATORS = {"AND": _AND, "OR": _OR, "NOT": _NOT}
-_OPERAND_START = frozenset({_WORD, _PHRASE, _LPAREN, _NOT, _MINUS})
+_OPERAND_START = frozenset({_WORD, _PHRASE, _LPAREN, _NOT, _MINUS, _FIELD})
 _HINTS = {
     "|": " (write OR)",
     "||": " (write OR)",
@@ -204,6 +255,7 @@ class _Tok:
     end: int
     node: Node | None = None
     words: int = 0  # tokens this word or phrase contributes to the MAX_TERMS count
+    value: str | int | None = None  # NEAR: the distance; field: the field's name
 
 
 class _Lexer:
@@ -250,14 +302,40 @@ class _Lexer:
                 while j < n and not text[j].isspace() and text[j] not in '()"':
                     j += 1
                 raw = text[i:j]
+                field, _, rest = raw.partition(":")
                 if raw in _OPERATORS and not literal_next:
                     toks.append(_Tok(_OPERATORS[raw], i, j))
+                elif (raw == "NEAR" or raw.startswith("NEAR/")) and not literal_next:
+                    toks.append(self._near(raw, i))
+                elif _ and field.lower() in USER_FIELDS:
+                    toks.append(_Tok(_FIELD, i, i + len(field) + 1, value=field.lower()))
+                    after = i + len(field) + 1
+                    if rest:
+                        toks.append(self._word(rest, after))
+                    elif after >= n or text[after].isspace() or text[after] == ")":
+                        raise self.error(
+                            f'"{field}:" must touch what it looks for: write {field.lower()}:word, '
+                            f'{field.lower()}:"a phrase" or {field.lower()}:(a OR b)',
+                            i,
+                        )
                 else:
                     toks.append(self._word(raw, i))
                 i = j
             literal_next = False
         toks.append(_Tok(_END, n, n))
         return toks
+
+    def _near(self, raw: str, start: int) -> _Tok:
+        end = start + len(raw)
+        if raw == "NEAR":
+            return _Tok(_NEAR, start, end, value=DEFAULT_NEAR)
+        digits = raw[len("NEAR/"):]
+        if not (digits.isascii() and digits.isdigit()) or not 0 <= int(digits) <= MAX_NEAR:
+            raise self.error(
+                f'"{raw}": write NEAR/N with N a number of words from 0 to {MAX_NEAR}, e.g. china NEAR/5 travel',
+                start,
+            )
+        return _Tok(_NEAR, start, end, value=int(digits))
 
     def _word(self, raw: str, start: int) -> _Tok:
         end = start + len(raw)
@@ -360,6 +438,69 @@ def _only_negative(node: Node) -> bool:
     return isinstance(node, And) and all(isinstance(i, Not) for i in node.items)
 
 
+def _near_side(node: Node) -> bool:
+    if isinstance(node, (Term, Phrase)):
+        return True
+    return isinstance(node, Or) and all(isinstance(i, (Term, Phrase)) for i in node.items)
+
+
+def _alternatives(node: Node) -> int:
+    return len(node.items) if isinstance(node, Or) else 1
+
+
+def _intersect(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    """Fields both scopes allow; () means every field."""
+    if not a:
+        return b
+    if not b:
+        return a
+    return tuple(f for f in a if f in b)
+
+
+def scoped(node: Node, fields: tuple[str, ...]) -> Node:
+    """`node` restricted to `fields`: the scope is pushed onto every word and phrase (nested
+    scopes intersect). A leaf left with no field at all can match nothing; the query
+    language cannot produce one (its only user scope, title, is inside every scope)."""
+    if isinstance(node, Term):
+        return Term(node.text, node.prefix, _intersect(node.fields, fields))
+    if isinstance(node, Phrase):
+        return Phrase(node.words, node.prefix, _intersect(node.fields, fields))
+    if isinstance(node, Near):
+        return Near((scoped(node.items[0], fields), scoped(node.items[1], fields)), node.distance)
+    if isinstance(node, And):
+        return And(tuple(scoped(i, fields) for i in node.items))
+    if isinstance(node, Or):
+        return Or(tuple(scoped(i, fields) for i in node.items))
+    if isinstance(node, Not):
+        return Not(scoped(node.item, fields))
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def leaves(node: Node) -> list[Term | Phrase]:
+    """Every word and phrase of a query, excluded ones too, in query order."""
+    out: list = []
+
+    def walk(n: Node) -> None:
+        if isinstance(n, (Term, Phrase)):
+            out.append(n)
+        elif isinstance(n, Not):
+            walk(n.item)
+        else:
+            for item in n.items:
+                walk(item)
+
+    walk(node)
+    return out
+
+
+def near_fields(node: Near) -> tuple[str, ...]:
+    """The fields a NEAR can hold in: those every word on both sides allows."""
+    fields: tuple[str, ...] = ()
+    for leaf in leaves(node):
+        fields = _intersect(fields, leaf.fields)
+    return fields
+
+
 # ---------------------------------------------------------------------------------------
 # Parser
 # ---------------------------------------------------------------------------------------
@@ -415,16 +556,21 @@ class _Parser:
                     )
             elif tok.kind in _OPERAND_START:
                 items.append(self.or_expr(depth))
+            elif tok.kind == _NEAR:  # a NEAR after a complete operand is near_expr's
+                raise self.error(
+                    f"{self.text[tok.start:tok.end]} has nothing before it: it goes between words, e.g. china NEAR travel",
+                    tok.start,
+                )
             else:  # ")" or the end
                 return _make_and(items) if items else None
 
     def or_expr(self, depth: int) -> Node:
-        alts = [self.unary(depth)]
+        alts = [self.near_expr(depth)]
         while self.peek().kind == _OR:
             op = self.advance()
             if self.peek().kind not in _OPERAND_START:
                 raise self.error("OR has nothing after it: it goes between words, e.g. travel OR visa", op.start)
-            alts.append(self.unary(depth))
+            alts.append(self.near_expr(depth))
         if len(alts) == 1:
             return alts[0][0]
         for node, start, end in alts:
@@ -438,6 +584,42 @@ class _Parser:
                 )
         return _make_or([a[0] for a in alts])
 
+    def near_expr(self, depth: int) -> tuple[Node, int, int]:
+        first = self.unary(depth)
+        if self.peek().kind != _NEAR:
+            return first
+        sides = [first]
+        distances: list[int] = []
+        while self.peek().kind == _NEAR:
+            op = self.advance()
+            if self.peek().kind not in _OPERAND_START:
+                raise self.error(
+                    f"{self.text[op.start:op.end]} has nothing after it: it goes between words, e.g. china NEAR travel",
+                    op.start,
+                )
+            distances.append(int(op.value))  # type: ignore[arg-type]
+            sides.append(self.unary(depth))
+        for node, start, end in sides:
+            if not _near_side(node):
+                shown = self.text[start:end]
+                raise self.error(
+                    f'NEAR joins words, phrases or (a OR b) groups of them, not "{shown}": '
+                    "put exclusions and other words outside, e.g. (china NEAR travel) -tourism",
+                    start,
+                )
+        pairs = [
+            Near((sides[k][0], sides[k + 1][0]), distances[k]) for k in range(len(distances))
+        ]
+        for pair, k in zip(pairs, range(len(distances))):
+            n = _alternatives(pair.items[0]) * _alternatives(pair.items[1])
+            if n > MAX_NEAR_PAIRS:
+                raise self.error(
+                    f"this NEAR compares {n} pairs of words (the limit is {MAX_NEAR_PAIRS}): "
+                    "use smaller groups on its two sides",
+                    sides[k][1],
+                )
+        return _make_and(pairs), sides[0][1], sides[-1][2]
+
     def unary(self, depth: int) -> tuple[Node, int, int]:
         start = self.peek().start
         negations = 0
@@ -449,11 +631,22 @@ class _Parser:
                     "NOT has nothing after it: follow it with the word to exclude, e.g. NOT crypto",
                     op.start,
                 )
-        node = self.atom(depth)
+        node = self.scoped_atom(depth)
         end = self.toks[self.i - 1].end
         for _ in range(negations):
             node = _make_not(node)
         return node, start, end
+
+    def scoped_atom(self, depth: int) -> Node:
+        if self.peek().kind != _FIELD:
+            return self.atom(depth)
+        tok = self.advance()
+        if self.peek().kind not in (_WORD, _PHRASE, _LPAREN):
+            raise self.error(
+                f'"{tok.value}:" must be followed by a word, a "phrase" or a (group), e.g. {tok.value}:(a OR b)',
+                tok.start,
+            )
+        return scoped(self.atom(depth), (str(tok.value),))
 
     def atom(self, depth: int) -> Node:
         tok = self.advance()
@@ -474,21 +667,21 @@ class _Parser:
         return inner
 
 
-def parse(text: str) -> Node:
+def parse(text: str, *, max_length: int = MAX_LENGTH, max_terms: int = MAX_TERMS) -> Node:
     """Parse a query into a normalised tree; raises QueryError (and nothing else) for
-    any string that is not a valid query."""
+    any string that is not a valid query. Watchlists pass the larger WATCHLIST_* limits."""
     if not isinstance(text, str):
         raise QueryError(f"a query must be text, not {type(text).__name__}", None, repr(text))
-    if len(text) > MAX_LENGTH:
-        raise QueryError(f"the query is {len(text)} characters long; the limit is {MAX_LENGTH}", MAX_LENGTH, text)
+    if len(text) > max_length:
+        raise QueryError(f"the query is {len(text)} characters long; the limit is {max_length}", max_length, text)
     if not text.strip():
         raise QueryError(f"the query is empty: type the words to look for, e.g. {EXAMPLE}", None, text)
     toks = _Lexer(text).tokens()
     count = 0
     for tok in toks:
         count += tok.words
-        if count > MAX_TERMS:
-            raise QueryError(f"the query has more than {MAX_TERMS} words: remove some", tok.start, text)
+        if count > max_terms:
+            raise QueryError(f"the query has more than {max_terms} words: remove some", tok.start, text)
     return _Parser(text, toks).parse()
 
 
@@ -499,13 +692,40 @@ def _fts_quote(token: str) -> str:
     return '"' + token.replace('"', '""') + '"'
 
 
+def _fts_columns(fields: tuple[str, ...]) -> str:
+    if not fields:
+        return ""
+    return (fields[0] if len(fields) == 1 else "{" + " ".join(fields) + "}") + " : "
+
+
+def _fts_phrase(node: Term | Phrase) -> str:
+    text = node.text if isinstance(node, Term) else " ".join(node.words)
+    return _fts_quote(text) + (" *" if node.prefix else "")
+
+
+def _fts_near(node: Near) -> str:
+    """One FTS5 NEAR group per pair of alternatives (FTS5's NEAR takes phrases only), under
+    the fields both sides allow."""
+    left, right = node.items
+    lefts = left.items if isinstance(left, Or) else (left,)
+    rights = right.items if isinstance(right, Or) else (right,)
+    columns = _fts_columns(near_fields(node))
+    groups = [
+        f"{columns}NEAR({_fts_phrase(a)} {_fts_phrase(b)}, {node.distance})"  # type: ignore[arg-type]
+        for a in lefts
+        for b in rights
+    ]
+    return groups[0] if len(groups) == 1 else "(" + " OR ".join(groups) + ")"
+
+
 def _fts(node: Node, top: bool = False) -> str:
     """FTS5 text for `node`; compound results are parenthesised unless `top`, so FTS5's
     own precedence (NOT > AND > OR) never comes into play."""
-    if isinstance(node, Term):
-        return _fts_quote(node.text) + (" *" if node.prefix else "")
-    if isinstance(node, Phrase):
-        return _fts_quote(" ".join(node.words)) + (" *" if node.prefix else "")
+    if isinstance(node, (Term, Phrase)):
+        leaf = _fts_columns(node.fields) + _fts_phrase(node)
+        return leaf if top or not node.fields else f"({leaf})"
+    if isinstance(node, Near):
+        return _fts_near(node)
     if isinstance(node, Or):
         _check_items(node)
         for item in node.items:
@@ -548,14 +768,57 @@ def _ts_quote(token: str) -> str:
     return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
+# Each field is a weight in the tsvector (bot/store/schema.py): titles A, summaries B,
+# leads C (a second copy of the summary's opening, so that a scope can name it).
+TS_WEIGHTS = {"title": "A", "summary": "B", "lead": "C"}
+
+
+def _ts_lexeme(word: str, prefix: bool, weights: str) -> str:
+    label = ("*" if prefix else "") + weights
+    return _ts_quote(word) + (":" + label if label else "")
+
+
+def _ts_weights(fields: tuple[str, ...]) -> str:
+    return "".join(TS_WEIGHTS[f] for f in fields)
+
+
+def _ts_leaf(node: Term | Phrase, weights: str) -> str:
+    if isinstance(node, Term):
+        return _ts_lexeme(node.text, node.prefix, weights)
+    last = len(node.words) - 1
+    return "(" + " <-> ".join(
+        _ts_lexeme(w, node.prefix and i == last, weights) for i, w in enumerate(node.words)
+    ) + ")"
+
+
+def _ts_side(node: Node, weight: str) -> str:
+    items = node.items if isinstance(node, Or) else (node,)
+    inner = " | ".join(_ts_leaf(i, weight) for i in items)  # type: ignore[arg-type]
+    return f"({inner})" if len(items) > 1 else inner
+
+
+def _ts_near(node: Near) -> str:
+    """`<k>` is an exact distance in PostgreSQL: "at most N words between" is every k from 1
+    to N + 1, either way round, once per field; both sides carry that field's weight, so a
+    NEAR never spans the end of a title and the start of a summary."""
+    fields = near_fields(node) or ("title", "summary")
+    alts = []
+    for field in fields:
+        w = TS_WEIGHTS[field]
+        a, b = _ts_side(node.items[0], w), _ts_side(node.items[1], w)
+        for k in range(1, node.distance + 2):
+            alts.append(f"{a} <{k}> {b}")
+            alts.append(f"{b} <{k}> {a}")
+    return "(" + " | ".join(alts) + ")"
+
+
 def _ts(node: Node, top: bool = False) -> str:
     if isinstance(node, Term):
-        return _ts_quote(node.text) + (":*" if node.prefix else "")
+        return _ts_lexeme(node.text, node.prefix, _ts_weights(node.fields))
     if isinstance(node, Phrase):
-        parts = [_ts_quote(w) for w in node.words]
-        if node.prefix:
-            parts[-1] += ":*"
-        out = " <-> ".join(parts)
+        out = _ts_leaf(node, _ts_weights(node.fields))[1:-1]
+    elif isinstance(node, Near):
+        return _ts_near(node)
     elif isinstance(node, Not):
         return "!" + _ts(node.item)
     elif isinstance(node, (And, Or)):
@@ -582,13 +845,22 @@ def positive_words(node: Node) -> list[str]:
             out.append(n.text)
         elif isinstance(n, Phrase):
             out.extend(n.words)
-        elif isinstance(n, (And, Or)):
+        elif isinstance(n, (And, Or, Near)):
             for item in n.items:
                 walk(item)
         # Not: excluded words are not what a hit is about
 
     walk(node)
     return list(dict.fromkeys(out))
+
+
+WATCHLIST_SCOPE = ("title", "lead")
+
+
+def parse_watchlist(text: str) -> Node:
+    """A watchlist's query as matching runs it: with the watchlist limits, and scoped to an
+    article's headline and lead (see bot/lead.py for why)."""
+    return scoped(parse(text, max_length=WATCHLIST_MAX_LENGTH, max_terms=WATCHLIST_MAX_TERMS), WATCHLIST_SCOPE)
 
 
 def compile_query(text: str) -> str:

@@ -6,10 +6,11 @@ The CLI, the slash command and watchlist previews all call these, so they cannot
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.models import SearchHit
-from bot.query import parse
-from bot.store import Store
+from bot.query import QueryError, parse, parse_watchlist
+from bot.store import NotFoundError, Store
 
 MAX_LIMIT = 100
 
@@ -28,7 +29,10 @@ class SearchResult:
 
 def search(store: Store, text: str, *, limit: int = 10, offset: int = 0) -> SearchResult:
     """Best matches first. Raises `bot.query.QueryError` with a readable message on a bad query."""
-    node = parse(text)
+    return _run(store, parse(text), text, limit=limit, offset=offset)
+
+
+def _run(store: Store, node, text: str, *, limit: int, offset: int) -> SearchResult:
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
     hits = store.search(node, limit=limit, offset=offset)
@@ -37,5 +41,19 @@ def search(store: Store, text: str, *, limit: int = 10, offset: int = 0) -> Sear
 
 
 def watch_test(store: Store, text: str, *, limit: int = 5) -> SearchResult:
-    """What a watchlist with this query would match among stored articles — before saving it."""
-    return search(store, text, limit=limit)
+    """What a watchlist with this query would match among stored articles — before saving it:
+    the same scope (headline and lead) and limits as matching (`parse_watchlist`)."""
+    return _run(store, parse_watchlist(text), text, limit=limit, offset=0)
+
+
+def watch_matches(store: Store, name: str, *, limit: int = 20, since: datetime | None = None) -> list[SearchHit]:
+    """What a watchlist caught, newest first, each with the terms that made it match.
+    Raises NotFoundError for an unknown watchlist."""
+    wl = store.get_watchlist(name)
+    if wl is None:
+        raise NotFoundError(f"no watchlist named {name!r} (see `watch list`)")
+    try:
+        node = parse_watchlist(wl.query)
+    except QueryError:
+        node = None
+    return store.watchlist_matches(wl.id, node, limit=max(1, min(limit, MAX_LIMIT)), since=since)

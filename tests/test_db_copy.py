@@ -48,6 +48,14 @@ def fill(store) -> None:
                                   plan=[{"text": "one"}, {"text": "two", "thread": True}], article_ids=ids,
                                   template="daily", now=1_700_000_000)
     store.record_digest_message(run.id, 0, "1700000000.000100", now=1_700_000_001)
+    travel = store.get_watchlist("travel")
+    with store.transaction() as tx:  # this round's briefing tables (votes, exclusions, mutes)
+        tx.run("INSERT INTO feedback_votes(user_id, article_id, watchlist, channel, created_at) "
+               "VALUES ('U9', ?, 'travel', 'C123', 1700000002)", (ids[0],))
+        tx.run("INSERT INTO watchlist_exclusions(watchlist_id, url, created_at, created_by) "
+               "VALUES (?, 'https://a.example/3', 1700000003, 'U1')", (travel.id,))
+        tx.run("INSERT INTO channel_mutes(channel, source, created_at, created_by) "
+               "VALUES ('C123', 'b.example', 1700000004, 'U1')")
 
 
 def snapshot(store) -> dict:

@@ -58,13 +58,26 @@ def test_migrates_an_older_schema_keeping_its_data(tmp_path):
     old.migrate(target=1)
     assert old.schema_version() == 1
     feed = old.add_feed("https://example.com/feed", "Example")
-    old.insert_articles(feed.id, [seed("travel")])
+    a = seed("travel")
+    with old.transaction() as tx:  # a row as version 1's code wrote it (no lead column yet)
+        tx.run(
+            "INSERT INTO articles(feed_id, dedupe_key, url, title, summary, source, published, fetched) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (feed.id, a.dedupe_key, a.url, a.title, a.summary, a.source, 1740787200, 1740787200),
+        )
     old.close()
 
     s = open_store(path)  # opening migrates
     assert s.schema_version() == LATEST_VERSION == len(SQLITE_MIGRATIONS)
     assert s.count_articles() == 1
-    assert [h.title for h in s.search(parse("china travel"))] == [seed("travel").title]
+    assert [h.title for h in s.search(parse("china travel"))] == [a.title]
+    # version 3 computed the lead of the stored article and indexed it as its own field
+    from bot.lead import lead_of
+    from bot.query import parse_watchlist
+
+    assert s._all("SELECT lead FROM articles")[0][0] == lead_of(a.summary) != ""
+    first_lead_word = lead_of(a.summary).split()[-1].strip(".,")
+    assert s.count_matching(parse_watchlist(first_lead_word)) == 1
     s.audit("U1", "watch.add", "x", None, {"query": "y"})  # a table from migration 2 works
     assert s.audit_entries()[0].actor == "U1"
     s.close()

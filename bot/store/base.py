@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
+from bot.lead import lead_of
 from bot.models import Article, Feed, SearchHit, Watchlist
 from bot.store.digests import DigestQueries
 
@@ -37,9 +38,9 @@ TITLE_MATCH_BOOST = 2.0
 def _parsed_query(query: str):
     """A watchlist's parsed query; the trees are immutable, and a poll matches the same
     few dozen queries for every batch of new articles."""
-    from bot.query import parse
+    from bot.query import parse_watchlist
 
-    return parse(query)
+    return parse_watchlist(query)
 
 
 class StoreError(Exception):
@@ -267,8 +268,8 @@ class Store(DigestQueries):
         """Insert the articles not seen before (by dedupe key); return their new ids."""
         new_ids: list[int] = []
         sql = (
-            "INSERT INTO articles(feed_id, dedupe_key, guid, url, title, summary, source, author, "
-            "published, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "INSERT INTO articles(feed_id, dedupe_key, guid, url, title, summary, lead, source, author, "
+            "published, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(dedupe_key) DO NOTHING RETURNING id"
         )
         for a in articles:
@@ -281,6 +282,7 @@ class Store(DigestQueries):
                     a.url,
                     a.title,
                     a.summary,
+                    lead_of(a.summary),
                     a.source,
                     a.author,
                     to_ts(a.published),
@@ -338,9 +340,7 @@ class Store(DigestQueries):
     def add_watchlist(self, name: str, query: str, *, match_existing: bool = True, now: int | None = None) -> Watchlist:
         """Save a watchlist; it also matches what is already stored, so `watch test` and the
         next digest agree from the moment it exists."""
-        from bot.query import parse
-
-        node = parse(query)  # raises QueryError before anything is written
+        node = _parsed_query(query)  # raises QueryError before anything is written
         now = now or now_ts()
         with self.transaction() as tx:
             if tx.all("SELECT 1 FROM watchlists WHERE name = ?", (name,)):
@@ -355,6 +355,7 @@ class Store(DigestQueries):
             wid = rows[0][0]
             if match_existing:
                 self._match_one(tx, wid, node, None, now)
+                self._drop_excluded(tx, wid)
         return Watchlist(wid, name, query)
 
     def remove_watchlist(self, name: str) -> Watchlist:
@@ -383,8 +384,17 @@ class Store(DigestQueries):
                 node = _parsed_query(query)
             except QueryError:
                 continue  # saved before a grammar change; shown as invalid in `watch list`
-            counts[name] = self._match_one(tx, wid, node, article_ids, now)
+            counts[name] = self._match_one(tx, wid, node, article_ids, now) - self._drop_excluded(tx, wid)
         return counts
+
+    def _drop_excluded(self, tx, watchlist_id: int) -> int:
+        """Undo matches an admin excluded (`watch exclude`), by the article's URL."""
+        return tx.run(
+            "DELETE FROM matches WHERE watchlist_id = ? AND article_id IN ("
+            " SELECT a.id FROM watchlist_exclusions e JOIN articles a ON a.url = e.url"
+            " WHERE e.watchlist_id = ?)",
+            (watchlist_id, watchlist_id),
+        )
 
     def match_new_articles(self, ids_by_feed: dict[int, list[int]], now: int) -> dict[int, dict[str, int]]:
         """Match every watchlist against the articles just stored for several feeds, in one pass.
@@ -434,11 +444,19 @@ class Store(DigestQueries):
     # ---- search (full-text parts are per backend) -----------------------------------------
     def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None) -> list[SearchHit]:
         """Best matches first: BM25 (title weighted) blended with recency."""
-        from bot.snippet import make_snippet
-        from bot.query import positive_words
-
         rows = self._search_rows(node, limit, offset, now or now_ts())
-        words = positive_words(node)
+        return self._hits(rows, node)
+
+    def _hits(self, rows: Sequence[tuple], node) -> list[SearchHit]:
+        """Rows of (id, title, url, source, published, summary, score) as hits that say why
+        they matched (`node`'s words found in each, None: not known) and which watchlists
+        caught them."""
+        from bot.explain import matched_terms
+        from bot.query import positive_words
+        from bot.snippet import make_snippet
+
+        words = positive_words(node) if node is not None else []
+        caught = self.matches_for_articles([r[0] for r in rows])
         return [
             SearchHit(
                 article_id=r[0],
@@ -448,9 +466,24 @@ class Store(DigestQueries):
                 published=from_ts(r[4]),
                 score=float(r[6]),
                 snippet=make_snippet(r[5], words),
+                matched=tuple(matched_terms(node, title=r[1], summary=r[5], lead=lead_of(r[5])))
+                if node is not None
+                else (),
+                watchlists=tuple(caught.get(r[0], ())),
             )
             for r in rows
         ]
+
+    def watchlist_matches(self, watchlist_id: int, node, *, limit: int = 20, since: datetime | None = None) -> list[SearchHit]:
+        """What one watchlist caught, newest first (`node`: its parsed query, to say why)."""
+        rows = self._all(
+            "SELECT a.id, a.title, a.url, a.source, a.published, a.summary, m.score "
+            "FROM matches m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.watchlist_id = ? AND a.published >= ? "
+            "ORDER BY a.published DESC, a.id DESC LIMIT ?",
+            (watchlist_id, to_ts(since) if since else 0, limit),
+        )
+        return self._hits(rows, node)
 
     def count_matching(self, node) -> int:
         return self._count_rows(node)

@@ -41,6 +41,9 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("digest_messages", ("run_id", "seq")),
     CopyTable("digest_items", ("channel", "article_id")),
     CopyTable("audit_log", ("id",), identity=True),
+    CopyTable("feedback_votes", ("user_id", "article_id", "watchlist", "channel")),
+    CopyTable("watchlist_exclusions", ("watchlist_id", "url")),
+    CopyTable("channel_mutes", ("channel", "source")),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its
@@ -212,11 +215,11 @@ def _clear(target: Store, tx) -> None:
 
 def _rescore_matches(target: Store, tx) -> None:
     """Match scores are on each backend's own scale (bm25 vs ts_rank): recompute them."""
-    from bot.query import QueryError, parse
+    from bot.query import QueryError, parse_watchlist
 
     for wid, query in tx.all("SELECT id, query FROM watchlists"):
         try:
-            node = parse(query)
+            node = parse_watchlist(query)
         except QueryError:
             continue
         target._rescore_matches(tx, wid, node)

@@ -274,8 +274,11 @@ class PostgresStore(Store):
                         )
                     if current >= target:
                         return current
-                    for statement in POSTGRES_MIGRATIONS[current]:
-                        conn.execute(statement)
+                    for step in POSTGRES_MIGRATIONS[current]:
+                        if callable(step):
+                            step(conn)
+                        else:
+                            conn.execute(step)
                     conn.execute(
                         "INSERT INTO schema_version(one, version) VALUES (true, %s) "
                         "ON CONFLICT (one) DO UPDATE SET version = excluded.version",
@@ -287,7 +290,7 @@ class PostgresStore(Store):
         leaves = query_leaves(node)
         sql = (
             "INSERT INTO matches(watchlist_id, article_id, score, matched_at) "
-            f"SELECT ?, a.id, {relevance(len(leaves))}, ? "
+            f"SELECT ?, a.id, {relevance(len(leaves), MATCH_WEIGHTS)}, ? "
             f"FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))} WHERE a.tsv @@ q"
         )
         params: list = [watchlist_id, *[1.0] * len(leaves), now, to_tsquery(node),
@@ -303,7 +306,7 @@ class PostgresStore(Store):
     def _rescore_matches(self, tx: _Tx, watchlist_id: int, node) -> int:
         leaves = query_leaves(node)
         return tx.run(
-            f"UPDATE matches m SET score = {relevance(len(leaves))} "
+            f"UPDATE matches m SET score = {relevance(len(leaves), MATCH_WEIGHTS)} "
             f"FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))} "
             "WHERE m.watchlist_id = ? AND m.article_id = a.id AND a.tsv @@ q",
             (*[1.0] * len(leaves), to_tsquery(node), *(to_tsquery(leaf) for leaf in leaves), watchlist_id),
@@ -407,7 +410,8 @@ class PostgresStore(Store):
 # damped for long documents; summed over the query's words and phrases. PostgreSQL has no
 # BM25, so the same shape is built from its parts:
 #   Σ over the query's words and phrases  idf(word) × sqrt(ts_rank(weights, tsv, word, 1))
-# ts_rank's weights are listed {D, C, B, A}: titles are A, summaries B (schema.py), so a title
+# ts_rank's weights are listed {D, C, B, A}: titles are A, summaries B, leads C (schema.py; search
+# leaves C out, as SQLite's lead column weighs 0 there), so a title
 # hit counts TITLE_WEIGHT times a summary hit; normalisation 1 divides by 1 + log(length);
 # the square root saturates repeated hits as BM25's k1 does; idf is BM25's own formula,
 # log((N - n + 0.5) / (n + 0.5)), clamped just above zero for words in most documents as
@@ -417,6 +421,8 @@ class PostgresStore(Store):
 # is not worth it for a number that only orders one watchlist's new matches.
 TSQUERY = f"to_tsquery('{TS_CONFIG}', ?)"
 WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
+# A watchlist's match score also counts its lead (weight C), as SQLite's _bm25(lead=1.0).
+MATCH_WEIGHTS = f"'{{0.0, {1.0 / TITLE_WEIGHT}, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 IDF_FLOOR = 1e-6
 EXACT_COUNTS_BELOW = 50_000
 
@@ -452,9 +458,9 @@ def leaf_queries(n: int) -> str:
     return "".join(f", {TSQUERY} AS q{i}" for i in range(n))
 
 
-def relevance(n: int) -> str:
+def relevance(n: int, weights: str = WEIGHTS) -> str:
     """Σ idf × sqrt(ts_rank) over the query's n words and phrases; the idfs are parameters."""
-    return "(" + " + ".join(f"?::float8 * sqrt(ts_rank({WEIGHTS}, a.tsv, q{i}, 1))" for i in range(n)) + ")"
+    return "(" + " + ".join(f"?::float8 * sqrt(ts_rank({weights}, a.tsv, q{i}, 1))" for i in range(n)) + ")"
 
 
 SCORE = (

@@ -8,8 +8,83 @@ complete version. Add a migration at the end; never edit one that has shipped.
 
 from __future__ import annotations
 
-# Each migration is a list of statements. Version N is SQLITE_MIGRATIONS[N-1].
-SQLITE_MIGRATIONS: list[list[str]] = [
+from typing import Callable
+
+from bot.lead import lead_of
+
+# Each migration is a list of steps: SQL statements, or a function given the raw connection
+# for what SQL cannot do (computing each stored article's lead in Python). Version N is
+# SQLITE_MIGRATIONS[N-1].
+Step = str | Callable
+
+_LEAD_BATCH = 2000
+
+
+def _sqlite_backfill_leads(conn) -> None:
+    conn.create_function("aibrief_lead", 1, lead_of, deterministic=True)
+    conn.execute("UPDATE articles SET lead = aibrief_lead(summary)")
+
+
+def _postgres_backfill_leads(conn) -> None:
+    last = 0
+    while True:
+        rows = conn.execute(
+            "SELECT id, summary FROM articles WHERE id > %s ORDER BY id LIMIT %s", (last, _LEAD_BATCH)
+        ).fetchall()
+        if not rows:
+            return
+        with conn.cursor() as cur:
+            cur.executemany("UPDATE articles SET lead = %s WHERE id = %s", [(lead_of(t), i) for i, t in rows])
+        last = rows[-1][0]
+
+
+_FTS_TRIGGERS = [
+    """CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, summary, lead) VALUES (new.id, new.title, new.summary, new.lead);
+    END""",
+    """CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, summary, lead)
+        VALUES ('delete', old.id, old.title, old.summary, old.lead);
+    END""",
+    """CREATE TRIGGER articles_au AFTER UPDATE OF title, summary, lead ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, summary, lead)
+        VALUES ('delete', old.id, old.title, old.summary, old.lead);
+        INSERT INTO articles_fts(rowid, title, summary, lead) VALUES (new.id, new.title, new.summary, new.lead);
+    END""",
+]
+
+# Tables of this round's briefing-quality work, the same on both backends.
+_BRIEFING_TABLES = [
+    # "Not relevant" votes: one per user and digest item (article, watchlist, channel).
+    """CREATE TABLE feedback_votes (
+        user_id TEXT NOT NULL,
+        article_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        watchlist TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, article_id, watchlist, channel)
+    )""",
+    "CREATE INDEX feedback_votes_watchlist ON feedback_votes(watchlist, created_at)",
+    # An admin's "not this one" for a watchlist, by the article's (canonical) URL, so that a
+    # copy stored again later stays out too.
+    """CREATE TABLE watchlist_exclusions (
+        watchlist_id BIGINT NOT NULL REFERENCES watchlists(id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        created_by TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (watchlist_id, url)
+    )""",
+    # Sources a channel no longer gets (by the article's source name or its site's host).
+    """CREATE TABLE channel_mutes (
+        channel TEXT NOT NULL,
+        source TEXT NOT NULL,
+        created_at BIGINT NOT NULL,
+        created_by TEXT NOT NULL DEFAULT '',
+        PRIMARY KEY (channel, source)
+    )""",
+]
+
+SQLITE_MIGRATIONS: list[list[Step]] = [
     # 1: feeds, articles with their full-text index, watchlists and matches.
     [
         """CREATE TABLE feeds (
@@ -145,6 +220,23 @@ SQLITE_MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX audit_log_at ON audit_log(at)",
     ],
+    # 3: each article's lead indexed as a field of its own (watchlists read title + lead),
+    # readers' "not relevant" votes, watchlist exclusions and per-channel muted sources.
+    [
+        "ALTER TABLE articles ADD COLUMN lead TEXT NOT NULL DEFAULT ''",
+        _sqlite_backfill_leads,
+        "DROP TRIGGER articles_ai",
+        "DROP TRIGGER articles_ad",
+        "DROP TRIGGER articles_au",
+        "DROP TABLE articles_fts",
+        """CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, summary, lead, content='articles', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2'
+        )""",
+        *_FTS_TRIGGERS,
+        "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
+        *_BRIEFING_TABLES,
+    ],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -184,7 +276,16 @@ ARTICLE_TSV = (
     f"setweight(to_tsvector('{TS_CONFIG}', aibrief_words(left(summary, {_SUMMARY_INDEX_CHARS}))), 'B')"
 )
 
-POSTGRES_MIGRATIONS: list[list[str]] = [
+# Version 3 adds the lead as weight C after the summary (and a gap, so that no phrase runs
+# from the summary's end into the lead): a scope names it, and search counts a lead word
+# once more than a body word, on both backends alike.
+ARTICLE_TSV_3 = (
+    f"setweight(to_tsvector('{TS_CONFIG}', aibrief_words(title)) || {_GAP}, 'A') || "
+    f"setweight(to_tsvector('{TS_CONFIG}', aibrief_words(left(summary, {_SUMMARY_INDEX_CHARS}))) || {_GAP}, 'B') || "
+    f"setweight(to_tsvector('{TS_CONFIG}', aibrief_words(lead)), 'C')"
+)
+
+POSTGRES_MIGRATIONS: list[list[Step]] = [
     # 1: feeds, articles with their full-text index, watchlists and matches.
     [
         # A trusted extension since PostgreSQL 13: the database owner may create it.
@@ -320,6 +421,16 @@ POSTGRES_MIGRATIONS: list[list[str]] = [
             after TEXT
         )""",
         "CREATE INDEX audit_log_at ON audit_log(at)",
+    ],
+    # 3: see SQLite's version 3.
+    [
+        "ALTER TABLE articles ADD COLUMN lead TEXT NOT NULL DEFAULT ''",
+        _postgres_backfill_leads,
+        "ALTER TABLE articles DROP COLUMN tsv",
+        f"ALTER TABLE articles ADD COLUMN tsv tsvector GENERATED ALWAYS AS ({ARTICLE_TSV_3}) STORED",
+        "ALTER TABLE articles ALTER COLUMN tsv SET STORAGE MAIN",
+        "CREATE INDEX articles_tsv ON articles USING gin (tsv)",
+        *_BRIEFING_TABLES,
     ],
 ]
 

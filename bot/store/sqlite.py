@@ -50,8 +50,11 @@ class _Tx:
         self.conn.executemany(sql, seq)
 
 
-def _bm25() -> str:
-    return f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0)"
+def _bm25(lead: float = 0.0) -> str:
+    """BM25 over title, summary, lead. Search ranks by title and summary (the lead is a copy
+    of the summary's opening); a watchlist's match score, scoped to title and lead, counts
+    the lead as well (`lead=1.0`), as PostgreSQL's MATCH_WEIGHTS do."""
+    return f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0, {lead})"
 
 
 SCORE = (
@@ -138,8 +141,11 @@ class SQLiteStore(Store):
                 if conn.execute("PRAGMA user_version").fetchone()[0] >= version:
                     conn.execute("ROLLBACK")  # another process got there first
                     continue
-                for statement in SQLITE_MIGRATIONS[version - 1]:
-                    conn.execute(statement)
+                for step in SQLITE_MIGRATIONS[version - 1]:
+                    if callable(step):
+                        step(conn)
+                    else:
+                        conn.execute(step)
                 conn.execute(f"PRAGMA user_version = {version}")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -152,7 +158,7 @@ class SQLiteStore(Store):
         expr = to_fts5(node)
         sql = (
             "INSERT INTO matches(watchlist_id, article_id, score, matched_at) "
-            f"SELECT ?, rowid, -{_bm25()}, ? FROM articles_fts WHERE articles_fts MATCH ?"
+            f"SELECT ?, rowid, -{_bm25(lead=1.0)}, ? FROM articles_fts WHERE articles_fts MATCH ?"
         )
         params: list = [watchlist_id, now, expr]
         if article_ids is not None:
@@ -170,7 +176,7 @@ class SQLiteStore(Store):
         tx.run("CREATE TEMP TABLE IF NOT EXISTS rescore (id INTEGER PRIMARY KEY, score REAL NOT NULL)")
         tx.run("DELETE FROM rescore")
         tx.run(
-            f"INSERT INTO rescore(id, score) SELECT rowid, -{_bm25()} FROM articles_fts WHERE articles_fts MATCH ?",
+            f"INSERT INTO rescore(id, score) SELECT rowid, -{_bm25(lead=1.0)} FROM articles_fts WHERE articles_fts MATCH ?",
             (to_fts5(node),),
         )
         return tx.run(
