@@ -79,7 +79,7 @@ DEFAULT_NEAR = 10  # words between the two sides of X NEAR Y
 MAX_NEAR = 100
 # FTS5's NEAR takes phrases only, so X NEAR Y with groups becomes one NEAR per pair of
 # alternatives: this bounds the compiled expression.
-MAX_NEAR_PAIRS = 2500
+MAX_NEAR_PAIRS = 5000
 # The fields an article is indexed in: `title`, `summary` (the feed's text) and `lead` (the
 # summary's opening sentences, bot/lead.py). Users can scope to `title:`; `lead` is what
 # watchlists see besides the title.

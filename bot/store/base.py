@@ -358,6 +358,24 @@ class Store(DigestQueries):
                 self._drop_excluded(tx, wid)
         return Watchlist(wid, name, query)
 
+    def replace_watchlist_query(self, name: str, query: str, *, only_if: Sequence[str], now: int | None = None) -> str | None:
+        """Give a watchlist a new query and match it again over everything stored — only while
+        it still holds one of the `only_if` texts (the guarded UPDATE makes two replicas doing
+        this at once harmless). Returns the text it replaced, or None when it did nothing."""
+        node = _parsed_query(query)
+        now = now or now_ts()
+        with self.transaction() as tx:
+            rows = tx.all("SELECT id, query FROM watchlists WHERE name = ?", (name,))
+            if not rows or rows[0][1] not in only_if or rows[0][1] == query:
+                return None
+            wid, before = rows[0]
+            if not tx.run("UPDATE watchlists SET query = ? WHERE id = ? AND query = ?", (query, wid, before)):
+                return None
+            tx.run("DELETE FROM matches WHERE watchlist_id = ?", (wid,))
+            self._match_one(tx, wid, node, None, now)
+            self._drop_excluded(tx, wid)
+        return before
+
     def remove_watchlist(self, name: str) -> Watchlist:
         with self.transaction() as tx:
             rows = tx.all("SELECT id, name, query FROM watchlists WHERE name = ?", (name,))

@@ -1,0 +1,153 @@
+"""Precision and recall of the default watchlists on the labelled set in bench/relevance/.
+
+    .venv/bin/python bench/relevance.py                      # SQLite, every split
+    .venv/bin/python bench/relevance.py --errors tune        # list what the tuning split gets wrong
+    .venv/bin/python bench/relevance.py --database postgresql://…/db   # the same on PostgreSQL
+
+The set: items.jsonl holds news items as feeds give them (title, lead, sometimes more body),
+written to be realistic for the feeds a security team reads, with many near misses (AI with an
+unrelated "law"; security news with AI in passing; AI news without a security angle). Two
+editors labelled every item by the editorial brief, independently and before any query was
+tuned (labels_a.jsonl, labels_b.jsonl); a third decided where they differed
+(adjudicated.jsonl); labels.jsonl is the result. Items whose number is a multiple of 4 are the
+held-out split: queries are tuned on the rest and checked on those.
+
+The articles go through the real store and matching path (insert → watchlist match), as a
+poll stores them. For comparison the run also scores the previous defaults the way they used
+to match (anywhere in the text).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.models import Article  # noqa: E402
+from bot.query import parse  # noqa: E402
+from bot.query import WATCHLIST_MAX_LENGTH, WATCHLIST_MAX_TERMS  # noqa: E402
+from bot.store import open_store  # noqa: E402
+from bot.watchlists import DEFAULT_WATCHLISTS, PREVIOUS_DEFAULTS, seed_default_watchlists  # noqa: E402
+
+HERE = Path(__file__).resolve().parent / "relevance"
+HEADINGS = ("ai-security", "ai-policy", "prompt-injection")
+TARGETS = {"ai-security": (0.9, 0.8), "ai-policy": (0.9, 0.8)}
+
+
+def load(name: str) -> list[dict]:
+    return [json.loads(line) for line in (HERE / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def final_labels() -> dict[str, dict]:
+    """labels.jsonl when present; else the two editors' labels where they agree plus the
+    adjudicated decisions (how labels.jsonl is made: `--write-labels`)."""
+    path = HERE / "labels.jsonl"
+    if path.exists():
+        return {d["id"]: d for d in load("labels.jsonl")}
+    a = {d["id"]: d for d in load("labels_a.jsonl")}
+    b = {d["id"]: d for d in load("labels_b.jsonl")}
+    decided = {d["id"]: d for d in load("adjudicated.jsonl")} if (HERE / "adjudicated.jsonl").exists() else {}
+    out = {}
+    for i, la in a.items():
+        row = {"id": i}
+        for h in HEADINGS:
+            if la[h] == b[i][h]:
+                row[h] = la[h]
+            elif h in decided.get(i, {}):
+                row[h] = decided[i][h]
+            else:
+                raise SystemExit(f"{i} {h}: the editors disagree and nobody has decided (adjudicated.jsonl)")
+        out[i] = row
+    return out
+
+
+def split_of(item_id: str) -> str:
+    return "holdout" if int(item_id.lstrip("r")) % 4 == 0 else "tune"
+
+
+def as_article(item: dict) -> Article:
+    text = " ".join(p for p in (item["lead"], item.get("body", "")) if p)
+    published = datetime.fromisoformat(item["published"]).replace(tzinfo=timezone.utc)
+    url = f"https://relevance.aibrief.invalid/{item['id']}"
+    return Article(
+        feed_url="https://relevance.aibrief.invalid/feed",
+        source=item["source"],
+        url=url,
+        title=item["title"],
+        summary=text,
+        published=published,
+        dedupe_key="url:" + url,
+    )
+
+
+def score(predicted: set[str], truth: set[str], ids: list[str]) -> tuple[float, float, int, int, int]:
+    ids_set = set(ids)
+    p, t = predicted & ids_set, truth & ids_set
+    tp = len(p & t)
+    precision = tp / len(p) if p else 1.0
+    recall = tp / len(t) if t else 1.0
+    return precision, recall, tp, len(p) - tp, len(t) - tp
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--database", help="a postgresql:// URL of an empty database (default: a temporary SQLite file)")
+    ap.add_argument("--errors", choices=("tune", "holdout", "all"), help="list false positives and negatives")
+    ap.add_argument("--write-labels", action="store_true", help="write labels.jsonl from the editors' files")
+    args = ap.parse_args(argv)
+
+    items = load("items.jsonl")
+    labels = final_labels()
+    if args.write_labels:
+        with open(HERE / "labels.jsonl", "w", encoding="utf-8") as f:
+            for item in items:
+                f.write(json.dumps(labels[item["id"]], ensure_ascii=False) + "\n")
+    tmp = tempfile.TemporaryDirectory()
+    store = open_store(args.database or str(Path(tmp.name) / "relevance.db"))
+    seed_default_watchlists(store)
+    feed = store.add_feed("https://relevance.aibrief.invalid/feed", "relevance set")
+    ids = store.insert_articles(feed.id, [as_article(i) for i in items])
+    by_article = dict(zip(ids, (i["id"] for i in items)))
+    caught = store.matches_for_articles(ids)
+    predicted = {h: {by_article[a] for a, names in caught.items() if h in names} for h in HEADINGS}
+    previous = {}
+    for h in HEADINGS:  # the earlier defaults, matched anywhere in the text as they were
+        node = parse(PREVIOUS_DEFAULTS[h][-1], max_length=WATCHLIST_MAX_LENGTH, max_terms=WATCHLIST_MAX_TERMS)
+        previous[h] = {by_article[hit.article_id] for hit in store.search(node, limit=len(items))}
+    truth = {h: {i for i, row in labels.items() if row[h]} for h in HEADINGS}
+    splits = {
+        "all": [i["id"] for i in items],
+        "tune": [i["id"] for i in items if split_of(i["id"]) == "tune"],
+        "holdout": [i["id"] for i in items if split_of(i["id"]) == "holdout"],
+    }
+    print(f"labelled set: {len(items)} items ({len(splits['tune'])} tune, {len(splits['holdout'])} held out); "
+          f"backend {store.backend}")
+    print(f"{'watchlist':17} {'split':8} {'precision':>9} {'recall':>7} {'tp':>4} {'fp':>4} {'fn':>4}"
+          f"   {'previous default: P':>20} {'R':>5}")
+    ok = True
+    for h in HEADINGS:
+        for name, ids_ in splits.items():
+            p, r, tp, fp, fn = score(predicted[h], truth[h], ids_)
+            pp, pr, *_ = score(previous[h], truth[h], ids_)
+            print(f"{h:17} {name:8} {p:9.3f} {r:7.3f} {tp:4d} {fp:4d} {fn:4d}   {pp:20.3f} {pr:5.3f}")
+            if name == "all" and h in TARGETS:
+                ok &= p >= TARGETS[h][0] and r >= TARGETS[h][1]
+    print("targets (precision ≥ 0.9, recall ≥ 0.8 for ai-security and ai-policy):", "met" if ok else "NOT met")
+    if args.errors:
+        chosen = set(splits[args.errors])
+        by_id = {i["id"]: i for i in items}
+        for h in HEADINGS:
+            for kind, ids_ in (("false positive", predicted[h] - truth[h]), ("missed", truth[h] - predicted[h])):
+                for i in sorted(ids_ & chosen):
+                    print(f"  {h} {kind}: {i} {by_id[i]['title'][:100]}")
+    store.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
