@@ -1,6 +1,7 @@
 """Precision and recall of the default watchlists on the labelled set in bench/relevance/.
 
-    .venv/bin/python bench/relevance.py                      # SQLite, every split
+    .venv/bin/python bench/relevance.py                      # SQLite, the tuning set, every split
+    .venv/bin/python bench/relevance.py --set check          # the check set, never tuned on
     .venv/bin/python bench/relevance.py --errors tune        # list what the tuning split gets wrong
     .venv/bin/python bench/relevance.py --database postgresql://…/db   # the same on PostgreSQL
 
@@ -11,6 +12,10 @@ editors labelled every item by the editorial brief, independently and before any
 tuned (labels_a.jsonl, labels_b.jsonl); a third decided where they differed
 (adjudicated.jsonl); labels.jsonl is the result. Items whose number is a multiple of 4 are the
 held-out split: queries are tuned on the rest and checked on those.
+
+The check set (check_*.jsonl) was written afterwards by another writer, in the style feeds
+really have (bylines, roundups, podcast titles, preprint abstracts, changelogs), and labelled
+the same way; nothing was tuned on it.
 
 The articles go through the real store and matching path (insert → watchlist match), as a
 poll stores them. For comparison the run also scores the previous defaults the way they used
@@ -28,8 +33,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.explain import matched_terms  # noqa: E402
+from bot.lead import lead_of  # noqa: E402
 from bot.models import Article  # noqa: E402
-from bot.query import parse  # noqa: E402
+from bot.query import parse, parse_watchlist  # noqa: E402
 from bot.query import WATCHLIST_MAX_LENGTH, WATCHLIST_MAX_TERMS  # noqa: E402
 from bot.store import open_store  # noqa: E402
 from bot.watchlists import DEFAULT_WATCHLISTS, PREVIOUS_DEFAULTS, seed_default_watchlists  # noqa: E402
@@ -43,15 +50,21 @@ def load(name: str) -> list[dict]:
     return [json.loads(line) for line in (HERE / name).read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def final_labels() -> dict[str, dict]:
-    """labels.jsonl when present; else the two editors' labels where they agree plus the
-    adjudicated decisions (how labels.jsonl is made: `--write-labels`)."""
-    path = HERE / "labels.jsonl"
+# Two sets: "tuning" (items.jsonl; queries were tuned on its tune split) and "check"
+# (check_items.jsonl: written and labelled later by other people, never tuned on).
+SETS = {"tuning": "", "check": "check_"}
+
+
+def final_labels(prefix: str = "") -> dict[str, dict]:
+    """<prefix>labels.jsonl when present; else the two editors' labels where they agree plus
+    the adjudicated decisions (how the labels file is made: `--write-labels`)."""
+    path = HERE / f"{prefix}labels.jsonl"
     if path.exists():
-        return {d["id"]: d for d in load("labels.jsonl")}
-    a = {d["id"]: d for d in load("labels_a.jsonl")}
-    b = {d["id"]: d for d in load("labels_b.jsonl")}
-    decided = {d["id"]: d for d in load("adjudicated.jsonl")} if (HERE / "adjudicated.jsonl").exists() else {}
+        return {d["id"]: d for d in load(path.name)}
+    a = {d["id"]: d for d in load(f"{prefix}labels_a.jsonl")}
+    b = {d["id"]: d for d in load(f"{prefix}labels_b.jsonl")}
+    adjudicated = HERE / f"{prefix}adjudicated.jsonl"
+    decided = {d["id"]: d for d in load(adjudicated.name)} if adjudicated.exists() else {}
     out = {}
     for i, la in a.items():
         row = {"id": i}
@@ -67,6 +80,8 @@ def final_labels() -> dict[str, dict]:
 
 
 def split_of(item_id: str) -> str:
+    if item_id.startswith("c"):
+        return "check"
     return "holdout" if int(item_id.lstrip("r")) % 4 == 0 else "tune"
 
 
@@ -97,14 +112,16 @@ def score(predicted: set[str], truth: set[str], ids: list[str]) -> tuple[float, 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", help="a postgresql:// URL of an empty database (default: a temporary SQLite file)")
+    ap.add_argument("--set", choices=tuple(SETS), default="tuning", help="which labelled set (default: tuning)")
     ap.add_argument("--errors", choices=("tune", "holdout", "all"), help="list false positives and negatives")
     ap.add_argument("--write-labels", action="store_true", help="write labels.jsonl from the editors' files")
     args = ap.parse_args(argv)
 
-    items = load("items.jsonl")
-    labels = final_labels()
+    prefix = SETS[args.set]
+    items = load(f"{prefix}items.jsonl")
+    labels = final_labels(prefix)
     if args.write_labels:
-        with open(HERE / "labels.jsonl", "w", encoding="utf-8") as f:
+        with open(HERE / f"{prefix}labels.jsonl", "w", encoding="utf-8") as f:
             for item in items:
                 f.write(json.dumps(labels[item["id"]], ensure_ascii=False) + "\n")
     tmp = tempfile.TemporaryDirectory()
@@ -120,13 +137,14 @@ def main(argv: list[str] | None = None) -> int:
         node = parse(PREVIOUS_DEFAULTS[h][-1], max_length=WATCHLIST_MAX_LENGTH, max_terms=WATCHLIST_MAX_TERMS)
         previous[h] = {by_article[hit.article_id] for hit in store.search(node, limit=len(items))}
     truth = {h: {i for i, row in labels.items() if row[h]} for h in HEADINGS}
-    splits = {
-        "all": [i["id"] for i in items],
-        "tune": [i["id"] for i in items if split_of(i["id"]) == "tune"],
-        "holdout": [i["id"] for i in items if split_of(i["id"]) == "holdout"],
-    }
-    print(f"labelled set: {len(items)} items ({len(splits['tune'])} tune, {len(splits['holdout'])} held out); "
-          f"backend {store.backend}")
+    splits = {"all": [i["id"] for i in items]}
+    for name in ("tune", "holdout"):
+        chosen = [i["id"] for i in items if split_of(i["id"]) == name]
+        if chosen:
+            splits[name] = chosen
+    print(f"labelled set {args.set!r}: {len(items)} items "
+          + (f"({len(splits['tune'])} tune, {len(splits['holdout'])} held out)" if "tune" in splits else "(none tuned on)")
+          + f"; backend {store.backend}")
     print(f"{'watchlist':17} {'split':8} {'precision':>9} {'recall':>7} {'tp':>4} {'fp':>4} {'fn':>4}"
           f"   {'previous default: P':>20} {'R':>5}")
     ok = True
@@ -142,9 +160,14 @@ def main(argv: list[str] | None = None) -> int:
         chosen = set(splits[args.errors])
         by_id = {i["id"]: i for i in items}
         for h in HEADINGS:
+            node = parse_watchlist(DEFAULT_WATCHLISTS[h])
             for kind, ids_ in (("false positive", predicted[h] - truth[h]), ("missed", truth[h] - predicted[h])):
                 for i in sorted(ids_ & chosen):
                     print(f"  {h} {kind}: {i} {by_id[i]['title'][:100]}")
+                    if kind == "false positive":
+                        a = as_article(by_id[i])
+                        why = matched_terms(node, title=a.title, summary=a.summary, lead=lead_of(a.summary))
+                        print("      matched: " + ", ".join(f"{m.term} ({m.field})" for m in why))
     store.close()
     return 0
 

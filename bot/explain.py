@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import snowballstemmer
 
-from bot.query import And, Near, Node, Not, Or, Phrase, Term, word_spans
+from bot.query import FIELDS, And, Near, Node, Not, Or, Phrase, Term, near_fields, word_spans
 
 _STEMMER = snowballstemmer.stemmer("porter")
 # Where a term is reported as found, in this order: the headline first, then the lead (the
@@ -57,8 +57,10 @@ def _positive_leaves(node: Node) -> list[Term | Phrase]:
 
 def _word_matches(query_word: str, prefix: bool, token: str) -> bool:
     stem = _stem(token)
+    # The index holds stems, and both FTS5 and PostgreSQL stem a prefix too before comparing
+    # (`government*` looks for stems starting "govern").
     if prefix:
-        return stem.startswith(query_word) or token.startswith(query_word)
+        return stem.startswith(_stem(query_word))
     return stem == _stem(query_word)
 
 
@@ -111,3 +113,87 @@ def highlight_spans(node: Node, text: str) -> list[tuple[int, int]]:
         else:
             merged.append((start, end))
     return merged
+
+
+# ---- deciding a match, as the index would ---------------------------------------------------
+class _Field:
+    """One field's tokens as the index holds them: stems by position, positions by stem."""
+
+    __slots__ = ("stems", "at")
+
+    def __init__(self, text: str) -> None:
+        self.stems = [_stem(t) for _, _, t in word_spans(text)]
+        self.at: dict[str, list[int]] = {}
+        for i, stem in enumerate(self.stems):
+            self.at.setdefault(stem, []).append(i)
+
+    def positions(self, word: str, prefix: bool) -> list[int]:
+        start = _stem(word)
+        if prefix:
+            return sorted(i for stem, where in self.at.items() if stem.startswith(start) for i in where)
+        return self.at.get(start, [])
+
+    def word_at(self, i: int, word: str, prefix: bool) -> bool:
+        stem = self.stems[i]
+        return stem.startswith(_stem(word)) if prefix else stem == _stem(word)
+
+
+def _leaf_positions(leaf: Term | Phrase, field: _Field) -> list[tuple[int, int]]:
+    """(first, last) token positions where the word or phrase occurs."""
+    words = (leaf.text,) if isinstance(leaf, Term) else leaf.words
+    last = len(words) - 1
+    first = field.positions(words[0], leaf.prefix and last == 0)
+    if last == 0:
+        return [(i, i) for i in first]
+    n = len(field.stems)
+    return [
+        (i, i + last)
+        for i in first
+        if i + last < n
+        and all(field.word_at(i + k, w, leaf.prefix and k == last) for k, w in enumerate(words[1:], 1))
+    ]
+
+
+def _side_positions(side: Node, field: _Field) -> list[tuple[int, int]]:
+    items = side.items if isinstance(side, Or) else (side,)
+    return [p for item in items for p in _leaf_positions(item, field)]  # type: ignore[arg-type]
+
+
+def _near_holds(node: Near, fields: dict[str, _Field]) -> bool:
+    """FTS5's NEAR: both sides in one field with at most `distance` tokens between the end of
+    one and the start of the other."""
+    for name in near_fields(node) or FIELDS:
+        field = fields[name]
+        if not field.stems:
+            continue
+        right = _side_positions(node.items[1], field)
+        if not right:
+            continue
+        for a0, a1 in _side_positions(node.items[0], field):
+            for b0, b1 in right:
+                if b0 <= a1 and a0 <= b1:
+                    continue  # the same words: overlapping sides are not "near" each other
+                gap = b0 - a1 - 1 if b0 > a1 else a0 - b1 - 1
+                if gap <= node.distance:
+                    return True
+    return False
+
+
+def _holds(node: Node, fields: dict[str, _Field]) -> bool:
+    if isinstance(node, (Term, Phrase)):
+        return any(_leaf_positions(node, fields[f]) for f in (node.fields or FIELDS))
+    if isinstance(node, Near):
+        return _near_holds(node, fields)
+    if isinstance(node, And):
+        return all(_holds(i, fields) for i in node.items)
+    if isinstance(node, Or):
+        return any(_holds(i, fields) for i in node.items)
+    if isinstance(node, Not):
+        return not _holds(node.item, fields)
+    raise TypeError(f"not a query node: {node!r}")
+
+
+def holds(node: Node, *, title: str, summary: str, lead: str) -> bool:
+    """Whether the article matches `node`, decided on its text as FTS5 decides it on the index
+    (for the rows a relaxed query found, bot/query.py `to_fts5_candidates`)."""
+    return _holds(node, {"title": _Field(title), "summary": _Field(summary), "lead": _Field(lead)})

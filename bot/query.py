@@ -63,6 +63,7 @@ __all__ = [
     "positive_words",
     "scoped",
     "to_fts5",
+    "to_fts5_candidates",
     "to_tsquery",
     "word_spans",
     "word_tokens",
@@ -73,13 +74,10 @@ MAX_TERMS = 64  # words (tokens) in all; bounds the work one query can ask of th
 MAX_DEPTH = 20  # nested parentheses; keeps the recursive parser far from Python's limit
 # A watchlist is written once by an admin and run on each poll's new rows only, so it may be
 # a vocabulary rather than a few keywords (the defaults name dozens of products and attacks).
-WATCHLIST_MAX_LENGTH = 4000
-WATCHLIST_MAX_TERMS = 400
+WATCHLIST_MAX_LENGTH = 10000
+WATCHLIST_MAX_TERMS = 1000
 DEFAULT_NEAR = 10  # words between the two sides of X NEAR Y
 MAX_NEAR = 100
-# FTS5's NEAR takes phrases only, so X NEAR Y with groups becomes one NEAR per pair of
-# alternatives: this bounds the compiled expression.
-MAX_NEAR_PAIRS = 5000
 # The fields an article is indexed in: `title`, `summary` (the feed's text) and `lead` (the
 # summary's opening sentences, bot/lead.py). Users can scope to `title:`; `lead` is what
 # watchlists see besides the title.
@@ -607,17 +605,7 @@ class _Parser:
                     "put exclusions and other words outside, e.g. (china NEAR travel) -tourism",
                     start,
                 )
-        pairs = [
-            Near((sides[k][0], sides[k + 1][0]), distances[k]) for k in range(len(distances))
-        ]
-        for pair, k in zip(pairs, range(len(distances))):
-            n = _alternatives(pair.items[0]) * _alternatives(pair.items[1])
-            if n > MAX_NEAR_PAIRS:
-                raise self.error(
-                    f"this NEAR compares {n} pairs of words (the limit is {MAX_NEAR_PAIRS}): "
-                    "use smaller groups on its two sides",
-                    sides[k][1],
-                )
+        pairs = [Near((sides[k][0], sides[k + 1][0]), distances[k]) for k in range(len(distances))]
         return _make_and(pairs), sides[0][1], sides[-1][2]
 
     def unary(self, depth: int) -> tuple[Node, int, int]:
@@ -718,30 +706,52 @@ def _fts_near(node: Near) -> str:
     return groups[0] if len(groups) == 1 else "(" + " OR ".join(groups) + ")"
 
 
-def _fts(node: Node, top: bool = False) -> str:
+# FTS5 parses and sets up every NEAR group of a query on each run: a NEAR between two large
+# groups (a watchlist's "any AI word NEAR any security word", thousands of pairs) costs a
+# second per run before it reads a single row. Beyond this many pairs the index is asked for
+# both sides anywhere in the fields (a superset) and the caller checks the distance itself
+# (bot/explain.py `holds`), which costs microseconds per candidate.
+NATIVE_NEAR_PAIRS = 64
+
+
+def _fts_relaxed(node: Near) -> str:
+    """Both sides of a NEAR, in the fields the NEAR may hold in: every row the NEAR matches."""
+    columns = _fts_columns(near_fields(node))
+    sides = [
+        " OR ".join(_fts_phrase(i) for i in (side.items if isinstance(side, Or) else (side,)))  # type: ignore[arg-type]
+        for side in node.items
+    ]
+    return f"({columns}({sides[0]}) AND {columns}({sides[1]}))"
+
+
+def _fts(node: Node, top: bool = False, relax: bool = False) -> str:
     """FTS5 text for `node`; compound results are parenthesised unless `top`, so FTS5's
-    own precedence (NOT > AND > OR) never comes into play."""
+    own precedence (NOT > AND > OR) never comes into play. `relax`: large NEARs become a
+    superset (see NATIVE_NEAR_PAIRS)."""
     if isinstance(node, (Term, Phrase)):
         leaf = _fts_columns(node.fields) + _fts_phrase(node)
         return leaf if top or not node.fields else f"({leaf})"
     if isinstance(node, Near):
+        if relax and _alternatives(node.items[0]) * _alternatives(node.items[1]) > NATIVE_NEAR_PAIRS:
+            return _fts_relaxed(node)
         return _fts_near(node)
     if isinstance(node, Or):
         _check_items(node)
         for item in node.items:
             if _only_negative(item):
                 raise QueryError("an OR alternative cannot be only an exclusion", None, "")
-        out = " OR ".join(_fts(i) for i in node.items)
+        out = " OR ".join(_fts(i, relax=relax) for i in node.items)
     elif isinstance(node, And):
         _check_items(node)
         positives = [i for i in node.items if not isinstance(i, Not)]
         negatives = [i.item for i in node.items if isinstance(i, Not)]
         if not positives:
             raise QueryError("add at least one word to look for: a query cannot be only exclusions", None, "")
-        out = " AND ".join(_fts(p) for p in positives)
+        out = " AND ".join(_fts(p, relax=relax) for p in positives)
         if negatives:
             if len(positives) > 1:
                 out = f"({out})"
+            # an exclusion stays exact: relaxing it would drop rows the query matches
             out += "".join(" NOT " + _fts(n) for n in negatives)
     elif isinstance(node, Not):
         raise QueryError("an exclusion needs something to exclude it from (e.g. ai -crypto)", None, "")
@@ -762,6 +772,25 @@ def to_fts5(node: Node) -> str:
     becomes `(p1 AND p2) NOT n1 NOT n2`: FTS5's NOT is binary and left-associative.
     """
     return _fts(node, top=True)
+
+
+def to_fts5_candidates(node: Node) -> tuple[str, bool]:
+    """FTS5 MATCH text that finds every row `node` matches, cheaply, and whether it is exact.
+    When it is not (a large NEAR was relaxed), check each row with bot.explain.holds."""
+    exact = not any(
+        isinstance(n, Near) and _alternatives(n.items[0]) * _alternatives(n.items[1]) > NATIVE_NEAR_PAIRS
+        for n in _walk(node)
+    )
+    return (to_fts5(node) if exact else _fts(node, top=True, relax=True)), exact
+
+
+def _walk(node: Node):
+    yield node
+    if isinstance(node, Not):
+        yield from _walk(node.item)
+    elif isinstance(node, (And, Or, Near)):
+        for item in node.items:
+            yield from _walk(item)
 
 
 def _ts_quote(token: str) -> str:

@@ -41,74 +41,108 @@ AI = _group(
     "Grok", "xAI", "Perplexity", '"Hugging Face"', "MCP", '"model context protocol"',
     '"neural network"', '"foundation model"', '"frontier model"', '"frontier models"', "Midjourney",
     '"Stable Diffusion"', "Sora", "Ollama", "LangChain", "Langflow", '"AI model"', '"AI models"',
+    "o3", "Agentforce", "deepfak*", "nudify", '"computer vision"', '"facial recognition"',
     "IA", "KI", '"intelligence artificielle"', '"künstliche Intelligenz"', '"inteligencia artificial"',
 )
 
-# Words whose subject is harm: attacks, crime, abuse, leaks, safety, surveillance.
+# Words whose subject is harm: attacks, crime, abuse, leaks, theft. Near an AI word in the
+# headline or lead they make the article an AI-security story.
 SECURITY = _group(
-    "secur*", "cybersecurity", "cyber", "cyberattack*", "attack*", "hack*", "breach*", "vulnerab*",
-    "exploit*", "flaw", "flaws", "CVE", '"zero-day"', "malware", "ransomware", "phishing", "scam*",
-    "fraud*", "espionage", "spy", "spying", "spies", "theft", "steal*", "stole", "stolen", "leak*",
-    "exposed", "poison*", "backdoor*", "injection", "jailbreak*", '"red team"', '"red teaming"',
-    "misuse", "abuse*", "impersonat*", "extortion", "disinformation", "misinformation", "propaganda",
-    '"influence operation"', '"influence operations"', "surveillance", '"facial recognition"',
-    "privacy", "safety", "unsafe", "harmful", "malicious", "threat", "threats", "sécurité",
-    "cybersécurité", "attaque", "piratage", "hameçonnage", "fraude", "Sicherheit", "Angriff",
-    "seguridad", "ataque",
+    "secur*", "cybersecurity", "cyber", "cyberattack*", "attack*", "hack*", "breach*", "vulner*",
+    "exploit*", "flaw", "flaws", "CVE", '"zero-day"', '"zero-click"', "malware",
+    "ransomware", "phishing", "scam*", "fraud*", "espionage", "spy", "spying", "spies", "theft",
+    "steal*", "stole", "stolen", "leak*", "exposed", "poison*", "backdoor*", "injection",
+    "jailbr*", '"red team"', '"red teaming"', "misuse", "abus*", "imperson*", "impostor*",
+    "mimic*", "cloning", "cloned", "extortion", "disinformation", "misinformation", "propaganda",
+    "covert", '"influence operation"', '"influence operations"', "doxx*", "geoloc*",
+    "secrets", "credentials", "passwords", '"API keys"', '"sensitive data"', "unsafe",
+    "guardrails", "suicide", "suicidal", '"self-harm"', '"wrongful death"', "delus*", "psychosis",
+    "antisemit*", "extremist", "extremists", "extremism", "sexual*", "sensual", "nude", "nudes",
+    "CSAM", "malicious", "trick*", "fool*", "hijack*", "takeover", '"take over"', "weapon*",
+    "evade", "evasion", "sabotag*", "passports",
+    "sécurité", "cybersécurité", "attaque", "piratage", "hameçonnage", "fraude", "Sicherheit",
+    "Sicherheitslücke*", "Schadcode", "Schadsoftware", "Angriff", "seguridad", "ataque",
 )
+# Words that are about risk only when they stand right by the AI word or in the headline:
+# "AI safety" is the subject, "… safety rules, data protection and surveillance" in an AI-law
+# lead is a list of what the law covers.
+RISK_IN_TITLES = (
+    "safety", "privacy", "surveillance", '"facial recognition"', "biometr*", '"data protection"',
+    "watchdog", '"personal data"', "explicit", "minors", "teens",
+)
+RISK = _group(*RISK_IN_TITLES, "private", "threat", "threats")
 
-# Words whose subject is the state acting: law, courts, regulators, diplomacy, trade controls.
+# Words whose subject is the state acting: law-making, courts, regulators, diplomacy, trade.
 POLICY = _group(
-    "law", "laws", "lawmaker*", "legislat*", "regulat*", '"AI Act"', "bill", "bills",
-    '"executive order"', "Congress", "Senate", "senator*", "parliament*", "MEPs", "minister*",
-    "ministry", '"White House"', "government*", "federal", "court*", "lawsuit*", "sue", "sued",
-    "sues", "suing", "judge", "ruling", "fined", "fines", "penalty", "ban", "bans", "banned",
-    "banning", "prohibit*", '"export controls"', "export*", "sanction*", "treaty", "summit*", "G7",
-    "G20", "OECD", '"United Nations"', "diplomac*", "diplomat*", "antitrust", "FTC", "DOJ", "CMA",
-    '"European Commission"', "probe", "investigat*", "copyright", "GDPR", '"data protection"',
-    "CNIL", "ICO", "policy", "policies", "governance", "governor", '"safety institute"',
-    '"security institute"', "compliance", "restrict*", "loi", "règlement", "régulation", "sommet",
-    "interdiction", "Gesetz", "Verordnung", "Regulierung", "ley",
+    "lawmak*", "legisl*", "regulation", "regulations", "regulate", "regulates", "regulating",
+    "regulator", "regulators", "regulatory", '"AI Act"', "bill", "bills", '"executive order"',
+    "Congress", "Senate", "senator", "senators", "MEPs", '"White House"', "lawsuit*", "sue",
+    "sued", "sues", "suing", "jury", "convicted", "indicted", "prosecutor*", '"legal action"',
+    "smuggl*", "fined", "fines", "penalty", "prohibit*", '"export controls"', '"export control"',
+    "sanction*", "treaty", "summit*", "G7", "G20", "OECD", '"United Nations"', "diplomac*",
+    "diplomat*", "antitrust", "FTC", "DOJ", "CMA", "Ofcom", "Brussels", '"European Commission"',
+    "EU", "probe", "investig*", "copyright", "GDPR", '"data protection"', "watchdog", "CNIL",
+    "ICO", '"AI policy"', "compliance", "restrict*", "loi", "règlement", "régulation", "sommet",
+    "Gesetz", "Verordnung", "Regulierung", "ley",
+)
+# Words that are about the state only right by the AI word or in a headline with it: "law"
+# is also Big Law and Moore's law, "ban" also a platform banning accounts, "minister" also
+# the victim of a voice clone.
+POLICY_NEARBY = _group(
+    "law", "laws", "ban", "bans", "banned", "banning", "block", "blocks", "blocked", "govern*",
+    "minist*", "parliament*", "court*",
 )
 
 # AI-security subjects that need no second word.
 SECURITY_ON_ITS_OWN = _group(
-    '"prompt injection"', '"prompt injections"', "jailbreak*", '"data poisoning"',
-    '"model poisoning"', "deepfake*", '"deep fake"', '"deep fakes"', "nudify", '"undress app"',
+    '"prompt injection"', '"prompt injections"', "jailbr*", '"data poisoning"',
+    '"model poisoning"', "deepfak*", '"deep fake"', '"deep fakes"', "nudify", '"undress app"',
     '"voice clone"', '"voice cloning"', '"cloned voice"', '"adversarial attack"',
     '"adversarial attacks"', '"adversarial examples"', '"model extraction"', '"model theft"',
-    '"malicious model"', '"malicious models"',
+    '"malicious model"', '"malicious models"', '"facial recognition"', '"AI safety"',
 )
-MODEL_ASSETS = _group('"model weights"', '"AI model"', '"AI models"', '"proprietary model"', "distillation", "distill*")
-TAKING = _group("steal*", "stole", "stolen", "theft", "leak*", "copy*", "copied", "exfiltrat*", "rival*", "illicit*", "unauthori*")
+MODEL_ASSETS = _group('"model weights"', '"AI model"', '"AI models"', '"proprietary model"', "distillation", "distil*")
+TAKING = _group("steal*", "stole", "stolen", "theft", "leak*", "copying", "copied", "copies", "exfiltr*", "rival*", "illicit*", "unauthor*")
 
 AI_POLICY_ON_ITS_OWN = _group(
     '"AI Act"', '"AI bill"', '"AI law"', '"AI laws"', '"AI regulation"', '"AI rules"', '"AI summit"',
-    '"AI Safety Institute"', '"AI Security Institute"', '"AI treaty"', '"AI governance"',
+    '"AI treaty"', '"AI governance"', 'title:"AI Safety Institute"', 'title:"AI Security Institute"',
 )
-TRADE_CONTROLS = _group('"export controls"', '"export control"', '"export rules"', '"export restrictions"', '"export curbs"', "sanction*")
-CHIPS = _group("chip", "chips", "semiconductor*", "Nvidia", "GPU", "GPUs", "AI")
-PEOPLE = _group("researchers", "executives", "leaders", "scientists", "experts", "engineers", "entrepreneurs")
+TRADE_CONTROLS = _group("export", "exports", "exported", "sanction*", "smuggl*", "illegal*", "tariff*", "curbs")
+CHIPS = _group("chip", "chips", "semiconductor*", "Nvidia", "GPU", "GPUs", '"AI accelerators"')
+PEOPLE = _group("researchers", "executives", "leaders", "scientists", "experts", "engineers", "entrepreneurs", "staff")
+
+# Attacks that steer or break a model through its input; all of them are AI security too.
+PROMPT_INJECTION = _group(
+        '"prompt injection"', '"prompt injections"', '"indirect prompt"', "jailbr*",
+        '"data poisoning"', '"model poisoning"', '"training data poisoning"', '"poisoned data"',
+        '"poisoned documents"', '"model extraction"', '"model stealing"',
+        "(distil* NEAR/8 (rival* OR OpenAI OR Claude OR Gemini OR competitor* OR accus* OR illicit* OR unauthor*))",
+        '"adversarial attack"', '"adversarial attacks"', '"adversarial examples"',
+        '"adversarial inputs"', '"adversarial prompts"', '"lethal trifecta"', '"ASCII smuggling"',
+        f"((hidden OR invisible OR malicious OR crafted OR white) NEAR/3 (text OR instructions OR prompt OR prompts OR commands OR characters) {AI})",
+        f"(({AI}) NEAR/6 (trick* OR fool* OR hijack* OR manipul* OR bypass*))",
+        "((agent OR agents OR agentic OR browser OR browsers OR assistant OR assistants) NEAR/4 steer*)",
+)
 
 DEFAULT_WATCHLISTS: dict[str, str] = {
     "ai-security": " OR ".join([
         SECURITY_ON_ITS_OWN,
-        f"({AI} NEAR/8 {SECURITY})",
+        PROMPT_INJECTION,
+        f"({AI} NEAR/10 {SECURITY})",
+        f"({AI} NEAR/3 {RISK})",
+        f"(title:{AI} title:{_group(*RISK_IN_TITLES)})",
         f"({MODEL_ASSETS} NEAR/6 {TAKING})",
-    ]),
+    ]) + ' -"job security"',
     "ai-policy": " OR ".join([
         AI_POLICY_ON_ITS_OWN,
-        f"({AI} NEAR/8 {POLICY})",
+        f"(({AI} NEAR/10 {POLICY}) title:({AI} OR {POLICY}))",
+        f"({AI} NEAR/3 {POLICY_NEARBY})",
+        f"(title:{AI} title:{POLICY_NEARBY})",
         f"({TRADE_CONTROLS} NEAR/8 {CHIPS})",
-        f'(({AI} NEAR/4 {PEOPLE}) (travel OR visa OR visas))',
+        f'(({AI} NEAR/4 {PEOPLE}) (travel OR visa OR visas OR passports))',
     ]),
-    "prompt-injection": _group(
-        '"prompt injection"', '"prompt injections"', '"indirect prompt"', "jailbreak*",
-        '"data poisoning"', '"model poisoning"', '"training data poisoning"', '"poisoned data"',
-        '"model extraction"', '"model stealing"', '"adversarial attack"', '"adversarial attacks"',
-        '"adversarial examples"', '"adversarial inputs"', '"adversarial prompts"',
-        f"((hidden OR invisible OR malicious OR crafted) NEAR/3 (text OR instructions OR prompt OR prompts OR commands) {AI})",
-    ),
+    "prompt-injection": PROMPT_INJECTION,
 }
 
 # Every text a default has shipped with, newest last: a stored watchlist equal to one of the

@@ -81,6 +81,7 @@ class SlackStandIn:
         self._delays: dict[str | None, float] = {}  # method (None: every method) → seconds, see slow()
         self._ts_base = int(time.time())
         self._ts_n = 0
+        self._ts_lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -201,8 +202,12 @@ class SlackStandIn:
 
     # ---- HTTP ---------------------------------------------------------------------------------------
     def _next_ts(self) -> str:
-        self._ts_n += 1
-        return f"{self._ts_base}.{self._ts_n:06d}"
+        """Like Slack's: the posting time in seconds, with a counter after the dot so that
+        each ts is unique and increasing (a stand-in living for the whole suite must not hand
+        out times from its start: `oldest=` look-ups would miss its messages)."""
+        with self._ts_lock:
+            self._ts_n += 1
+            return f"{max(int(time.time()), self._ts_base)}.{self._ts_n:06d}"
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         parts = urlsplit(req.path)

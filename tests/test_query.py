@@ -22,6 +22,7 @@ from bot.query import (
     Phrase,
     QueryError,
     Term,
+    Near,
     compile_query,
     parse,
     positive_words,
@@ -433,6 +434,12 @@ def assert_normal(node, top=True):
     elif isinstance(node, Phrase):
         assert len(node.words) >= 2
         assert all(word_tokens(w) == [w] for w in node.words)
+    elif isinstance(node, Near):
+        assert len(node.items) == 2 and 0 <= node.distance <= 100
+        for side in node.items:
+            assert isinstance(side, (Term, Phrase)) or (
+                isinstance(side, Or) and all(isinstance(i, (Term, Phrase)) for i in side.items))
+            assert_normal(side, top=False)
     elif isinstance(node, Not):
         assert not top
         assert not isinstance(node.item, Not)

@@ -86,11 +86,15 @@ def test_malformed_scopes_and_nears_point_at_the_problem(text, message, column):
     assert "^" in err.value.pointer()
 
 
-def test_a_near_between_two_huge_groups_is_refused():
+def test_a_near_between_two_large_groups_is_relaxed_for_fts5_and_kept_whole_for_postgresql():
+    from bot.query import NATIVE_NEAR_PAIRS, to_fts5_candidates
+
     left = " OR ".join(f"a{i}" for i in range(80))
     right = " OR ".join(f"b{i}" for i in range(80))
-    with pytest.raises(QueryError, match="pairs of words"):
-        parse_watchlist(f"({left}) NEAR ({right})")
+    node = parse_watchlist(f"({left}) NEAR ({right})")
+    expr, exact = to_fts5_candidates(node)
+    assert 80 * 80 > NATIVE_NEAR_PAIRS and not exact and "NEAR" not in expr
+    assert "<11>" in to_tsquery(node) and to_tsquery(node).count("a79") == 2 * 11 * 2  # 2 fields × 11 distances × 2 orders
 
 
 def test_compiled_forms():
@@ -186,3 +190,20 @@ def test_highlight_spans_cover_stems_and_prefixes():
     text = "Travellers, security and prompt-injection; travels"
     spans = highlight_spans(node, text)
     assert [text[a:b] for a, b in spans] == ["Travellers", "security", "prompt-injection", "travels"]
+
+
+# ---- large NEARs: relaxed in FTS5, checked on the text -------------------------------------------
+def test_a_relaxed_near_checked_on_the_text_gives_what_fts5s_own_near_gives(store, loaded, monkeypatch):
+    """With every NEAR relaxed (the path watchlists with big groups take), the hits are the
+    ones FTS5's own NEAR finds: the check in bot/explain.py measures distance as FTS5 does."""
+    import bot.query
+
+    queries = ["china NEAR/5 travel", "china NEAR/4 travel", "china NEAR/3 travel", "title:(china NEAR/1 travel)",
+               '"prompt injection" NEAR/4 agent*', "(china OR secur*) NEAR/3 (travel OR agents)",
+               "china NEAR travel -title:rules"]
+    native = {q: _titles(loaded, q) for q in queries}
+    monkeypatch.setattr(bot.query, "NATIVE_NEAR_PAIRS", 0)
+    assert not bot.query.to_fts5_candidates(parse("china NEAR travel"))[1]
+    for q in queries:
+        assert _titles(loaded, q) == native[q], q
+        assert loaded.count_matching(parse(q)) == len(native[q]), q

@@ -14,7 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
 
-from bot.query import to_fts5
+from bot.explain import holds
+from bot.query import to_fts5, to_fts5_candidates
 from bot.store.base import (
     ON_TOPIC_BOOST,
     RECENCY_DAYS,
@@ -154,20 +155,45 @@ class SQLiteStore(Store):
         return self.schema_version()
 
     # ---- full text -----------------------------------------------------------------------
+    def _verified(self, tx: _Tx, node, ids: Sequence[int]) -> set[int]:
+        """The ids among `ids` that `node` matches, checked on their text (after a relaxed
+        full-text query, see bot/query.py `to_fts5_candidates`)."""
+        out: set[int] = set()
+        ids = list(ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for aid, title, summary, lead in tx.all(
+                f"SELECT id, title, summary, lead FROM articles WHERE id IN ({marks})", chunk
+            ):
+                if holds(node, title=title, summary=summary, lead=lead):
+                    out.add(aid)
+        return out
+
     def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int) -> int:
-        expr = to_fts5(node)
-        sql = (
-            "INSERT INTO matches(watchlist_id, article_id, score, matched_at) "
-            f"SELECT ?, rowid, -{_bm25(lead=1.0)}, ? FROM articles_fts WHERE articles_fts MATCH ?"
-        )
-        params: list = [watchlist_id, now, expr]
+        expr, exact = to_fts5_candidates(node)
+        where = "articles_fts MATCH ?"
+        params: list = [expr]
         if article_ids is not None:
             # New rows of one write transaction have ids above every older row, so a
             # range is exact here and lets FTS5 skip straight to them.
-            sql += " AND rowid BETWEEN ? AND ?"
+            where += " AND rowid BETWEEN ? AND ?"
             params += [min(article_ids), max(article_ids)]
-        sql += " ON CONFLICT DO NOTHING"
-        return tx.run(sql, params)
+        insert = "INSERT INTO matches(watchlist_id, article_id, score, matched_at) "
+        if exact:
+            return tx.run(
+                insert + f"SELECT ?, rowid, -{_bm25(lead=1.0)}, ? FROM articles_fts WHERE {where} "
+                "ON CONFLICT DO NOTHING",
+                [watchlist_id, now, *params],
+            )
+        candidates = tx.all(f"SELECT rowid, -{_bm25(lead=1.0)} FROM articles_fts WHERE {where}", params)
+        keep = self._verified(tx, node, [r[0] for r in candidates])
+        before = tx.conn.total_changes
+        tx.many(
+            insert + "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            [(watchlist_id, aid, score, now) for aid, score in candidates if aid in keep],
+        )
+        return tx.conn.total_changes - before
 
     def _rescore_matches(self, tx: _Tx, watchlist_id: int, node) -> int:
         """Recompute a watchlist's stored match scores on this backend's scale (after `db copy`)."""
@@ -175,9 +201,9 @@ class SQLiteStore(Store):
         # query for every match row (minutes on 100,000 articles instead of a second).
         tx.run("CREATE TEMP TABLE IF NOT EXISTS rescore (id INTEGER PRIMARY KEY, score REAL NOT NULL)")
         tx.run("DELETE FROM rescore")
-        tx.run(
+        tx.run(  # a relaxed query scores a superset: only rows already matched are updated
             f"INSERT INTO rescore(id, score) SELECT rowid, -{_bm25(lead=1.0)} FROM articles_fts WHERE articles_fts MATCH ?",
-            (to_fts5(node),),
+            (to_fts5_candidates(node)[0],),
         )
         return tx.run(
             "UPDATE matches SET score = r.score FROM rescore AS r "
@@ -196,10 +222,13 @@ class SQLiteStore(Store):
         next bound is below the page's last score: the same page as ranking every hit
         (bit for bit: same formula, same order of operations; ties by published, id).
         """
-        expr = to_fts5(node)
+        expr, exact = to_fts5_candidates(node)
         want = limit + offset
         if want <= 0:
             return []
+        if not exact:
+            with self.transaction(write=False) as tx:
+                return self._search_rows_verified(node, expr, limit, offset, now, tx)
         bound = f"rel * 1.0 * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
         hits_sql = (
             f"SELECT id, rel, in_title, {bound} AS ub FROM ("
@@ -281,5 +310,18 @@ class SQLiteStore(Store):
             (now, f"title : ({expr})", expr, limit, offset),
         )
 
+    def _search_rows_verified(self, node, expr: str, limit: int, offset: int, now: int, tx) -> list[tuple]:
+        """Every candidate of a relaxed query scored, the ones `node` really matches kept: only
+        for queries with a NEAR between large groups (a watchlist's), so the candidate set is
+        what a watchlist's own words find."""
+        rows = self._search_rows_one_statement(expr, -1, 0, now, tx)
+        keep = self._verified(tx, node, [r[0] for r in rows])
+        return [r for r in rows if r[0] in keep][offset : offset + limit]
+
     def _count_rows(self, node) -> int:
-        return self._all("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (to_fts5(node),))[0][0]
+        expr, exact = to_fts5_candidates(node)
+        if exact:
+            return self._all("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (expr,))[0][0]
+        with self.transaction(write=False) as tx:
+            ids = [r[0] for r in tx.all("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (expr,))]
+            return len(self._verified(tx, node, ids))
