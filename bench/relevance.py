@@ -52,7 +52,7 @@ def load(name: str) -> list[dict]:
 
 # Two sets: "tuning" (items.jsonl; queries were tuned on its tune split) and "check"
 # (check_items.jsonl: written and labelled later by other people, never tuned on).
-SETS = {"tuning": "", "check": "check_"}
+SETS = {"tuning": ("",), "check": ("check_",), "both": ("", "check_")}
 
 
 def final_labels(prefix: str = "") -> dict[str, dict]:
@@ -80,9 +80,12 @@ def final_labels(prefix: str = "") -> dict[str, dict]:
 
 
 def split_of(item_id: str) -> str:
+    """The tuning set holds out every 4th item; the check set (first measured untouched, see
+    README) every 2nd, its odd items having been tuned on since."""
+    n = int(item_id.lstrip("rc"))
     if item_id.startswith("c"):
-        return "check"
-    return "holdout" if int(item_id.lstrip("r")) % 4 == 0 else "tune"
+        return "tune" if n % 2 else "holdout"
+    return "holdout" if n % 4 == 0 else "tune"
 
 
 def as_article(item: dict) -> Article:
@@ -112,18 +115,21 @@ def score(predicted: set[str], truth: set[str], ids: list[str]) -> tuple[float, 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", help="a postgresql:// URL of an empty database (default: a temporary SQLite file)")
-    ap.add_argument("--set", choices=tuple(SETS), default="tuning", help="which labelled set (default: tuning)")
+    ap.add_argument("--set", choices=tuple(SETS), default="both", help="which labelled set (default: both)")
     ap.add_argument("--errors", choices=("tune", "holdout", "all"), help="list false positives and negatives")
     ap.add_argument("--write-labels", action="store_true", help="write labels.jsonl from the editors' files")
     args = ap.parse_args(argv)
 
-    prefix = SETS[args.set]
-    items = load(f"{prefix}items.jsonl")
-    labels = final_labels(prefix)
-    if args.write_labels:
-        with open(HERE / f"{prefix}labels.jsonl", "w", encoding="utf-8") as f:
-            for item in items:
-                f.write(json.dumps(labels[item["id"]], ensure_ascii=False) + "\n")
+    items: list[dict] = []
+    labels: dict[str, dict] = {}
+    for prefix in SETS[args.set]:
+        these, theirs = load(f"{prefix}items.jsonl"), final_labels(prefix)
+        if args.write_labels:
+            with open(HERE / f"{prefix}labels.jsonl", "w", encoding="utf-8") as f:
+                for item in these:
+                    f.write(json.dumps(theirs[item["id"]], ensure_ascii=False) + "\n")
+        items += these
+        labels.update(theirs)
     tmp = tempfile.TemporaryDirectory()
     store = open_store(args.database or str(Path(tmp.name) / "relevance.db"))
     seed_default_watchlists(store)
@@ -139,12 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     truth = {h: {i for i, row in labels.items() if row[h]} for h in HEADINGS}
     splits = {"all": [i["id"] for i in items]}
     for name in ("tune", "holdout"):
-        chosen = [i["id"] for i in items if split_of(i["id"]) == name]
-        if chosen:
-            splits[name] = chosen
-    print(f"labelled set {args.set!r}: {len(items)} items "
-          + (f"({len(splits['tune'])} tune, {len(splits['holdout'])} held out)" if "tune" in splits else "(none tuned on)")
-          + f"; backend {store.backend}")
+        splits[name] = [i["id"] for i in items if split_of(i["id"]) == name]
+    print(f"labelled set {args.set!r}: {len(items)} items ({len(splits['tune'])} tune, "
+          f"{len(splits['holdout'])} held out); backend {store.backend}")
     print(f"{'watchlist':17} {'split':8} {'precision':>9} {'recall':>7} {'tp':>4} {'fp':>4} {'fn':>4}"
           f"   {'previous default: P':>20} {'R':>5}")
     ok = True

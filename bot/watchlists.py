@@ -42,7 +42,14 @@ AI = _group(
     '"neural network"', '"foundation model"', '"frontier model"', '"frontier models"', "Midjourney",
     '"Stable Diffusion"', "Sora", "Ollama", "LangChain", "Langflow", '"AI model"', '"AI models"',
     "o3", "Agentforce", "deepfak*", "nudify", '"computer vision"', '"facial recognition"',
+    '"diffusion model"', '"diffusion models"', '"chat models"', '"vision-language"', "safetensors",
     "IA", "KI", '"intelligence artificielle"', '"künstliche Intelligenz"', '"inteligencia artificial"',
+)
+
+# In research titles the subject is often just "models".
+AI_OR_MODELS = _group(
+    "AI", "model", "models", "generative", "LLM", "LLMs", "chatbot*", "agent", "agents", "agentic",
+    "GPT", "ChatGPT", "Claude", "Gemini", "Copilot", '"language model"', '"language models"',
 )
 
 # Words whose subject is harm: attacks, crime, abuse, leaks, theft. Near an AI word in the
@@ -58,7 +65,7 @@ SECURITY = _group(
     "secrets", "credentials", "passwords", '"API keys"', '"sensitive data"', "unsafe",
     "guardrails", "suicide", "suicidal", '"self-harm"', '"wrongful death"', "delus*", "psychosis",
     "antisemit*", "extremist", "extremists", "extremism", "sexual*", "sensual", "nude", "nudes",
-    "CSAM", "malicious", "trick*", "fool*", "hijack*", "takeover", '"take over"', "weapon*",
+    "CSAM", "malicious", "trick*", "fool*", "hijack*", "takeover", "weapon*",
     "evade", "evasion", "sabotag*", "passports",
     "sécurité", "cybersécurité", "attaque", "piratage", "hameçonnage", "fraude", "Sicherheit",
     "Sicherheitslücke*", "Schadcode", "Schadsoftware", "Angriff", "seguridad", "ataque",
@@ -70,7 +77,7 @@ RISK_IN_TITLES = (
     "safety", "privacy", "surveillance", '"facial recognition"', "biometr*", '"data protection"',
     "watchdog", '"personal data"', "explicit", "minors", "teens",
 )
-RISK = _group(*RISK_IN_TITLES, "private", "threat", "threats")
+RISK = _group(*RISK_IN_TITLES, "private", "threat", "threats", "harm", "harms")
 
 # Words whose subject is the state acting: law-making, courts, regulators, diplomacy, trade.
 POLICY = _group(
@@ -78,9 +85,9 @@ POLICY = _group(
     "regulator", "regulators", "regulatory", '"AI Act"', "bill", "bills", '"executive order"',
     "Congress", "Senate", "senator", "senators", "MEPs", '"White House"', "lawsuit*", "sue",
     "sued", "sues", "suing", "jury", "convicted", "indicted", "prosecutor*", '"legal action"',
-    "smuggl*", "fined", "fines", "penalty", "prohibit*", '"export controls"', '"export control"',
+    "smuggl*", "penalty", "penalties", "prohibit*", '"export controls"', '"export control"',
     "sanction*", "treaty", "summit*", "G7", "G20", "OECD", '"United Nations"', "diplomac*",
-    "diplomat*", "antitrust", "FTC", "DOJ", "CMA", "Ofcom", "Brussels", '"European Commission"',
+    "diplomat*", "antitrust", "FTC", "DOJ", "CMA", "JFTC", '"competition authority"', "Ofcom", "Brussels", '"European Commission"',
     "EU", "probe", "investig*", "copyright", "GDPR", '"data protection"', "watchdog", "CNIL",
     "ICO", '"AI policy"', "compliance", "restrict*", "loi", "règlement", "régulation", "sommet",
     "Gesetz", "Verordnung", "Regulierung", "ley",
@@ -95,7 +102,7 @@ POLICY_NEARBY = _group(
 
 # AI-security subjects that need no second word.
 SECURITY_ON_ITS_OWN = _group(
-    '"prompt injection"', '"prompt injections"', "jailbr*", '"data poisoning"',
+    '"prompt injection"', '"prompt injections"', '"data poisoning"',
     '"model poisoning"', "deepfak*", '"deep fake"', '"deep fakes"', "nudify", '"undress app"',
     '"voice clone"', '"voice cloning"', '"cloned voice"', '"adversarial attack"',
     '"adversarial attacks"', '"adversarial examples"', '"model extraction"', '"model theft"',
@@ -110,18 +117,24 @@ AI_POLICY_ON_ITS_OWN = _group(
 )
 TRADE_CONTROLS = _group("export", "exports", "exported", "sanction*", "smuggl*", "illegal*", "tariff*", "curbs")
 CHIPS = _group("chip", "chips", "semiconductor*", "Nvidia", "GPU", "GPUs", '"AI accelerators"')
+# Passing a law is the subject whatever the law is called ("Take It Down Act").
+ENACTING = _group("sign", "signs", "signed", "pass", "passes", "passed", "approve*", "enact*", "veto*", "adopt*")
+LAW_TEXTS = _group("act", "bill", "law", "order", "treaty", "rules", "regulation")
 PEOPLE = _group("researchers", "executives", "leaders", "scientists", "experts", "engineers", "entrepreneurs", "staff")
 
 # Attacks that steer or break a model through its input; all of them are AI security too.
 PROMPT_INJECTION = _group(
-        '"prompt injection"', '"prompt injections"', '"indirect prompt"', "jailbr*",
+        '"prompt injection"', '"prompt injections"', '"indirect prompt"', f"(jailbr* {AI_OR_MODELS})",
         '"data poisoning"', '"model poisoning"', '"training data poisoning"', '"poisoned data"',
         '"poisoned documents"', '"model extraction"', '"model stealing"',
-        "(distil* NEAR/8 (rival* OR OpenAI OR Claude OR Gemini OR competitor* OR accus* OR illicit* OR unauthor*))",
+        "((distil* OR extract*) NEAR/8 (rival* OR OpenAI OR Claude OR Gemini OR competitor* OR accus* OR illicit* OR unauthor* OR frontier OR API OR APIs))",
+        f"(poison* NEAR/4 (training OR dataset OR datasets OR data OR images OR fine-tuning OR {AI_OR_MODELS[1:-1]}))",
+        f"(adversarial NEAR/5 {AI_OR_MODELS})",
+        f"('red team' NEAR/8 {AI_OR_MODELS})".replace("'", '"'),
         '"adversarial attack"', '"adversarial attacks"', '"adversarial examples"',
         '"adversarial inputs"', '"adversarial prompts"', '"lethal trifecta"', '"ASCII smuggling"',
         f"((hidden OR invisible OR malicious OR crafted OR white) NEAR/3 (text OR instructions OR prompt OR prompts OR commands OR characters) {AI})",
-        f"(({AI}) NEAR/6 (trick* OR fool* OR hijack* OR manipul* OR bypass*))",
+        f"(({AI}) NEAR/6 (trick* OR fool* OR hijack* OR bypass*))",
         "((agent OR agents OR agentic OR browser OR browsers OR assistant OR assistants) NEAR/4 steer*)",
 )
 
@@ -129,11 +142,12 @@ DEFAULT_WATCHLISTS: dict[str, str] = {
     "ai-security": " OR ".join([
         SECURITY_ON_ITS_OWN,
         PROMPT_INJECTION,
-        f"({AI} NEAR/10 {SECURITY})",
+        f"({AI} NEAR/8 {SECURITY})",
         f"({AI} NEAR/3 {RISK})",
         f"(title:{AI} title:{_group(*RISK_IN_TITLES)})",
         f"({MODEL_ASSETS} NEAR/6 {TAKING})",
-    ]) + ' -"job security"',
+        f'(({AI} NEAR/4 {PEOPLE}) (travel OR visa OR visas OR passports))',
+    ]) + ' -"job security" -"heart attack" -"heart attacks"',
     "ai-policy": " OR ".join([
         AI_POLICY_ON_ITS_OWN,
         f"(({AI} NEAR/10 {POLICY}) title:({AI} OR {POLICY}))",
@@ -141,6 +155,7 @@ DEFAULT_WATCHLISTS: dict[str, str] = {
         f"(title:{AI} title:{POLICY_NEARBY})",
         f"({TRADE_CONTROLS} NEAR/8 {CHIPS})",
         f'(({AI} NEAR/4 {PEOPLE}) (travel OR visa OR visas OR passports))',
+        f"({ENACTING} NEAR/3 {LAW_TEXTS} {AI})",
     ]),
     "prompt-injection": PROMPT_INJECTION,
 }
