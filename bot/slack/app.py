@@ -75,7 +75,9 @@ def build_app(
         # Bolt checks the token once more (token_verification_enabled) and keeps that answer
         # to authorize every request, so the first slash command pays no extra round trip.
         app = App(
-            name="aibrief",
+            # Bolt names loggers after the app and sets the level of the one called exactly
+            # this on every request: a name of its own keeps our "aibrief" logger alone.
+            name="aibrief.slack.bolt",
             client=client,
             signing_secret=settings.slack_signing_secret or "",
             process_before_response=process_before_response,
