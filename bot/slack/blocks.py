@@ -271,38 +271,51 @@ def digest_posted(channel: str, status: str, articles: int, error: str | None) -
 
 # ---- lists -----------------------------------------------------------------------------------
 # A list reply is paged so that every page fits Slack's limits whatever the list holds (5,000
-# feeds once made 145,000 characters of blocks): at most LIST_BLOCKS_MAX blocks and
-# MAX_MESSAGE_CHARS of block JSON, the frame (head, buttons, footer) included.
-LIST_BLOCKS_MAX = MESSAGE_BLOCKS_MAX - 3  # the head section, the buttons, the footer
-LIST_FRAME_CHARS = 1500  # generous: the head, the two buttons with their values, the footer
+# feeds once made 145,000 characters of blocks): at most MESSAGE_BLOCKS_MAX blocks, sections of
+# at most SECTION_MAX characters, and at most MAX_MESSAGE_CHARS of block JSON (the digests'
+# budget), the head, the buttons and the footer included. A page is found from its first line
+# forwards (More) or from the line before the current page backwards (Back), so a click
+# formats only the lines it shows, however long the list.
 _JOIN = len(json.dumps("\n\n")) - 2  # escaped length of the separator between two lines
 _SECTION_CHARS = len(json.dumps({"type": "section", "text": {"type": "mrkdwn", "text": ""}})) + 1
+LIST_FRAME_CHARS = 1500  # room kept for the head, the two buttons with their values, the footer
 
 
 def _escaped_len(text: str) -> int:
     return len(json.dumps(text, ensure_ascii=False)) - 2
 
 
-def list_pages(lines: Sequence[str], *, budget: int = MAX_MESSAGE_CHARS - LIST_FRAME_CHARS,
-               max_blocks: int = LIST_BLOCKS_MAX) -> list[int]:
-    """Where each page starts (indexes into `lines`), packing lines into sections of at most
-    SECTION_MAX characters, pages of at most `max_blocks` sections and `budget` characters
-    of block JSON. The same packing as `_sections`, so a page renders exactly as counted."""
-    starts = [0]
-    blocks_used, chars_used, section_len = 0, 0, None  # section_len: raw length of the open section
-    for i, line in enumerate(lines):
+class Lines:
+    """A list's lines, each made (and capped to one section) only when a page needs it."""
+
+    def __init__(self, items: Sequence, fmt):
+        self.items, self.fmt, self._made = items, fmt, {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> str:
+        if i not in self._made:
+            self._made[i] = _cap(self.fmt(self.items[i]))
+        return self._made[i]
+
+
+def _greedy(lines: Lines, indexes: Iterable[int]) -> int:
+    """How many lines, taken in the order of `indexes`, fit one page by an (over-)estimate of
+    blocks and characters; `_page` then checks the exact figure."""
+    taken, blocks_used, chars, section = 0, 0, 0, None
+    budget = MAX_MESSAGE_CHARS - LIST_FRAME_CHARS
+    for i in indexes:
+        line = lines[i]
         raw, esc = len(line), _escaped_len(line)
-        if section_len is not None and section_len + 2 + raw <= SECTION_MAX and chars_used + _JOIN + esc <= budget:
-            section_len += 2 + raw
-            chars_used += _JOIN + esc
-            continue
-        if blocks_used + 1 > max_blocks or (blocks_used and chars_used + _SECTION_CHARS + esc > budget):
-            starts.append(i)
-            blocks_used, chars_used = 0, 0
-        blocks_used += 1
-        chars_used += _SECTION_CHARS + esc
-        section_len = raw
-    return starts if lines else [0]
+        if section is not None and section + 2 + raw <= SECTION_MAX and chars + _JOIN + esc <= budget:
+            section, chars = section + 2 + raw, chars + _JOIN + esc
+        elif blocks_used + 1 <= MESSAGE_BLOCKS_MAX - 3 and chars + _SECTION_CHARS + esc <= budget:
+            blocks_used, chars, section = blocks_used + 1, chars + _SECTION_CHARS + esc, raw
+        else:
+            break
+        taken += 1
+    return max(1, taken)
 
 
 def _sections(lines: Sequence[str]) -> list[dict]:
@@ -321,41 +334,63 @@ def _sections(lines: Sequence[str]) -> list[dict]:
     return out
 
 
-def list_value(kind: str, offset: int, **extra) -> str:
-    return json.dumps({"l": kind, "o": offset, **extra}, ensure_ascii=False)
+def list_value(kind: str, offset: int, *, back: bool = False, **extra) -> str:
+    value = {"l": kind, "o": offset, **({"b": 1} if back else {}), **extra}
+    return json.dumps(value, ensure_ascii=False)
 
 
-def paged_list(kind: str, head: str, lines: Sequence[str], offset: int = 0, *, text: str, footer: str = "",
-               **extra) -> dict:
-    """One page of a list reply: the head, the lines from the page holding `offset`, and
-    More / Back buttons whose values (`list_value`) bring the next or previous page."""
-    lines = [_cap(line) for line in lines]  # one line never needs more than one section
-    starts = list_pages(lines)
-    page = max(0, next((n for n, s in enumerate(starts) if s > offset), len(starts)) - 1)
-    first = starts[page]
-    last = starts[page + 1] if page + 1 < len(starts) else len(lines)
-    if len(starts) > 1:
-        head += f" — {first + 1}–{last} of {len(lines)}"
-    out = [_section(head)] + _sections(lines[first:last])
+def _page(kind: str, head: str, lines: Lines, first: int, last: int, footer: str, extra: dict) -> list[dict]:
+    total = len(lines)
+    if first > 0 or last < total:
+        head += f" — {first + 1}–{last} of {total}"
+    out = [_section(head)] + _sections([lines[i] for i in range(first, last)])
     buttons = []
-    if page > 0:
-        buttons.append(_button("Back", ACTION_LIST_PREV, list_value(kind, starts[page - 1], **extra)))
-    if last < len(lines):
-        buttons.append(_button(f"More ({len(lines) - last} left)", ACTION_LIST_MORE, list_value(kind, last, **extra),
+    if first > 0:
+        buttons.append(_button("Back", ACTION_LIST_PREV, list_value(kind, first, back=True, **extra)))
+    if last < total:
+        buttons.append(_button(f"More ({total - last} left)", ACTION_LIST_MORE, list_value(kind, last, **extra),
                                "primary"))
     if buttons:
         out.append({"type": "actions", "block_id": f"{kind}_pages", "elements": buttons})
     if footer:
         out.append(_context(footer))
-    return message(text, out)
+    return out
 
 
-def watch_list(watchlists: Sequence[Watchlist], counts: dict[str, int], offset: int = 0) -> dict:
+def _fits(blocks: list[dict]) -> bool:
+    return len(blocks) <= MESSAGE_BLOCKS_MAX and len(json.dumps(blocks, ensure_ascii=False)) <= MAX_MESSAGE_CHARS
+
+
+def paged_list(kind: str, head: str, lines: Lines, offset: int = 0, *, back: bool = False, text: str,
+               footer: str = "", **extra) -> dict:
+    """One page of a list reply: from line `offset` on, or (`back`) the page that ends just
+    before it; with More / Back buttons whose values (`list_value`) bring the neighbours."""
+    total = len(lines)
+    offset = min(max(0, offset), max(0, total - 1))
+    if back and offset > 0:
+        last = offset
+        first = last - _greedy(lines, range(last - 1, -1, -1))
+        while last - first > 1 and not _fits(_page(kind, head, lines, first, last, footer, extra)):
+            first += 1
+    else:
+        first = offset
+        last = min(total, first + _greedy(lines, range(first, total)))
+        while last - first > 1 and not _fits(_page(kind, head, lines, first, last, footer, extra)):
+            last -= 1
+    return message(text, _page(kind, head, lines, first, last, footer, extra))
+
+
+def watch_line(w: Watchlist, counts: dict[str, int]) -> str:
+    n = counts.get(w.name, 0)
+    return f"*{escape(w.name)}* — {n} match{'es' if n != 1 else ''}\n{code(truncate(w.query, 400))}"
+
+
+def watch_list(watchlists: Sequence[Watchlist], counts: dict[str, int], offset: int = 0, *,
+               back: bool = False) -> dict:
     if not watchlists:
         return notice("No watchlists yet. An admin can add one: `/aibrief watch add NAME QUERY`")
-    lines = [f"*{escape(w.name)}* — {counts.get(w.name, 0)} match{'es' if counts.get(w.name, 0) != 1 else ''}\n"
-             f"{code(truncate(w.query, 400))}" for w in watchlists]
-    return paged_list(LIST_WATCH, "*Watchlists*", lines, offset, text=f"{len(watchlists)} watchlists")
+    lines = Lines(watchlists, lambda w: watch_line(w, counts))
+    return paged_list(LIST_WATCH, "*Watchlists*", lines, offset, back=back, text=f"{len(watchlists)} watchlists")
 
 
 def watch_test(query: str, hits: Sequence[SearchHit], total: int) -> dict:
@@ -406,29 +441,31 @@ def feed_line(feed: Feed, now: datetime | None = None, *, admin: bool = False) -
     return line
 
 
-def feeds_list(feeds: Sequence[Feed], now: datetime | None = None, *, admin: bool = False, offset: int = 0) -> dict:
+def feeds_list(feeds: Sequence[Feed], now: datetime | None = None, *, admin: bool = False, offset: int = 0,
+               back: bool = False) -> dict:
     if not feeds:
         return notice("No feeds yet. An admin can add one: `/aibrief feeds add URL`")
     failing = sum(1 for f in feeds if f.last_error)
-    lines = [feed_line(f, now, admin=admin) for f in feeds]
-    return paged_list(LIST_FEEDS, f"*Feeds* ({len(feeds)}, {failing} failing)", lines, offset,
+    lines = Lines(feeds, lambda f: feed_line(f, now, admin=admin))
+    return paged_list(LIST_FEEDS, f"*Feeds* ({len(feeds)}, {failing} failing)", lines, offset, back=back,
                       text=f"{len(feeds)} feeds, {failing} failing")
 
 
-def audit_list(entries: Sequence, offset: int = 0, *, limit: int | None = None) -> dict:
+def audit_line(e) -> str:
+    before = escape(truncate(redact_text(json.dumps(e.before, ensure_ascii=False)), 300))
+    after = escape(truncate(redact_text(json.dumps(e.after, ensure_ascii=False)), 300))
+    actor = f"<@{escape(e.actor[6:])}>" if e.actor.startswith("slack:") else escape(e.actor)
+    return (f"{e.at:%Y-%m-%d %H:%M}Z {actor} *{escape(e.action)}* {escape(truncate(redact_text(e.target), 200))}\n"
+            f"`{before}` → `{after}`")
+
+
+def audit_list(entries: Sequence, offset: int = 0, *, back: bool = False, limit: int | None = None) -> dict:
     """The audit log for an admin in Slack: URLs in it masked (bot.redact); whole in the CLI."""
     if not entries:
         return notice("No changes recorded yet.")
-    lines = []
-    for e in entries:
-        before = escape(truncate(redact_text(json.dumps(e.before, ensure_ascii=False)), 300))
-        after = escape(truncate(redact_text(json.dumps(e.after, ensure_ascii=False)), 300))
-        actor = f"<@{escape(e.actor[6:])}>" if e.actor.startswith("slack:") else escape(e.actor)
-        lines.append(f"{e.at:%Y-%m-%d %H:%M}Z {actor} *{escape(e.action)}* {escape(truncate(redact_text(e.target), 200))}\n"
-                     f"`{before}` → `{after}`")
     extra = {"n": limit} if limit else {}
-    return paged_list(LIST_AUDIT, "*Audit log* (newest first)", lines, offset, text=f"{len(entries)} audit entries",
-                      **extra)
+    return paged_list(LIST_AUDIT, "*Audit log* (newest first)", Lines(entries, audit_line), offset, back=back,
+                      text=f"{len(entries)} audit entries", **extra)
 
 
 def _chunked(title: str, lines: Sequence[str], max_blocks: int = MESSAGE_BLOCKS_MAX - 1) -> list[dict]:

@@ -90,7 +90,7 @@ def register(app, deps: Deps) -> None:
                 or not isinstance(value.get("n", 0), int)):
             log.warning("ignoring a list page button with value %r", body.get("actions", [{}])[0].get("value"))
             return
-        payload = list_reply(value["l"], deps, user, client, value["o"], value.get("n"))
+        payload = list_reply(value["l"], deps, user, client, value["o"], value.get("n"), back=bool(value.get("b")))
         reply(respond, client, channel, user, payload, replace_original=True)
 
     app.action(blocks.ACTION_LIST_MORE)(ack=ack_action, lazy=[turn_list_page])
