@@ -550,6 +550,8 @@ def home_view(
                 line += f"\n:warning: last digest failed: {escape(truncate(schedule_error(s.last_error, is_admin), 200))}"
             lines.append(line)
         blocks += _chunked("", lines, max_blocks=10)
+        if len(schedules) > 30:
+            blocks.append(_context(f"… and {len(schedules) - 30} more: `aibrief channels list`"))
     else:
         blocks.append(_section("No channel gets a digest yet. In a channel: `/aibrief digest schedule 09:00 Europe/Berlin`"))
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}
