@@ -48,6 +48,7 @@ def fill(store) -> None:
                                   plan=[{"text": "one"}, {"text": "two", "thread": True}], article_ids=ids,
                                   template="daily", now=1_700_000_000)
     store.record_digest_message(run.id, 0, "1700000000.000100", now=1_700_000_001)
+    store.first_sighting("sig:v0=" + "a" * 64, expires_at=1_700_000_300, now=1_700_000_000)  # replay protection
 
 
 def snapshot(store) -> dict:

@@ -41,6 +41,7 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("digest_messages", ("run_id", "seq")),
     CopyTable("digest_items", ("channel", "article_id")),
     CopyTable("audit_log", ("id",), identity=True),
+    CopyTable("slack_seen", ("key",)),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its

@@ -145,6 +145,15 @@ SQLITE_MIGRATIONS: list[list[str]] = [
         )""",
         "CREATE INDEX audit_log_at ON audit_log(at)",
     ],
+    # 3 (issue 13, replay protection): Slack requests already accepted in HTTP mode — each
+    # signature, and each event_id, until it expires — shared by every replica.
+    [
+        """CREATE TABLE slack_seen (
+            key TEXT PRIMARY KEY,
+            expires_at INTEGER NOT NULL
+        )""",
+        "CREATE INDEX slack_seen_expires ON slack_seen(expires_at)",
+    ],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -320,6 +329,15 @@ POSTGRES_MIGRATIONS: list[list[str]] = [
             after TEXT
         )""",
         "CREATE INDEX audit_log_at ON audit_log(at)",
+    ],
+    # 3 (issue 13, replay protection): Slack requests already accepted in HTTP mode — each
+    # signature, and each event_id, until it expires — shared by every replica.
+    [
+        """CREATE TABLE slack_seen (
+            key TEXT PRIMARY KEY,
+            expires_at BIGINT NOT NULL
+        )""",
+        "CREATE INDEX slack_seen_expires ON slack_seen(expires_at)",
     ],
 ]
 
