@@ -1,7 +1,8 @@
 """Structured logs: one line an event, `key=value` pairs, and secrets scrubbed from every line.
 
 The scrubbing sits in a logging.Filter on the root handler, so no code path (a library's
-exception text included) can put a Slack token into the logs.
+exception text included) can put a Slack token into the logs, nor a feed URL's password or
+query values (`bot.redact`: `https://***@host/path?api_key=***`).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import logging
 import re
 import sys
+
+from bot.redact import redact_text
 
 TOKEN_RE = re.compile(r"\bx(?:ox[abposr]|app)-[A-Za-z0-9-]{6,}")
 
@@ -21,7 +24,7 @@ class RedactSecrets(logging.Filter):
     def scrub(self, text: str) -> str:
         for s in self.secrets:
             text = text.replace(s, "[redacted]")
-        return TOKEN_RE.sub("[redacted]", text)
+        return redact_text(TOKEN_RE.sub("[redacted]", text))
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -52,3 +55,6 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None, stream=
         logging.getLogger(name).setLevel(logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING)
     if level.upper() != "DEBUG":
         logging.getLogger("aibrief.poll").setLevel(logging.WARNING)
+    # Never at debug: slack_sdk's webhook client logs each response_url (a bearer URL that
+    # posts as the app for 30 minutes) with the whole private reply sent to it.
+    logging.getLogger("slack_sdk.webhook").setLevel(logging.WARNING)

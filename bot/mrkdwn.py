@@ -3,7 +3,11 @@
 In mrkdwn only `&`, `<` and `>` are control characters (they open links and mentions such as
 `<!channel>`), so escaping exactly those shows every string literally and pings no one.
 Links are built only by `link()`, which validates the URL and escapes the label, so a feed
-cannot forge a link whose label says one thing and whose target is another.
+cannot forge a link whose label says one thing and whose target is another: a label that
+names a web address or a domain other than the target's (`https://accounts.google.com/login`,
+`paypal.com security notice`) is shown with the real target's domain after it
+(`… (evil.example)`). Every link the bot renders — search results, Share, lists, digest
+templates (whose `link()` helper calls this one) — goes through here.
 
 Text that is already mrkdwn is cut and split only by `cut()` and `split()`, which never break
 an `&amp;` entity or a `<…>` link in two (half a link is a broken message).
@@ -47,12 +51,64 @@ def safe_url(url: str) -> str | None:
 
 
 def link(url: str, label: str, max_label: int = MAX_LABEL) -> str:
-    """`<url|label>` with the label escaped; just the escaped label when the URL is unusable."""
+    """`<url|label>` with the label escaped; just the escaped label when the URL is unusable.
+    A label naming another address than the target's gets the target's domain appended."""
     target = safe_url(url)
-    text = escape(truncate(str(label), max_label)).replace("|", "¦") or (target and escape(target)) or ""
+    shown = _INVISIBLE.sub("", truncate(str(label), max_label))
+    text = escape(shown).replace("|", "¦") or (target and escape(target)) or ""
     if target is None:
         return text
+    host = _display_host(target)
+    if shown and host and _names_other_host(shown, host):
+        text += f" ({escape(host)})"
     return f"<{target.replace('&', '&amp;')}|{text}>"
+
+
+# ---- labels that pretend to be addresses ------------------------------------------------------
+# Dots as IDNA reads them (ideographic and full-width full stops count as dots in a domain).
+_DOTS = "\u002e\u3002\uff0e\uff61"
+_LABEL_URL = re.compile(r"(?i)(?<![\w+.-])[a-z][a-z0-9+.-]{0,20}://[^\s<>|]*")
+# A domain anywhere in the label, in any script: labels of letters/digits/hyphens joined by
+# dots, ending in a top-level label of letters (`paypal.com`, `раураl.com`, `a.b.co.uk`).
+_LABEL_DOMAIN = re.compile(
+    rf"(?<![\w.{_DOTS}-])(?:[^\W_](?:[\w-]{{0,61}}[^\W_])?[{_DOTS}])+[^\W\d_]{{2,63}}(?![\w-])"
+)
+
+
+def _normal_host(host: str) -> str:
+    """A host name in one spelling: lower case, IDNA dots, no trailing dot or `www.`, and
+    Punycode for non-ASCII (so `раураl.com` and `paypal.com` never compare equal)."""
+    host = host.lower().translate({ord(c): "." for c in _DOTS[1:]}).strip(".")
+    if host.startswith("www."):
+        host = host[4:]
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            pass
+    return host
+
+
+def _display_host(url: str) -> str:
+    """The target's domain as a reader should see it (Punycode shows a look-alike for what it is)."""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:
+        return ""
+    return _normal_host(host) if host else ""
+
+
+def _names_other_host(label: str, host: str) -> bool:
+    """Whether the label names (as a URL or a bare domain) any host but `host`."""
+    named: list[str] = []
+    for m in _LABEL_URL.finditer(label):
+        try:
+            named.append(urlsplit(m.group(0)).hostname or "?")
+        except ValueError:
+            named.append("?")
+    rest = _LABEL_URL.sub(" ", label)
+    named += [m.group(0) for m in _LABEL_DOMAIN.finditer(rest)]
+    return any(_normal_host(n) != host for n in named)
 
 
 def truncate(text: str, limit: int) -> str:

@@ -147,10 +147,12 @@ def _socket_mode(settings: Settings, app):
 
 
 def _http_mode(settings: Settings, app, store, host: str, *, leader=None):
+    from bot.slack.gate import RequestGate
     from bot.slack.http import EVENTS_PATH, HttpServer, SlackWsgi
 
+    gate = RequestGate(settings.slack_signing_secret, store)  # replays refused across replicas: the store
     try:
-        server = HttpServer(SlackWsgi(app, lambda: health(store, leader)), host, settings.port).start()
+        server = HttpServer(SlackWsgi(app, lambda: health(store, leader), gate), host, settings.port).start()
     except OSError as exc:
         _say(f"cannot listen on {host}:{settings.port}: {exc.strerror or exc}")
         return None

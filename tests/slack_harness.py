@@ -25,6 +25,7 @@ import httpx
 from bot.config import Settings
 from bot.runner import health
 from bot.slack.app import build_app
+from bot.slack.gate import RequestGate
 from bot.slack.http import HttpServer, SlackWsgi
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -74,7 +75,8 @@ class SlackAppHarness:
         values.update(settings_overrides)
         self.settings = Settings(**values)
         app = build_app(self.settings, self.store, process_before_response=process_before_response)
-        self.wsgi = TimedWsgi(SlackWsgi(app, lambda: health(self.store)))
+        gate = RequestGate(self.settings.slack_signing_secret, self.store)
+        self.wsgi = TimedWsgi(SlackWsgi(app, lambda: health(self.store), gate))
         self.server = HttpServer(self.wsgi, "127.0.0.1", 0, threads=4).start()
         self.http = httpx.Client(base_url=self.server.url, timeout=10)
         return self

@@ -56,6 +56,7 @@ def fill(store) -> None:
                "VALUES (?, 'https://a.example/3', 1700000003, 'U1')", (travel.id,))
         tx.run("INSERT INTO channel_mutes(channel, source, created_at, created_by) "
                "VALUES ('C123', 'b.example', 1700000004, 'U1')")
+    store.first_sighting("sig:v0=" + "a" * 64, expires_at=1_700_000_300, now=1_700_000_000)  # replay protection
 
 
 def snapshot(store) -> dict:

@@ -69,7 +69,8 @@ def test_hostile_feed_strings_are_escaped_exactly():
     assert result.errors == [] and result.template == "daily"
     stamp = ts(c.published)
     assert item_text(result.messages) == (
-        "*1. <https://example.com/a?x=1&amp;y=%3C2%3E|&lt;!channel&gt; &amp; &lt;https://evil¦click&gt;>*\n"
+        # the title names another address (https://evil): the real domain follows it
+        "*1. <https://example.com/a?x=1&amp;y=%3C2%3E|&lt;!channel&gt; &amp; &lt;https://evil¦click&gt; (example.com)>*\n"
         f"&lt;@U123&gt; News · <!date^{stamp}^{{time}}|07:00>\n"
         '&lt;!here&gt; ping &amp; "quotes" \\ back slash'
     )
@@ -142,7 +143,7 @@ def test_an_empty_digest_says_so():
 def test_terminal_text_shows_feed_text_as_written():
     c = cand(HOSTILE_TITLE, "AP", url="https://example.com/s", hours=1)
     text = messages_to_text(render_messages("daily", context_for([c]), None).messages)
-    assert "1. <!channel> & <https://evil¦click> (https://example.com/s)" in text
+    assert "1. <!channel> & <https://evil¦click> (example.com) (https://example.com/s)" in text
 
 
 # ---- templates that try to get it wrong ------------------------------------------------------------
@@ -234,7 +235,7 @@ def test_when_the_default_template_breaks_too_the_builtin_layout_still_delivers(
     assert result.template == "builtin"
     assert result.errors[0].startswith("digests/daily.j2 line 1: syntax error")
     assert item_text(result.messages) == (
-        "*1.* <https://example.com/s|&lt;!channel&gt; &amp; &lt;https://evil¦click&gt;> — AP"
+        "*1.* <https://example.com/s|&lt;!channel&gt; &amp; &lt;https://evil¦click&gt; (example.com)> — AP"
     )
     assert_valid_blocks(result.messages[0].blocks)
 

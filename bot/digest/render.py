@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
@@ -169,12 +170,30 @@ def _clip(value: Any, limit: int = 200) -> Text:
 _UNSAFE_FILTERS = ("safe", "forceescape", "tojson", "urlize", "xmlattr")
 
 
+class TemplateOutside(TemplateNotFound):
+    """A template file that resolves (through a symlink or `..`) outside the folder it was
+    looked up in: refused, so a template, an {% include %} or its error message can never
+    read another file of the host."""
+
+
+class ConfinedLoader(FileSystemLoader):
+    """FileSystemLoader that serves only files whose real path lies inside their folder."""
+
+    def get_source(self, environment, template):
+        source, filename, uptodate = super().get_source(environment, template)
+        real = os.path.realpath(filename)
+        roots = [os.path.realpath(p) for p in self.searchpath]
+        if not any(os.path.commonpath([real, root]) == root for root in roots):
+            raise TemplateOutside(template, f"{template} resolves outside the templates folder; refused")
+        return source, filename, uptodate
+
+
 @lru_cache(maxsize=8)
 def environment(dirs: tuple[str, ...]) -> SandboxedEnvironment:
     """One environment per template search path (cached: compiled templates are reused, and
     `auto_reload` picks up an admin's edit)."""
     env = SandboxedEnvironment(
-        loader=FileSystemLoader(list(dirs)),
+        loader=ConfinedLoader(list(dirs)),
         autoescape=True,
         finalize=_finalize,
         undefined=StrictUndefined,
@@ -411,6 +430,8 @@ def render_template(name: str, context: dict, digests_dir: str | None) -> list[M
     display = f"digests/{name}.j2"
     try:
         template = env.get_template(f"{name}.j2")
+    except TemplateOutside:
+        raise TemplateProblem(display, "refused: the file resolves outside the templates folder (a symlink?)") from None
     except TemplateNotFound:
         raise TemplateProblem(display, "no such template") from None
     except TemplateSyntaxError as exc:

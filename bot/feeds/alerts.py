@@ -11,6 +11,7 @@ stays silent between those (its health shows in `aibrief feeds list` and the App
 from __future__ import annotations
 
 from bot import mrkdwn
+from bot.redact import link_target, masked_url, redact_text
 
 FAILING_AFTER = 3
 
@@ -38,8 +39,9 @@ def transition(previous_errors: int, errors: int, *, disabled: bool = False,
 def alert_text(kind: str, url: str, title: str = "", error: str | None = None, errors: int = 0) -> str:
     """The alert as mrkdwn; every feed-supplied string escaped (a title cannot ping anyone)."""
     name = mrkdwn.escape(mrkdwn.truncate(title, 100)) if title else "(untitled)"
-    where = mrkdwn.link(url, mrkdwn.truncate(url, 200))
-    reason = mrkdwn.escape(mrkdwn.truncate(error or "unknown error", 300))
+    # the alert channel is for operators, but a channel all the same: credentials masked
+    where = mrkdwn.link(link_target(url), mrkdwn.truncate(masked_url(url), 200))
+    reason = mrkdwn.escape(mrkdwn.truncate(redact_text(error or "unknown error"), 300))
     if kind == FAILING:
         return (f":red_circle: Feed *{name}* ({where}) is failing: {reason}\n"
                 f"{errors} polls in a row have failed; it is retried less and less often. "

@@ -9,9 +9,10 @@ republished after a modal submission already shows the change the submission mad
 (Bolt's default, False, starts both at once and polls for the ack every 10 ms: measured
 with bench/slack_ack.py, server-side request → ack p50 0.7 ms with True, 10.8 ms with False.)
 
-HTTP mode verifies every request's signature (Bolt's RequestVerification: HMAC-SHA256
-over `v0:timestamp:body`, timestamps older than 5 minutes refused, 401 otherwise); in
-Socket Mode requests arrive over the authenticated WebSocket and there is nothing to sign.
+HTTP mode checks every request before Bolt sees it (bot/slack/gate.py: signature and
+timestamp on the raw bytes, replays refused across replicas, 401 otherwise); Bolt's own
+RequestVerification stays on behind it as a second check. In Socket Mode requests arrive
+over the authenticated WebSocket and there is nothing to sign.
 """
 
 from __future__ import annotations
@@ -75,7 +76,9 @@ def build_app(
         # Bolt checks the token once more (token_verification_enabled) and keeps that answer
         # to authorize every request, so the first slash command pays no extra round trip.
         app = App(
-            name="aibrief",
+            # Bolt names loggers after the app and sets the level of the one called exactly
+            # this on every request: a name of its own keeps our "aibrief" logger alone.
+            name="aibrief.slack.bolt",
             client=client,
             signing_secret=settings.slack_signing_secret or "",
             process_before_response=process_before_response,

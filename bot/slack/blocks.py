@@ -4,19 +4,27 @@ Kept apart from the listeners so each layout is tested without Slack (and valida
 slack_sdk.models in the tests). Every string that came from a feed or a user goes through
 `bot.mrkdwn` (escape / link / truncate) before it lands in a mrkdwn field, so a title like
 `<!channel>` shows literally and pings no one. Limits respected here: 50 blocks per
-message, 100 per view, 3000 characters per section, 2000 per button value, 24 per modal title.
+message, 100 per view, 3000 characters per section, 2000 per button value, 24 per modal title,
+and the digests' size budget (bot.digest.validate.MAX_MESSAGE_CHARS of block JSON) for every
+list reply, which is paged with More / Back buttons like search results.
+
+Feed URLs reach Slack only through `feed_link` (bot.redact): members see host and path,
+admins the URL with its userinfo and query values masked; no payload carries the secrets.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
+from bot.digest.validate import MAX_MESSAGE_CHARS
 from bot.models import Feed, SearchHit, Watchlist
 from bot.humanize import when  # noqa: F401  (re-exported for listeners)
 from bot.mrkdwn import escape, link, truncate
+from bot.redact import link_target, masked_url, public_url, redact_text
 
 PAGE_SIZE = 5
 EXAMPLE_QUERY = 'china travel OR visa -crypto'
@@ -32,6 +40,9 @@ VIEW_WATCH_ADD = "watch_add_modal"
 VIEW_WATCH_REMOVE = "watch_remove_modal"
 BLOCK_NAME, BLOCK_QUERY, BLOCK_PREVIEW, BLOCK_REMOVE = "name", "query", "preview", "remove"
 ACTION_NAME, ACTION_REMOVE_SELECT = "watch_name", "watch_remove"
+ACTION_LIST_MORE = "list_more"  # More / Back under a list reply (feeds, watchlists, audit)
+ACTION_LIST_PREV = "list_prev"
+LIST_FEEDS, LIST_WATCH, LIST_AUDIT = "feeds", "watch", "audit"
 
 SECTION_MAX = 3000
 MESSAGE_BLOCKS_MAX = 50
@@ -259,12 +270,127 @@ def digest_posted(channel: str, status: str, articles: int, error: str | None) -
 
 
 # ---- lists -----------------------------------------------------------------------------------
-def watch_list(watchlists: Sequence[Watchlist], counts: dict[str, int]) -> dict:
+# A list reply is paged so that every page fits Slack's limits whatever the list holds (5,000
+# feeds once made 145,000 characters of blocks): at most MESSAGE_BLOCKS_MAX blocks, sections of
+# at most SECTION_MAX characters, and at most MAX_MESSAGE_CHARS of block JSON (the digests'
+# budget), the head, the buttons and the footer included. A page is found from its first line
+# forwards (More) or from the line before the current page backwards (Back), so a click
+# formats only the lines it shows, however long the list.
+_JOIN = len(json.dumps("\n\n")) - 2  # escaped length of the separator between two lines
+_SECTION_CHARS = len(json.dumps({"type": "section", "text": {"type": "mrkdwn", "text": ""}})) + 1
+LIST_FRAME_CHARS = 1500  # room kept for the head, the two buttons with their values, the footer
+
+
+def _escaped_len(text: str) -> int:
+    return len(json.dumps(text, ensure_ascii=False)) - 2
+
+
+class Lines:
+    """A list's lines, each made (and capped to one section) only when a page needs it."""
+
+    def __init__(self, items: Sequence, fmt):
+        self.items, self.fmt, self._made = items, fmt, {}
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __getitem__(self, i: int) -> str:
+        if i not in self._made:
+            self._made[i] = _cap(self.fmt(self.items[i]))
+        return self._made[i]
+
+
+def _greedy(lines: Lines, indexes: Iterable[int]) -> int:
+    """How many lines, taken in the order of `indexes`, fit one page by an (over-)estimate of
+    blocks and characters; `_page` then checks the exact figure."""
+    taken, blocks_used, chars, section = 0, 0, 0, None
+    budget = MAX_MESSAGE_CHARS - LIST_FRAME_CHARS
+    for i in indexes:
+        line = lines[i]
+        raw, esc = len(line), _escaped_len(line)
+        if section is not None and section + 2 + raw <= SECTION_MAX and chars + _JOIN + esc <= budget:
+            section, chars = section + 2 + raw, chars + _JOIN + esc
+        elif blocks_used + 1 <= MESSAGE_BLOCKS_MAX - 3 and chars + _SECTION_CHARS + esc <= budget:
+            blocks_used, chars, section = blocks_used + 1, chars + _SECTION_CHARS + esc, raw
+        else:
+            break
+        taken += 1
+    return max(1, taken)
+
+
+def _sections(lines: Sequence[str]) -> list[dict]:
+    """Lines packed into as few sections as the 3000-character limit allows."""
+    out: list[dict] = []
+    current: str | None = None
+    for line in lines:
+        if current is not None and len(current) + 2 + len(line) <= SECTION_MAX:
+            current = f"{current}\n\n{line}"
+        else:
+            if current is not None:
+                out.append(_section(current))
+            current = line
+    if current is not None:
+        out.append(_section(current))
+    return out
+
+
+def list_value(kind: str, offset: int, *, back: bool = False, **extra) -> str:
+    value = {"l": kind, "o": offset, **({"b": 1} if back else {}), **extra}
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _page(kind: str, head: str, lines: Lines, first: int, last: int, footer: str, extra: dict) -> list[dict]:
+    total = len(lines)
+    if first > 0 or last < total:
+        head += f" — {first + 1}–{last} of {total}"
+    out = [_section(head)] + _sections([lines[i] for i in range(first, last)])
+    buttons = []
+    if first > 0:
+        buttons.append(_button("Back", ACTION_LIST_PREV, list_value(kind, first, back=True, **extra)))
+    if last < total:
+        buttons.append(_button(f"More ({total - last} left)", ACTION_LIST_MORE, list_value(kind, last, **extra),
+                               "primary"))
+    if buttons:
+        out.append({"type": "actions", "block_id": f"{kind}_pages", "elements": buttons})
+    if footer:
+        out.append(_context(footer))
+    return out
+
+
+def _fits(blocks: list[dict]) -> bool:
+    return len(blocks) <= MESSAGE_BLOCKS_MAX and len(json.dumps(blocks, ensure_ascii=False)) <= MAX_MESSAGE_CHARS
+
+
+def paged_list(kind: str, head: str, lines: Lines, offset: int = 0, *, back: bool = False, text: str,
+               footer: str = "", **extra) -> dict:
+    """One page of a list reply: from line `offset` on, or (`back`) the page that ends just
+    before it; with More / Back buttons whose values (`list_value`) bring the neighbours."""
+    total = len(lines)
+    offset = min(max(0, offset), max(0, total - 1))
+    if back and offset > 0:
+        last = offset
+        first = last - _greedy(lines, range(last - 1, -1, -1))
+        while last - first > 1 and not _fits(_page(kind, head, lines, first, last, footer, extra)):
+            first += 1
+    else:
+        first = offset
+        last = min(total, first + _greedy(lines, range(first, total)))
+        while last - first > 1 and not _fits(_page(kind, head, lines, first, last, footer, extra)):
+            last -= 1
+    return message(text, _page(kind, head, lines, first, last, footer, extra))
+
+
+def watch_line(w: Watchlist, counts: dict[str, int]) -> str:
+    n = counts.get(w.name, 0)
+    return f"*{escape(w.name)}* — {n} match{'es' if n != 1 else ''}\n{code(truncate(w.query, 400))}"
+
+
+def watch_list(watchlists: Sequence[Watchlist], counts: dict[str, int], offset: int = 0, *,
+               back: bool = False) -> dict:
     if not watchlists:
         return notice("No watchlists yet. An admin can add one: `/aibrief watch add NAME QUERY`")
-    lines = [f"*{escape(w.name)}* — {counts.get(w.name, 0)} match{'es' if counts.get(w.name, 0) != 1 else ''}\n"
-             f"{code(truncate(w.query, 400))}" for w in watchlists]
-    return message(f"{len(watchlists)} watchlists", _chunked("*Watchlists*", lines))
+    lines = Lines(watchlists, lambda w: watch_line(w, counts))
+    return paged_list(LIST_WATCH, "*Watchlists*", lines, offset, back=back, text=f"{len(watchlists)} watchlists")
 
 
 def watch_test(query: str, hits: Sequence[SearchHit], total: int) -> dict:
@@ -274,52 +400,95 @@ def watch_test(query: str, hits: Sequence[SearchHit], total: int) -> dict:
     return message(f"{escape(query)} would match {total}", blocks)
 
 
-def feed_line(feed: Feed, now: datetime | None = None) -> str:
+def feed_link(url: str, admin: bool = False, max_label: int = 120) -> str:
+    """A feed's address as a link: members see host and path, admins the whole shape with
+    userinfo and query values masked; the link itself leads to scheme, host and path only."""
+    label = masked_url(url) if admin else public_url(url)
+    return link(link_target(url), truncate(label, max_label))
+
+
+_HTTP_STATUS = re.compile(r"^HTTP (\d{3})\b")
+_ANY_URL = re.compile(r"\S+://\S+")
+
+
+def public_feed_error(error: str) -> str:
+    """What a member may read of a feed's failure: its kind, never the raw text (which can
+    name internal addresses, ports and resolver errors)."""
+    m = _HTTP_STATUS.match(error)
+    if m:
+        return f"HTTP {m.group(1)}"
+    lowered = _ANY_URL.sub(" ", error).lower()  # a feed's own address says nothing of the failure
+    if "timed out" in lowered or "timeout" in lowered:
+        return "timed out"
+    if "larger than" in lowered:
+        return "too large"
+    if any(w in lowered for w in ("feed", "pars", "empty response", "html", "entit", "element", "xml")):
+        return "not a valid feed"
+    return "network error"
+
+
+def feed_line(feed: Feed, now: datetime | None = None, *, admin: bool = False) -> str:
     state = "disabled" if not feed.enabled else ("failing" if feed.last_error else "ok")
     icon = {"ok": ":large_green_circle:", "failing": ":red_circle:", "disabled": ":white_circle:"}[state]
     title = escape(truncate(feed.title, 80)) if feed.title else "(untitled)"
-    line = f"{icon} *{title}* — {link(feed.url, truncate(feed.url, 120))}\nlast success {when(feed.last_success, now)}"
-    if feed.last_error:
-        line += f" · last error {when(feed.last_error_at, now)} ({feed.error_count}×): {escape(truncate(feed.last_error, 200))}"
+    line = f"{icon} *{title}* — {feed_link(feed.url, admin)}\nlast success {when(feed.last_success, now)}"
+    if feed.last_error and admin:
+        line += (f" · last error {when(feed.last_error_at, now)} ({feed.error_count}×): "
+                 f"{escape(truncate(redact_text(feed.last_error), 200))}")
+    elif feed.last_error:
+        line += (f" · failing ({public_feed_error(feed.last_error)}), last error {when(feed.last_error_at, now)} "
+                 f"({feed.error_count}×)")
     return line
 
 
-def feeds_list(feeds: Sequence[Feed], now: datetime | None = None) -> dict:
+def feeds_list(feeds: Sequence[Feed], now: datetime | None = None, *, admin: bool = False, offset: int = 0,
+               back: bool = False) -> dict:
     if not feeds:
         return notice("No feeds yet. An admin can add one: `/aibrief feeds add URL`")
     failing = sum(1 for f in feeds if f.last_error)
-    lines = [feed_line(f, now) for f in feeds]
-    return message(f"{len(feeds)} feeds, {failing} failing", _chunked(f"*Feeds* ({len(feeds)}, {failing} failing)", lines))
+    lines = Lines(feeds, lambda f: feed_line(f, now, admin=admin))
+    return paged_list(LIST_FEEDS, f"*Feeds* ({len(feeds)}, {failing} failing)", lines, offset, back=back,
+                      text=f"{len(feeds)} feeds, {failing} failing")
 
 
-def audit_list(entries: Sequence) -> dict:
+def audit_line(e) -> str:
+    before = escape(truncate(redact_text(json.dumps(e.before, ensure_ascii=False)), 300))
+    after = escape(truncate(redact_text(json.dumps(e.after, ensure_ascii=False)), 300))
+    actor = f"<@{escape(e.actor[6:])}>" if e.actor.startswith("slack:") else escape(e.actor)
+    return (f"{e.at:%Y-%m-%d %H:%M}Z {actor} *{escape(e.action)}* {escape(truncate(redact_text(e.target), 200))}\n"
+            f"`{before}` → `{after}`")
+
+
+def audit_list(entries: Sequence, offset: int = 0, *, back: bool = False, limit: int | None = None) -> dict:
+    """The audit log for an admin in Slack: URLs in it masked (bot.redact); whole in the CLI."""
     if not entries:
         return notice("No changes recorded yet.")
-    lines = []
-    for e in entries:
-        before = escape(truncate(json.dumps(e.before, ensure_ascii=False), 300))
-        after = escape(truncate(json.dumps(e.after, ensure_ascii=False), 300))
-        actor = f"<@{escape(e.actor[6:])}>" if e.actor.startswith("slack:") else escape(e.actor)
-        lines.append(f"{e.at:%Y-%m-%d %H:%M}Z {actor} *{escape(e.action)}* {escape(truncate(e.target, 200))}\n"
-                     f"`{before}` → `{after}`")
-    return message(f"{len(entries)} audit entries", _chunked("*Audit log* (newest first)", lines))
+    extra = {"n": limit} if limit else {}
+    return paged_list(LIST_AUDIT, "*Audit log* (newest first)", Lines(entries, audit_line), offset, back=back,
+                      text=f"{len(entries)} audit entries", **extra)
 
 
 def _chunked(title: str, lines: Sequence[str], max_blocks: int = MESSAGE_BLOCKS_MAX - 1) -> list[dict]:
-    """Lines packed into as few sections as the 3000-character limit allows."""
-    blocks: list[dict] = []
-    current = title
-    for line in lines:
-        if len(current) + 2 + len(line) > SECTION_MAX:
-            blocks.append(_section(current))
-            current = line
-        else:
-            current = f"{current}\n\n{line}" if current else line
-    if current:
-        blocks.append(_section(current))
+    """Lines packed into as few sections as the 3000-character limit allows (App Home)."""
+    blocks = _sections(([title] if title else []) + [_cap(line) for line in lines])
     if len(blocks) > max_blocks:
         blocks = blocks[: max_blocks - 1] + [_context(f"… {len(blocks) - max_blocks + 1} more sections not shown")]
     return blocks
+
+
+TEMPLATE_ERROR_PREFIX = "template:"  # how bot.digest.service records a template problem
+TEMPLATE_ERROR_PUBLIC = "the digest could not be rendered; an admin has been told"
+
+
+def schedule_error(error: str, admin: bool) -> str:
+    """A subscription's last error as this reader may see it: a template error can quote the
+    template's (or, through a symlink or include, another file's) content, so only admins
+    read it; others learn that it failed and that admins know."""
+    if admin:
+        return redact_text(error)
+    if error.lstrip().lower().startswith(TEMPLATE_ERROR_PREFIX):
+        return TEMPLATE_ERROR_PUBLIC
+    return error
 
 
 # ---- App Home --------------------------------------------------------------------------------
@@ -362,7 +531,7 @@ def home_view(
     ordered = sorted(feeds, key=lambda f: (not f.last_error, f.title.lower() or f.url))
     shown = ordered[:HOME_FEEDS_MAX]
     if shown:
-        blocks += _chunked("", [feed_line(f, now) for f in shown], max_blocks=20)
+        blocks += _chunked("", [feed_line(f, now, admin=is_admin) for f in shown], max_blocks=20)
         if len(feeds) > len(shown):
             blocks.append(_context(f"… and {len(feeds) - len(shown)} more: `/aibrief feeds list`"))
     else:
@@ -378,9 +547,11 @@ def home_view(
                 state = "paused"
             line = f"<#{escape(s.channel)}> daily at *{escape(s.at)}* {escape(s.tz)} — {state}"
             if s.last_error:
-                line += f"\n:warning: last digest failed: {escape(truncate(s.last_error, 200))}"
+                line += f"\n:warning: last digest failed: {escape(truncate(schedule_error(s.last_error, is_admin), 200))}"
             lines.append(line)
         blocks += _chunked("", lines, max_blocks=10)
+        if len(schedules) > 30:
+            blocks.append(_context(f"… and {len(schedules) - 30} more: `aibrief channels list`"))
     else:
         blocks.append(_section("No channel gets a digest yet. In a channel: `/aibrief digest schedule 09:00 Europe/Berlin`"))
     return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}

@@ -44,6 +44,7 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("feedback_votes", ("user_id", "article_id", "watchlist", "channel")),
     CopyTable("watchlist_exclusions", ("watchlist_id", "url")),
     CopyTable("channel_mutes", ("channel", "source")),
+    CopyTable("slack_seen", ("key",)),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its

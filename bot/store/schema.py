@@ -237,6 +237,15 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
         "INSERT INTO articles_fts(articles_fts) VALUES ('rebuild')",
         *_BRIEFING_TABLES,
     ],
+    # 4 (replay protection): Slack requests already accepted in HTTP mode — each
+    # signature, and each event_id, until it expires — shared by every replica.
+    [
+        """CREATE TABLE slack_seen (
+            key TEXT PRIMARY KEY,
+            expires_at INTEGER NOT NULL
+        )""",
+        "CREATE INDEX slack_seen_expires ON slack_seen(expires_at)",
+    ],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -431,6 +440,15 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
         "ALTER TABLE articles ALTER COLUMN tsv SET STORAGE MAIN",
         "CREATE INDEX articles_tsv ON articles USING gin (tsv)",
         *_BRIEFING_TABLES,
+    ],
+    # 4 (replay protection): Slack requests already accepted in HTTP mode — each
+    # signature, and each event_id, until it expires — shared by every replica.
+    [
+        """CREATE TABLE slack_seen (
+            key TEXT PRIMARY KEY,
+            expires_at BIGINT NOT NULL
+        )""",
+        "CREATE INDEX slack_seen_expires ON slack_seen(expires_at)",
     ],
 ]
 

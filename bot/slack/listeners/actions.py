@@ -1,5 +1,5 @@
-"""Buttons and other block actions: search paging and Share, App Home admin buttons, and
-the add-watchlist modal's live preview.
+"""Buttons and other block actions: search paging and Share, list paging, App Home admin
+buttons, and the add-watchlist modal's live preview.
 
 Each is acknowledged at once; the work runs as a lazy listener. Button values are
 JSON the app itself wrote into the message, and are still parsed defensively: a
@@ -18,6 +18,7 @@ from bot.query import QueryError
 from bot.search import search, watch_test
 from bot.slack import blocks
 from bot.slack.deps import Deps, reply
+from bot.slack.lists import KINDS, list_reply
 
 log = logging.getLogger("aibrief.slack.actions")
 
@@ -80,6 +81,20 @@ def register(app, deps: Deps) -> None:
 
     app.action(blocks.ACTION_MORE)(ack=ack_action, lazy=[turn_page])
     app.action(blocks.ACTION_PREV)(ack=ack_action, lazy=[turn_page])
+
+    # ---- list replies (feeds, watchlists, audit): More / Back, through the response_url too --
+    def turn_list_page(body, respond, client):
+        value = _value(body)
+        user, channel = body.get("user", {}).get("id", ""), _channel(body)
+        if (not value or value.get("l") not in KINDS or not isinstance(value.get("o"), int)
+                or not isinstance(value.get("n", 0), int)):
+            log.warning("ignoring a list page button with value %r", body.get("actions", [{}])[0].get("value"))
+            return
+        payload = list_reply(value["l"], deps, user, client, value["o"], value.get("n"), back=bool(value.get("b")))
+        reply(respond, client, channel, user, payload, replace_original=True)
+
+    app.action(blocks.ACTION_LIST_MORE)(ack=ack_action, lazy=[turn_list_page])
+    app.action(blocks.ACTION_LIST_PREV)(ack=ack_action, lazy=[turn_list_page])
     app.action(blocks.ACTION_SHARE)(ack=ack_action, lazy=[share])
 
     # ---- App Home admin buttons -----------------------------------------------------------

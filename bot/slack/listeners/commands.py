@@ -15,12 +15,14 @@ from bot import admin
 from bot.admin import AdminError
 from bot.digest import service as digests
 from bot.digest.schedule import next_fire
-from bot.mrkdwn import escape, link
+from bot.mrkdwn import escape
+from bot.redact import redact_text
 from bot.query import QueryError
 from bot.search import search, watch_test
 from bot.slack import blocks
 from bot.slack.commands import ACTIONS, Command, CommandError, parse_command
 from bot.slack.deps import Deps, actor, bot_in_channel, reply
+from bot.slack.lists import list_reply
 from bot.store import StoreError
 
 log = logging.getLogger("aibrief.slack.commands")
@@ -67,7 +69,8 @@ def answer(text: str, asker: Asker, deps: Deps) -> dict:
     except QueryError as exc:
         return blocks.query_error(cmd.query, exc)
     except (AdminError, StoreError, digests.SubscriptionError) as exc:
-        return blocks.error_text(str(exc))
+        # e.g. "could not fetch https://user:pw@host/…": the URL is masked in Slack
+        return blocks.error_text(redact_text(str(exc)))
 
 
 # ---- one small function per command ------------------------------------------------------
@@ -83,7 +86,7 @@ def _search(cmd: Command, asker: Asker, deps: Deps) -> dict:
 
 
 def _watch_list(cmd: Command, asker: Asker, deps: Deps) -> dict:
-    return blocks.watch_list(deps.store.list_watchlists(), deps.store.watchlist_match_counts())
+    return list_reply(blocks.LIST_WATCH, deps, asker.user, asker.client)
 
 
 def _watch_test(cmd: Command, asker: Asker, deps: Deps) -> dict:
@@ -103,18 +106,18 @@ def _watch_remove(cmd: Command, asker: Asker, deps: Deps) -> dict:
 
 
 def _feeds_list(cmd: Command, asker: Asker, deps: Deps) -> dict:
-    return blocks.feeds_list(deps.store.list_feeds())
+    return list_reply(blocks.LIST_FEEDS, deps, asker.user, asker.client)
 
 
 def _feeds_add(cmd: Command, asker: Asker, deps: Deps) -> dict:
     f = admin.add_feed(deps.store, actor(asker.user), cmd.url, deps.settings)
     title = f" ({escape(f.title)})" if f.title else ""
-    return blocks.done(f"Now following {link(f.url, f.url)}{title}. It is polled with the others.")
+    return blocks.done(f"Now following {blocks.feed_link(f.url, admin=True)}{title}. It is polled with the others.")
 
 
 def _feeds_remove(cmd: Command, asker: Asker, deps: Deps) -> dict:
     f = admin.remove_feed(deps.store, actor(asker.user), cmd.url)
-    return blocks.done(f"Stopped following {link(f.url, f.url)}. Its stored articles stay searchable.")
+    return blocks.done(f"Stopped following {blocks.feed_link(f.url, admin=True)}. Its stored articles stay searchable.")
 
 
 def _digest_now(cmd: Command, asker: Asker, deps: Deps) -> dict:
@@ -142,7 +145,7 @@ def _digest_off(cmd: Command, asker: Asker, deps: Deps) -> dict:
 
 
 def _audit(cmd: Command, asker: Asker, deps: Deps) -> dict:
-    return blocks.audit_list(deps.store.audit_entries(limit=cmd.limit))
+    return list_reply(blocks.LIST_AUDIT, deps, asker.user, asker.client, limit=cmd.limit)
 
 
 HANDLERS = {
