@@ -115,7 +115,7 @@ def score(predicted: set[str], truth: set[str], ids: list[str]) -> tuple[float, 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", help="a postgresql:// URL of an empty database (default: a temporary SQLite file)")
-    ap.add_argument("--set", choices=tuple(SETS), default="both", help="which labelled set (default: both)")
+    ap.add_argument("--set", choices=tuple(SETS), default="tuning", help="which labelled set (default: tuning, the one the targets are for)")
     ap.add_argument("--errors", choices=("tune", "holdout", "all"), help="list false positives and negatives")
     ap.add_argument("--write-labels", action="store_true", help="write labels.jsonl from the editors' files")
     args = ap.parse_args(argv)

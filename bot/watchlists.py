@@ -43,6 +43,7 @@ AI = _group(
     '"Stable Diffusion"', "Sora", "Ollama", "LangChain", "Langflow", '"AI model"', '"AI models"',
     "o3", "Agentforce", "deepfak*", "nudify", '"computer vision"', '"facial recognition"',
     '"diffusion model"', '"diffusion models"', '"chat models"', '"vision-language"', "safetensors",
+    "Replika", '"Windows Recall"',
     "IA", "KI", '"intelligence artificielle"', '"künstliche Intelligenz"', '"inteligencia artificial"',
 )
 
