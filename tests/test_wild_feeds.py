@@ -61,6 +61,17 @@ def test_mislabelled_utf16_keeps_its_text():
     assert result.bozo and "utf-16" in result.bozo  # feedparser's CharacterEncodingOverride, kept for the logs
 
 
+def test_mislabelled_utf16_is_read_whatever_its_length():
+    # Plain feedparser reads the capture only because its odd length makes the UTF-16 reading
+    # fail; one byte more and it reads noise (no entries). aibrief reads both, with or without
+    # the HTTP Content-Type a poll passes on.
+    data = (WILD / "utf16-declared-utf8.xml").read_bytes() + b"\n"
+    assert feedparser.parse(io.BytesIO(data)).entries == []
+    for headers in ({}, {"content-type": "application/rss+xml"}, {"content-type": "text/xml; charset=utf-16"}):
+        result = parse_feed(data, headers, feed_url="https://wild.example/f", fetched_at=NOW)
+        assert len(result.articles) == 59, headers
+
+
 def test_a_real_utf16_internal_subset_is_still_refused():
     # The lie-tolerant reading must not open a way around the entity guard.
     doc = ('<?xml version="1.0" encoding="utf-16"?><!DOCTYPE rss [<!ENTITY a "b">]><rss/>').encode("utf-16")
