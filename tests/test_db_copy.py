@@ -48,6 +48,11 @@ def fill(store) -> None:
                                   plan=[{"text": "one"}, {"text": "two", "thread": True}], article_ids=ids,
                                   template="daily", now=1_700_000_000)
     store.record_digest_message(run.id, 0, "1700000000.000100", now=1_700_000_001)
+    store.record_poll_state(a.id, "unchanged", status=304, items=0, now=1_700_000_000)
+    store.set_full_text(a.id, True)
+    store.queue_full_text(a.id, ids[:2], now=1_700_000_000)
+    [page, _] = store.pending_full_text()
+    store.finish_full_text(page, page.summary + " the page's text about ransomware", None, now=1_700_000_002)
 
 
 def snapshot(store) -> dict:

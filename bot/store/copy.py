@@ -41,6 +41,9 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("digest_messages", ("run_id", "seq")),
     CopyTable("digest_items", ("channel", "article_id")),
     CopyTable("audit_log", ("id",), identity=True),
+    CopyTable("feed_polls", ("feed_id",)),
+    CopyTable("feed_fulltext", ("feed_id",)),
+    CopyTable("article_fulltext", ("article_id",)),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its

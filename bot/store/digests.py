@@ -180,9 +180,11 @@ class DigestQueries:
         that matched each and its best match score; newest first, at most `limit`."""
         params: list = [fetched_after, fetched_until]
         sql = (
-            "SELECT a.id, a.url, a.title, a.summary, a.source, a.published, a.fetched, a.feed_id, "
+            # The feed's own teaser when the stored summary carries a fetched page (bot/store/feedstate.py).
+            "SELECT a.id, a.url, a.title, COALESCE(ft.teaser, a.summary), a.source, a.published, a.fetched, a.feed_id, "
             "w.name, m.score FROM matches m "
             "JOIN articles a ON a.id = m.article_id "
+            "LEFT JOIN article_fulltext ft ON ft.article_id = a.id "
             "JOIN watchlists w ON w.id = m.watchlist_id "
             "WHERE a.fetched > ? AND a.fetched <= ?"
         )
