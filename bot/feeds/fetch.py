@@ -175,7 +175,7 @@ async def _finish(
 ) -> FetchResult:
     status = response.status_code
     headers = {k.lower(): v for k, v in response.headers.items()}
-    base = dict(url=req.url, status=status, headers=headers)
+    base = dict(url=req.url, status=status, headers=headers, final_url=str(final))
     permanent_url = str(final) if moved and str(final) != str(httpx.URL(req.url.strip())) else None
     if status == 304:
         # Read the (empty) body so the connection goes back to the pool: closed unread, it is
