@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 from bot.models import DigestCandidate, DigestRun, Subscription
+from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY
 
 # How many channel failures in a row (not_in_channel, channel_not_found, …) switch a
 # subscription off; each is one attempt a day, so a deleted channel stops costing calls.
@@ -181,10 +182,10 @@ class DigestQueries:
         params: list = [fetched_after, fetched_until]
         sql = (
             # The feed's own teaser when the stored summary carries a fetched page (bot/store/feedstate.py).
-            "SELECT a.id, a.url, a.title, COALESCE(ft.teaser, a.summary), a.source, a.published, a.fetched, a.feed_id, "
+            f"SELECT a.id, a.url, a.title, {DISPLAY_SUMMARY}, a.source, a.published, a.fetched, a.feed_id, "
             "w.name, m.score FROM matches m "
             "JOIN articles a ON a.id = m.article_id "
-            "LEFT JOIN article_fulltext ft ON ft.article_id = a.id "
+            f"{DISPLAY_JOIN} "
             "JOIN watchlists w ON w.id = m.watchlist_id "
             "WHERE a.fetched > ? AND a.fetched <= ?"
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Iterable, Sequence
+from typing import Iterable
 
 
 def _dt(ts) -> datetime | None:
@@ -142,17 +142,3 @@ class FeedStateQueries:
                     "WHERE feed_id = ?",
                     ((error or "no text")[:500], now, page.feed_id),
                 )
-
-    def display_summaries(self, article_ids: Sequence[int]) -> dict[int, str]:
-        """The teaser of each given article that has one (the others show their summary)."""
-        out: dict[int, str] = {}
-        ids = list(article_ids)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for aid, teaser in self._all(
-                f"SELECT article_id, teaser FROM article_fulltext WHERE teaser IS NOT NULL AND article_id IN ({marks})",
-                chunk,
-            ):
-                out[aid] = teaser
-        return out
