@@ -161,7 +161,10 @@ def poll_feeds(
                 on_feed_done(outcome)
     fetcher.join()
     if full_text:
-        _fill_full_texts(store, policy, limits or FetchLimits(), outcomes, {f.id: f for f in feeds})
+        try:
+            _fill_full_texts(store, policy, limits or FetchLimits(), outcomes, {f.id: f for f in feeds})
+        except Exception:  # the feeds are stored; a full-text bug must not lose the poll's report
+            log.exception("full-text pass failed")
     report.outcomes = sorted(outcomes, key=lambda o: order.get(o.url, len(order)))
     for o in report.outcomes:
         for name, n in o.matches.items():
