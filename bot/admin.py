@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 from bot.config import Settings
-from bot.feeds.fetch import FeedRequest, FetchLimits, fetch_many
-from bot.feeds.parse import parse_feed
+from bot.feeds.fetch import FetchLimits
 from bot.models import Feed, Watchlist
 from bot.query import parse_watchlist
 from bot.store import Store
@@ -64,32 +62,85 @@ def normalize_feed_url(url: str) -> str:
 
 @dataclass(frozen=True)
 class FeedCheck:
+    """What `feeds add` shows before saving: the feed chosen, what it holds, what else was found."""
+
+    url: str
     title: str
     entries: int
+    newest: tuple[str, ...] = ()  # the three newest titles
+    others: tuple[str, ...] = ()  # other usable feeds the page named
+    unusable: tuple[tuple[str, str], ...] = ()  # (url, why) of named feeds that did not work
+    via: str = "direct"  # direct | page | fallback (see bot.feeds.discover)
+    page_url: str | None = None
 
 
 def check_feed(url: str, settings: Settings, policy=None) -> FeedCheck:
-    """Fetch the URL once and make sure it serves a feed, so a typo is caught when it is added."""
+    """Fetch the address once and find its feed (a site's address works too), so a typo is
+    caught when it is added. Raises AdminError with the reason when there is no feed."""
+    from bot.feeds.discover import DiscoveryError, discover
     from bot.poller import policy_for
 
-    result = fetch_many([FeedRequest(url)], policy=policy or policy_for(settings), limits=FetchLimits())[0]
-    if result.error:
-        raise AdminError(f"could not fetch {url}: {result.error}")
-    parsed = parse_feed(
-        result.content or b"", result.headers, feed_url=url, fetched_at=datetime.now(timezone.utc)
-    )
-    if parsed.error:
-        raise AdminError(f"{url} does not serve a feed: {parsed.error}")
-    return FeedCheck(parsed.title, len(parsed.articles))
-
-
-def add_feed(store: Store, actor: str, url: str, settings: Settings, *, check: bool = True, policy=None) -> Feed:
     url = normalize_feed_url(url)
-    if store.get_feed(url):
-        raise AdminError(f"already following {url}")
-    title = check_feed(url, settings, policy).title if check else ""
-    feed = store.add_feed(url, title)
-    store.audit(actor, "feed.add", url, None, {"title": title})
+    try:
+        found = discover(url, policy=policy or policy_for(settings), limits=FetchLimits())
+    except DiscoveryError as exc:
+        raise AdminError(str(exc)) from None
+    articles = sorted(found.chosen.parsed.articles, key=lambda a: a.published, reverse=True)
+    return FeedCheck(
+        url=found.chosen.url,
+        title=found.chosen.parsed.title,
+        entries=len(found.chosen.parsed.articles),
+        newest=tuple(a.title for a in articles[:3]),
+        others=tuple(f.url for f in found.others),
+        unusable=tuple(found.unusable),
+        via=found.via,
+        page_url=found.page_url,
+    )
+
+
+def add_feed(
+    store: Store,
+    actor: str,
+    url: str,
+    settings: Settings,
+    *,
+    check: bool = True,
+    policy=None,
+    full_text: bool = False,
+    checked: FeedCheck | None = None,
+) -> Feed:
+    """Follow a feed. `checked`: the result of `check_feed` already shown to the person (so
+    the address is not fetched twice); else it is checked here unless `check=False`."""
+    url = normalize_feed_url(url)
+    if checked is None and check:
+        if store.get_feed(url):
+            raise AdminError(f"already following {url}")
+        checked = check_feed(url, settings, policy)
+    feed_url = checked.url if checked else url
+    if store.get_feed(feed_url):
+        raise AdminError(f"already following {feed_url}" + (f" (the feed of {url})" if feed_url != url else ""))
+    title = checked.title if checked else ""
+    feed = store.add_feed(feed_url, title)
+    if full_text:
+        store.set_full_text(feed.id, True)
+    after = {"title": title}
+    if full_text:
+        after["full_text"] = True
+    if feed_url != url:
+        after["found_from"] = url
+    store.audit(actor, "feed.add", feed_url, None, after)
+    return feed
+
+
+def set_full_text(store: Store, actor: str, url: str, enabled: bool) -> Feed:
+    """Switch --full-text on or off for a followed feed (new articles only)."""
+    url = normalize_feed_url(url)
+    feed = store.get_feed(url)
+    if feed is None:
+        raise AdminError(f"not following {url} (see `feeds list`)")
+    before = store.full_text_settings().get(feed.id)
+    store.set_full_text(feed.id, enabled)
+    store.audit(actor, "feed.full_text", url, {"full_text": bool(before and before.enabled)}, {"full_text": enabled})
     return feed
 
 

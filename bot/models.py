@@ -43,6 +43,7 @@ class FetchResult:
     retry_after: float | None = None  # seconds, from a 429/503 Retry-After
     gone: bool = False  # 410: the feed asked to be forgotten
     elapsed: float = 0.0
+    final_url: str | None = None  # where the last redirect hop led (the base for a page's relative links)
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from typing import Callable
 from bot.backoff import next_poll_delay
 from bot.config import Settings
 from bot.feeds.fetch import FeedRequest, FetchLimits, fetch_one, make_client
+from bot.feeds.fulltext import Page, fetch_pages
 from bot.feeds.netpolicy import AddressPolicy
 from bot.feeds.parse import parse_feed
 from bot.models import Feed, FetchResult, ParsedFeed
@@ -98,6 +99,7 @@ def poll_feeds(
     if not feeds:
         return report
     policy = policy or policy_for(settings)
+    full_text = store.full_text_feed_ids()
     by_url = {f.url: f for f in feeds}
     requests = [FeedRequest(f.url, etag=f.etag, last_modified=f.last_modified) for f in feeds]
     order = {f.url: i for i, f in enumerate(feeds)}
@@ -151,12 +153,18 @@ def poll_feeds(
         for item in batch:
             if isinstance(item, BaseException):
                 raise item
-        stored = _store_batch(store, by_url, [item for item in batch if item is not None], poll_seconds, rng)
+        stored = _store_batch(store, by_url, [item for item in batch if item is not None], poll_seconds, rng,
+                              full_text=full_text)
         outcomes.extend(stored)
         if on_feed_done:
             for outcome in stored:
                 on_feed_done(outcome)
     fetcher.join()
+    if full_text:
+        try:
+            _fill_full_texts(store, policy, limits or FetchLimits(), outcomes, {f.id: f for f in feeds})
+        except Exception:  # the feeds are stored; a full-text bug must not lose the poll's report
+            log.exception("full-text pass failed")
     report.outcomes = sorted(outcomes, key=lambda o: order.get(o.url, len(order)))
     for o in report.outcomes:
         for name, n in o.matches.items():
@@ -186,7 +194,9 @@ async def _fetch_each(
         await asyncio.gather(*(one(r) for r in requests))
 
 
-def _store_batch(store: Store, by_url: dict[str, Feed], items: list, poll_seconds: int, rng) -> list[FeedOutcome]:
+def _store_batch(
+    store: Store, by_url: dict[str, Feed], items: list, poll_seconds: int, rng, *, full_text: set[int] = frozenset()
+) -> list[FeedOutcome]:
     """Store several fetched feeds in one transaction and match their new articles in one pass.
 
     All-or-nothing like a single feed's poll: after a crash the batch's feeds are simply
@@ -202,7 +212,8 @@ def _store_batch(store: Store, by_url: dict[str, Feed], items: list, poll_second
         for result, fetched_at, parsed in ready:
             feed = by_url[result.url]
             outcomes.append(
-                _store_result(store, feed, result, fetched_at, poll_seconds, rng, parsed=parsed, match=False)
+                _store_result(store, feed, result, fetched_at, poll_seconds, rng, parsed=parsed, match=False,
+                              full_text=feed.id in full_text)
             )
         ids_by_feed = {by_url[o.url].id: o.new_article_ids for o in outcomes if o.new_article_ids}
         if ids_by_feed:
@@ -233,6 +244,7 @@ def _store_result(
     *,
     parsed: ParsedFeed | Exception | None = None,
     match: bool = True,
+    full_text: bool = False,
 ) -> FeedOutcome:
     """Record one feed's poll. `parsed`: the document already parsed (or the exception its
     parse raised), None to parse it here. `match=False` leaves matching to the caller."""
@@ -266,6 +278,7 @@ def _store_result(
         outcome.error_count = store.record_poll_error(
             feed.id, error, now=now, next_poll=now + delay, disable=result.gone
         )
+        store.record_poll_state(feed.id, "failed", status=result.status, items=0, now=now)
         log.warning("feed failed feed=%s errors=%d reason=%r", feed.url, outcome.error_count, error)
         return outcome
     delay = next_poll_delay(poll_seconds, 0, None, rng)
@@ -283,6 +296,10 @@ def _store_result(
         new_url=result.permanent_url,
         match=match,
     )
+    store.record_poll_state(feed.id, "unchanged" if result.not_modified else "ok", status=result.status,
+                            items=len(articles), now=now)
+    if full_text and stored.new_article_ids:
+        store.queue_full_text(feed.id, stored.new_article_ids, now=now)
     if result.permanent_url and result.permanent_url != feed.url:
         log.warning("feed moved feed=%s new_url=%s", feed.url, result.permanent_url)
     outcome.not_modified = result.not_modified
@@ -297,3 +314,46 @@ def _store_result(
         result.not_modified,
     )
     return outcome
+
+
+def _fill_full_texts(store: Store, policy: AddressPolicy, limits: FetchLimits, outcomes: list[FeedOutcome],
+                     feeds_by_id: dict[int, Feed]) -> None:
+    """After the feeds are stored: fetch the pages of full-text feeds' new articles (and of
+    earlier ones a previous poll did not reach), store the extracted text, and match the
+    articles whose indexed text changed once more, so watchlists see the body too."""
+    pending = store.pending_full_text()
+    if not pending:
+        return
+    feed_of = {p.article_id: p.feed_id for p in pending}
+    results = fetch_pages([Page(p.article_id, p.url, p.summary) for p in pending], policy=policy, limits=limits)
+    now = now_ts()
+    improved: dict[int, list[int]] = {}
+    by_id = {p.article_id: p for p in pending}
+    for r in results:
+        if r.deferred:
+            continue
+        store.finish_full_text(by_id[r.page.article_id], r.text, r.error, now=now)
+        if r.text:
+            improved.setdefault(feed_of[r.page.article_id], []).append(r.page.article_id)
+    log.info("full text: %d page(s) extracted, %d kept the feed's text, %d wait for the next poll",
+             sum(1 for r in results if r.text), sum(1 for r in results if r.error), sum(1 for r in results if r.deferred))
+    by_url = {o.url: o for o in outcomes}
+    for feed_id, ids in improved.items():
+        for run in _consecutive(sorted(ids)):  # matching scans an id range: keep it exact
+            with store.transaction():
+                found = store.match_new_articles({feed_id: run}, now).get(feed_id, {})
+            feed = feeds_by_id.get(feed_id)
+            outcome = by_url.get(feed.url) if feed else None
+            if outcome is not None:
+                for name, n in found.items():
+                    outcome.matches[name] = outcome.matches.get(name, 0) + n
+
+
+def _consecutive(ids: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for i in ids:
+        if runs and runs[-1][-1] == i - 1:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return runs

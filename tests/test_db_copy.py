@@ -57,6 +57,11 @@ def fill(store) -> None:
         tx.run("INSERT INTO channel_mutes(channel, source, created_at, created_by) "
                "VALUES ('C123', 'b.example', 1700000004, 'U1')")
     store.first_sighting("sig:v0=" + "a" * 64, expires_at=1_700_000_300, now=1_700_000_000)  # replay protection
+    store.record_poll_state(a.id, "unchanged", status=304, items=0, now=1_700_000_000)
+    store.set_full_text(a.id, True)
+    store.queue_full_text(a.id, ids[:2], now=1_700_000_000)
+    [page, _] = store.pending_full_text()
+    store.finish_full_text(page, page.summary + " the page's text about ransomware", None, now=1_700_000_002)
 
 
 def snapshot(store) -> dict:

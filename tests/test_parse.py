@@ -220,8 +220,9 @@ def test_empty_response(document):
 
 
 def test_other_non_feeds():
-    assert parse(b'{"version": "https://jsonfeed.org/version/1.1", "items": []}').error == (
-        "not a feed (JSON; only RSS and Atom are supported)")
+    # An empty JSON Feed is a feed (see tests/test_jsonfeed.py); other JSON is not.
+    assert parse(b'{"version": "https://jsonfeed.org/version/1.1", "items": []}').error is None
+    assert parse(b'{"data": [1, 2]}').error == "not a feed (JSON, but not a JSON Feed: no jsonfeed.org version)"
     garbage = parse(b"hello, this is plain text")
     assert garbage.error.startswith("not a feed") and garbage.articles == []
     assert parse(b"<?xml version='1.0'?><note><to>you</to></note>").error.startswith("not a feed")

@@ -175,7 +175,7 @@ async def _finish(
 ) -> FetchResult:
     status = response.status_code
     headers = {k.lower(): v for k, v in response.headers.items()}
-    base = dict(url=req.url, status=status, headers=headers)
+    base = dict(url=req.url, status=status, headers=headers, final_url=str(final))
     permanent_url = str(final) if moved and str(final) != str(httpx.URL(req.url.strip())) else None
     if status == 304:
         # Read the (empty) body so the connection goes back to the pool: closed unread, it is
@@ -189,6 +189,7 @@ async def _finish(
             permanent_url=permanent_url,
         )
     if not 200 <= status < 300:
+        await _drain(response)
         reason = response.reason_phrase or _phrase(status)
         error = f"HTTP {status} {reason}".strip()
         if status in REDIRECT_CODES:
@@ -207,6 +208,28 @@ async def _finish(
         last_modified=headers.get("last-modified"),
         permanent_url=permanent_url,
     )
+
+
+ERROR_BODY_READ = 64 * 1024  # bytes of an error page read only to keep its connection
+ERROR_BODY_SECONDS = 1.0
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a small error page and drop it, so its connection goes back to the pool (as for a
+    304) and the server is not cut off mid-write; discovery probes several 404s in a row on
+    one site. A large or slow one is not waited for: the connection is simply closed."""
+    declared = response.headers.get("content-length")
+    if declared and declared.strip().isdigit() and int(declared) > ERROR_BODY_READ:
+        return
+    read = 0
+    try:
+        async with asyncio.timeout(ERROR_BODY_SECONDS):
+            async for chunk in response.aiter_raw():
+                read += len(chunk)
+                if read > ERROR_BODY_READ:
+                    return
+    except (TimeoutError, httpx.HTTPError):
+        return
 
 
 async def _read_body(response: httpx.Response, limits: FetchLimits) -> bytes:

@@ -2,12 +2,14 @@
 
 An imported OPML file is untrusted XML: it is refused when its prolog declares a DTD
 subset or entities (same guard as feeds), then parsed with ElementTree. Outlines may
-nest (folders); every outline with an http(s) `xmlUrl` counts, at any depth, once.
+nest (folders); every outline with an http(s) `xmlUrl` counts, at any depth, once. An
+outline with only a site's address (`htmlUrl`) is handed back apart, for discovery.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import format_datetime
 from urllib.parse import urlsplit
@@ -36,12 +38,27 @@ def _attr(outline: ET.Element, name: str) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class OpmlEntries:
+    feeds: list[tuple[str, str]] = field(default_factory=list)  # (xmlUrl, title)
+    sites: list[tuple[str, str]] = field(default_factory=list)  # (htmlUrl, title) of outlines without an xmlUrl
+
+
 def read_opml(data: bytes, *, allow_relative: bool = False) -> list[tuple[str, str]]:
     """(url, title) for each distinct feed in an OPML document, in document order.
 
     Outlines whose xmlUrl is not http(s) are skipped. `allow_relative=True` also keeps
     references without a scheme (the bundled samples list files by name); only the
     sample loader uses it.
+    """
+    return read_opml_entries(data, allow_relative=allow_relative).feeds
+
+
+def read_opml_entries(data: bytes, *, allow_relative: bool = False) -> OpmlEntries:
+    """The feeds of an OPML document, and the sites listed without a feed address.
+
+    An outline with only an `htmlUrl` (a site's address; some exporters write bookmarks
+    that way) is returned in `sites` so the caller can find its feed (bot.feeds.discover).
     """
     if not data or not data.strip():
         raise OpmlError("the OPML file is empty")
@@ -59,14 +76,18 @@ def read_opml(data: bytes, *, allow_relative: bool = False) -> list[tuple[str, s
     if root.tag.rsplit("}", 1)[-1].lower() != "opml":
         raise OpmlError(f"not an OPML file (the root element is <{root.tag}>)")
 
-    feeds: list[tuple[str, str]] = []
+    out = OpmlEntries()
     seen: set[str] = set()
     for outline in root.iter():
         if not isinstance(outline.tag, str) or outline.tag.rsplit("}", 1)[-1].lower() != "outline":
             continue
         url = _attr(outline, "xmlUrl").strip()
+        target = out.feeds
         if not url:
-            continue
+            url = _attr(outline, "htmlUrl").strip()
+            target = out.sites
+            if not url or urlsplit(url).scheme.lower() not in ("http", "https"):
+                continue
         scheme = urlsplit(url).scheme.lower()
         if scheme not in ("http", "https") and not (allow_relative and scheme == "" and "//" not in url[:2]):
             continue
@@ -74,10 +95,10 @@ def read_opml(data: bytes, *, allow_relative: bool = False) -> list[tuple[str, s
             continue
         seen.add(url)
         title = plain_text(_attr(outline, "title") or _attr(outline, "text"), TITLE_LIMIT)
-        feeds.append((url, title))
-        if len(feeds) > MAX_FEEDS:
+        target.append((url, title))
+        if len(out.feeds) + len(out.sites) > MAX_FEEDS:
             raise OpmlError(f"the OPML file lists more than {MAX_FEEDS} feeds")
-    return feeds
+    return out
 
 
 def write_opml(feeds: list[tuple[str, str]], *, title: str = "aibrief feeds", now: datetime | None = None) -> str:

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 WINDOW = 256 * 1024
+_NO_ROOT = "refused: no root element in the first {} KiB"
 _XML_ENCODING = re.compile(r"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})["']""")
 
 
@@ -59,14 +60,25 @@ def inspect_prolog(data: bytes, *, charset: str | None = None, window: int = WIN
         if codec not in candidates:
             candidates.append(codec)
 
-    first: Prolog | None = None
+    # Every reading is checked for entity declarations; the first that finds a root element
+    # names it. A reading that finds no root proves nothing by itself: a declaration that
+    # lies (`encoding="utf-16"` on UTF-8 bytes, seen in the wild; feedparser overrides it)
+    # turns the bytes into noise, and only when no reading finds a root is that refused.
+    found: Prolog | None = None
+    no_root: Prolog | None = None
     for codec in candidates:
         text = prefix.decode(codec, errors="replace").lstrip("\ufeff")
         result = _scan(text, truncated=len(data) > len(prefix), window=window)
+        if result.error == _NO_ROOT.format(window // 1024):
+            no_root = no_root or result
+            continue
         if result.error:
             return result
-        first = first or result
-    return first or Prolog()
+        if found is None or (found.root is None and result.root is not None):
+            found = result
+    if found is not None and (found.root is not None or no_root is None):
+        return found
+    return no_root or found or Prolog()
 
 
 def _sniff(prefix: bytes) -> str | None:
@@ -150,7 +162,7 @@ def _scan(text: str, *, truncated: bool, window: int) -> Prolog:
     if _has_entity(text):
         return Prolog(error="refused: the document declares XML entities (possible entity expansion)")
     if truncated:
-        return Prolog(error=f"refused: no root element in the first {window // 1024} KiB")
+        return Prolog(error=_NO_ROOT.format(window // 1024))
     return Prolog(doctype=doctype)
 
 

@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from bot.lead import lead_of
 from bot.models import Article, Feed, SearchHit, Watchlist
 from bot.store.digests import DigestQueries
+from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY, FeedStateQueries
 from bot.store.seen import SeenQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
@@ -114,7 +115,7 @@ def _feed(row: Sequence) -> Feed:
     )
 
 
-class Store(DigestQueries, SeenQueries):
+class Store(DigestQueries, SeenQueries, FeedStateQueries):
     """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"
@@ -314,8 +315,8 @@ class Store(DigestQueries, SeenQueries):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
             for r in self._all(
-                "SELECT id, url, title, summary, source, published, feed_id, dedupe_key "
-                f"FROM articles WHERE id IN ({marks})",
+                f"SELECT a.id, a.url, a.title, {DISPLAY_SUMMARY}, a.source, a.published, a.feed_id, a.dedupe_key "
+                f"FROM articles a {DISPLAY_JOIN} WHERE a.id IN ({marks})",
                 chunk,
             ):
                 out[r[0]] = {

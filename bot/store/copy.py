@@ -45,6 +45,9 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("watchlist_exclusions", ("watchlist_id", "url")),
     CopyTable("channel_mutes", ("channel", "source")),
     CopyTable("slack_seen", ("key",)),
+    CopyTable("feed_polls", ("feed_id",)),
+    CopyTable("feed_fulltext", ("feed_id",)),
+    CopyTable("article_fulltext", ("article_id",)),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 from bot.models import DigestCandidate, DigestRun, Subscription
+from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY
 
 # How many channel failures in a row (not_in_channel, channel_not_found, …) switch a
 # subscription off; each is one attempt a day, so a deleted channel stops costing calls.
@@ -180,9 +181,11 @@ class DigestQueries:
         that matched each and its best match score; newest first, at most `limit`."""
         params: list = [fetched_after, fetched_until]
         sql = (
-            "SELECT a.id, a.url, a.title, a.summary, a.source, a.published, a.fetched, a.feed_id, "
+            # The feed's own teaser when the stored summary carries a fetched page (bot/store/feedstate.py).
+            f"SELECT a.id, a.url, a.title, {DISPLAY_SUMMARY}, a.source, a.published, a.fetched, a.feed_id, "
             "w.name, m.score FROM matches m "
             "JOIN articles a ON a.id = m.article_id "
+            f"{DISPLAY_JOIN} "
             "JOIN watchlists w ON w.id = m.watchlist_id "
             "WHERE a.fetched > ? AND a.fetched <= ?"
         )

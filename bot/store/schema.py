@@ -246,6 +246,38 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
         )""",
         "CREATE INDEX slack_seen_expires ON slack_seen(expires_at)",
     ],
+    # 5: feed health and full text. Tables of their own, nothing else altered:
+    # the last poll's outcome per feed (so `feeds list` can tell "unchanged (304)" from "ok"),
+    # which feeds fetch each new article's page, and per article the page's state and the
+    # feed's own teaser (shown in digests while `articles.summary` carries the extracted text
+    # for the full-text index).
+    [
+        """CREATE TABLE feed_polls (
+            feed_id INTEGER PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+            polled_at INTEGER NOT NULL,
+            outcome TEXT NOT NULL,
+            status INTEGER,
+            items INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE feed_fulltext (
+            feed_id INTEGER PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            pages_ok INTEGER NOT NULL DEFAULT 0,
+            pages_failed INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_error_at INTEGER
+        )""",
+        """CREATE TABLE article_fulltext (
+            article_id INTEGER PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            feed_id INTEGER REFERENCES feeds(id) ON DELETE SET NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            teaser TEXT,
+            error TEXT,
+            queued_at INTEGER NOT NULL,
+            done_at INTEGER
+        )""",
+        "CREATE INDEX article_fulltext_state ON article_fulltext(state, feed_id)",
+    ],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -449,6 +481,38 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
             expires_at BIGINT NOT NULL
         )""",
         "CREATE INDEX slack_seen_expires ON slack_seen(expires_at)",
+    ],
+    # 5: feed health and full text. Tables of their own, nothing else altered:
+    # the last poll's outcome per feed (so `feeds list` can tell "unchanged (304)" from "ok"),
+    # which feeds fetch each new article's page, and per article the page's state and the
+    # feed's own teaser (shown in digests while `articles.summary` carries the extracted text
+    # for the full-text index).
+    [
+        """CREATE TABLE feed_polls (
+            feed_id BIGINT PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+            polled_at BIGINT NOT NULL,
+            outcome TEXT NOT NULL,
+            status INTEGER,
+            items INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE feed_fulltext (
+            feed_id BIGINT PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+            enabled INTEGER NOT NULL DEFAULT 1,
+            pages_ok INTEGER NOT NULL DEFAULT 0,
+            pages_failed INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            last_error_at BIGINT
+        )""",
+        """CREATE TABLE article_fulltext (
+            article_id BIGINT PRIMARY KEY REFERENCES articles(id) ON DELETE CASCADE,
+            feed_id BIGINT REFERENCES feeds(id) ON DELETE SET NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            teaser TEXT,
+            error TEXT,
+            queued_at BIGINT NOT NULL,
+            done_at BIGINT
+        )""",
+        "CREATE INDEX article_fulltext_state ON article_fulltext(state, feed_id)",
     ],
 ]
 

@@ -110,9 +110,17 @@ def _feeds_list(cmd: Command, asker: Asker, deps: Deps) -> dict:
 
 
 def _feeds_add(cmd: Command, asker: Asker, deps: Deps) -> dict:
-    f = admin.add_feed(deps.store, actor(asker.user), cmd.url, deps.settings)
+    # A site's address works too: the feed is found on its page (bot/feeds/discover.py).
+    checked = admin.check_feed(cmd.url, deps.settings)
+    f = admin.add_feed(deps.store, actor(asker.user), cmd.url, deps.settings, checked=checked)
     title = f" ({escape(f.title)})" if f.title else ""
-    return blocks.done(f"Now following {blocks.feed_link(f.url, admin=True)}{title}. It is polled with the others.")
+    text = f"Now following {blocks.feed_link(f.url, admin=True)}{title}, {checked.entries} item(s). It is polled with the others."
+    if checked.page_url:
+        text += f"\nFound from {blocks.feed_link(checked.page_url, admin=True)}."
+    if checked.others:
+        others = ", ".join(blocks.feed_link(u, admin=True) for u in checked.others[:5])
+        text += f"\nThe page names other feeds too: {others} (remove this one and add another to switch)."
+    return blocks.done(text)
 
 
 def _feeds_remove(cmd: Command, asker: Asker, deps: Deps) -> dict:
