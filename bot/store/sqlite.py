@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -21,12 +22,17 @@ from bot.store.base import (
     RECENCY_WEIGHT,
     TITLE_MATCH_BOOST,
     TITLE_WEIGHT,
+    QueryTooBroad,
     Store,
+    too_slow,
 )
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 
 BUSY_TIMEOUT_MS = 15000
 MMAP_BYTES = 1 << 30
+# How often (in SQLite VM instructions) a budgeted search looks at the clock: ~0.1 ms of work.
+PROGRESS_STEPS = 2000
+TOKENIZE = "porter unicode61 remove_diacritics 2"  # articles_fts's tokenizer (schema.py)
 
 
 class _Tx:
@@ -277,3 +283,56 @@ class SQLiteStore(Store):
 
     def _count_rows(self, node) -> int:
         return self._all("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (to_fts5(node),))[0][0]
+
+    # ---- bounded search ----------------------------------------------------------------------
+    @contextmanager
+    def _time_budget(self, seconds: float) -> Iterator[None]:
+        """A progress handler on this thread's connection interrupts whatever statement runs
+        once the deadline has passed (SQLite then raises "interrupted")."""
+        conn = self._conn()
+        deadline = time.monotonic() + seconds
+        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, PROGRESS_STEPS)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc).lower():
+                raise too_slow(seconds) from None
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    def _prefix_expansions(self, prefix: str, limit: int) -> int:
+        """Counted in the index's own vocabulary (an fts5vocab table, created per connection
+        in the temp schema: nothing to migrate), over the term range FTS5 itself expands:
+        the prefix as the tokenizer turns it into a query token (porter stems it too)."""
+        token = _query_token(prefix)
+        if token is None:
+            return 0
+        conn = self._conn()
+        if getattr(self._local, "vocab_conn", None) is not conn:
+            conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.articles_fts_vocab "
+                         "USING fts5vocab(main, articles_fts, row)")
+            self._local.vocab_conn = conn
+        return conn.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM temp.articles_fts_vocab WHERE term >= ? AND term < ? LIMIT ?)",
+            (token, token + "\U0010ffff", limit),
+        ).fetchone()[0]
+
+
+_tokenizers = threading.local()
+
+
+def _query_token(text: str) -> str | None:
+    """`text` as articles_fts's tokenizer turns it into an index token, or None when it
+    yields none. There is no SQL function for that, so a one-row FTS5 table with the same
+    tokenizer in a private in-memory database does the tokenizing."""
+    conn = getattr(_tokenizers, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZE}')")
+        conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, row)")
+        _tokenizers.conn = conn
+    conn.execute("DELETE FROM t")
+    conn.execute("INSERT INTO t(x) VALUES (?)", (text,))
+    rows = conn.execute("SELECT term FROM v").fetchall()
+    return rows[0][0] if len(rows) == 1 else None
