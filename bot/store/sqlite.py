@@ -30,8 +30,9 @@ from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 
 BUSY_TIMEOUT_MS = 15000
 MMAP_BYTES = 1 << 30
-# How often (in SQLite VM instructions) a budgeted search looks at the clock: ~0.1 ms of work.
-PROGRESS_STEPS = 2000
+# How often (in SQLite VM instructions) a budgeted search looks at the clock (well under a
+# millisecond of work; the cost is not measurable: bench/broad_query.py).
+PROGRESS_STEPS = 10_000
 TOKENIZE = "porter unicode61 remove_diacritics 2"  # articles_fts's tokenizer (schema.py)
 
 
