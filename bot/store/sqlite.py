@@ -8,7 +8,10 @@ writers queue instead of failing half-way with "database is locked".
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 import threading
 import time
 from contextlib import contextmanager
@@ -28,7 +31,12 @@ from bot.store.base import (
 )
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 
+log = logging.getLogger("aibrief.store")
+
 BUSY_TIMEOUT_MS = 15000
+# The files beside the database: SQLite's write-ahead log and shared memory, and the
+# scheduler's leader lock (bot/leader.py). They hold what the database holds.
+COMPANION_SUFFIXES = ("-wal", "-shm", "-leader")
 MMAP_BYTES = 1 << 30
 # How often (in SQLite VM instructions) a budgeted search looks at the clock (well under a
 # millisecond of work; the cost is not measurable: bench/broad_query.py).
@@ -75,7 +83,7 @@ class SQLiteStore(Store):
     def __init__(self, path: str, *, migrate: bool = True):
         self.path = path
         if path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            make_private_file(Path(path).expanduser())
         self._local = threading.local()
         self._all_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -318,6 +326,36 @@ class SQLiteStore(Store):
             "SELECT COUNT(*) FROM (SELECT 1 FROM temp.articles_fts_vocab WHERE term >= ? AND term < ? LIMIT ?)",
             (token, token + "\U0010ffff", limit),
         ).fetchone()[0]
+
+
+def make_private_file(path: Path) -> None:
+    """The database holds feed credentials (URLs with tokens) and the audit log: a folder we
+    create is 0700 and a database file we create is 0600, whatever the umask; SQLite gives
+    its -wal and -shm files the database file's mode. An existing file (or companion file)
+    that others can read is not changed behind the owner's back: it is logged once, with
+    the command that fixes it."""
+    missing = []
+    parent = path.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it meanwhile
+            pass
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is an empty database
+    except FileExistsError:
+        pass
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in COMPANION_SUFFIXES)):
+        try:
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            log.warning("%s can be read by other users (mode %04o); it holds the bot's data: chmod 600 %s",
+                        candidate, mode, candidate)
 
 
 _tokenizers = threading.local()
