@@ -284,7 +284,7 @@ class _Lexer:
         """A prefix shorter than MIN_PREFIX letters is refused: it matches a large part of
         the index, and a few of them in one query tie up the bot for seconds."""
         if len(token) < MIN_PREFIX:
-            what = f'"{raw}" is' if raw == f"{token}*" else f'the prefix "{token}*" in {raw} is'
+            what = f'"{raw}" is' if raw.lower() == f"{token}*" else f'the prefix "{token}*" in {raw} is'
             raise self.error(
                 f'{what} too short: a prefix needs at least {MIN_PREFIX} letters before the "*" (e.g. secur*)',
                 start,
