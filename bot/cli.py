@@ -18,12 +18,37 @@ from typing import Callable, Sequence
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.humanize import when as ago
+from bot.mrkdwn import strip_invisible as shown  # feed text reaches the terminal through this
 
 log = logging.getLogger("aibrief")
+MAX_AUDIT_LIMIT = 10_000  # entries `aibrief audit --limit` prints at most
 
 
 class UsageError(Exception):
     """Bad input from the person at the terminal: exit 2 with this message."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake is one line (exit 2 via UsageError) instead of usage + error;
+    subcommand parsers are of this class too (argparse makes them of the parent's class)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see {self.prog} --help)")
+
+
+def bounded_int(lo: int, hi: int) -> Callable[[str], int]:
+    """The argparse type of every numeric option (--limit, --max-items, …): a whole number
+    from `lo` to `hi`. One definition, so each command refuses 0, -1 or a 20-digit number
+    the same way, before anything runs."""
+
+    def parse(text: str) -> int:
+        value = text.strip()
+        if not (value.isascii() and value.isdigit()) or len(value) > 9 or not lo <= int(value) <= hi:
+            raise argparse.ArgumentTypeError(f"must be a whole number from {lo} to {hi}, not {text!r}")
+        return int(value)
+
+    parse.__name__ = f"number {lo}..{hi}"
+    return parse
 
 
 # ---- small output helpers --------------------------------------------------------------
@@ -49,7 +74,8 @@ class Progress:
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
 
-    def update(self, label: str, ok: bool = True) -> None:
+    def update(self, label: str) -> None:
+        """One more done. Not whether it failed: the report after the bar says that, once."""
         self.done += 1
         if self.tty:
             width = 30
@@ -59,7 +85,7 @@ class Progress:
             if self.done >= self.total:
                 self.stream.write("\n")
         else:
-            self.stream.write(f"{self.done}/{self.total} {'ok ' if ok else 'ERR'} {label}\n")
+            self.stream.write(f"{self.done}/{self.total} {label}\n")
         self.stream.flush()
 
 
@@ -73,10 +99,15 @@ def cmd_fetch(args, settings: Settings) -> int:
         print("No feeds to poll. Add one with: aibrief feeds add URL")
         return 0
     progress = Progress(len(feeds))
-    report = poll_feeds(
-        store, settings, feeds=feeds, on_fetched=lambda r: progress.update(r.url, r.error is None)
-    )
+    if not args.verbose:
+        # Each failure is printed once, in the summary below; the poller's per-feed
+        # warnings repeat it, so they show only with -v.
+        logging.getLogger("aibrief.poll").setLevel(logging.ERROR)
+    report = poll_feeds(store, settings, feeds=feeds, on_fetched=lambda r: progress.update(r.url))
     print_poll_report(store, report)
+    if report.outcomes and len(report.errors) == len(report.outcomes):
+        print(f"aibrief: no feed could be fetched ({len(report.errors)} failed)", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -89,7 +120,7 @@ def print_poll_report(store, report, out=None) -> None:
     for aid in ids[:50]:
         a = arts.get(aid)
         if a:
-            print(f"  + {a['title']}  [{a['source']}]", file=out)
+            print(shown(f"  + {a['title']}  [{a['source']}]"), file=out)
     if len(ids) > 50:
         print(f"  … and {len(ids) - 50} more", file=out)
     if report.matches:
@@ -99,7 +130,7 @@ def print_poll_report(store, report, out=None) -> None:
     if report.errors:
         print("Feed errors:", file=out)
         for url, err in report.errors.items():
-            print(f"  ! {url}: {err}", file=out)
+            print(shown(f"  ! {url}: {err}"), file=out)
 
 
 def print_hits(result, as_json: bool, out=None) -> None:
@@ -108,13 +139,13 @@ def print_hits(result, as_json: bool, out=None) -> None:
         print(json.dumps([h.as_json() for h in result.hits], ensure_ascii=False, indent=2), file=out)
         return
     if not result.hits:
-        print(f"No articles match {result.query!r}.", file=out)
+        print(shown(f"No articles match {result.query!r}."), file=out)
         return
     for n, h in enumerate(result.hits, 1 + result.offset):
-        print(f"{n}. {h.title}", file=out)
-        print(f"   {h.source} · {h.published:%Y-%m-%d} · {h.url}", file=out)
+        print(shown(f"{n}. {h.title}"), file=out)
+        print(shown(f"   {h.source} · {h.published:%Y-%m-%d} · {h.url}"), file=out)
         if h.snippet:
-            print(f"   {h.snippet}", file=out)
+            print(shown(f"   {h.snippet}"), file=out)
     print(f"({len(result.hits)} of {result.total} shown)", file=out)
 
 
@@ -122,8 +153,6 @@ def cmd_search(args, settings: Settings) -> int:
     from bot.search import search
 
     store = _store(settings, default_feeds=False)
-    if args.limit < 1:
-        raise UsageError("--limit must be at least 1")
     print_hits(search(store, " ".join(args.query), limit=args.limit), args.json)
     return 0
 
@@ -139,7 +168,7 @@ def cmd_watch(args, settings: Settings) -> int:
         if not lists:
             print("No watchlists. Add one with: aibrief watch add NAME QUERY")
         for w in lists:
-            print(f"{w.name:<20} {counts.get(w.name, 0):>6} matches   {w.query}")
+            print(shown(f"{w.name:<20} {counts.get(w.name, 0):>6} matches   {w.query}"))
     elif args.action == "add":
         w = admin.add_watchlist(store, actor(), args.name, " ".join(args.query))
         print(f"Added watchlist {w.name!r}: {store.watchlist_match_counts().get(w.name, 0)} stored article(s) match.")
@@ -232,17 +261,17 @@ def print_feed_check(checked, out=None) -> None:
     out = out or sys.stdout
     how = {"page": " (named by the page's <link rel=\"alternate\">)",
            "fallback": " (the page names no feed; found at a usual place)"}.get(checked.via, "")
-    print(f"Feed:  {checked.url}" + (f"  from {checked.page_url}{how}" if checked.page_url else ""), file=out)
-    print(f"Title: {checked.title or '(untitled)'}", file=out)
-    print(f"Items: {checked.entries}" + (", newest:" if checked.newest else ""), file=out)
+    print(shown(f"Feed:  {checked.url}" + (f"  from {checked.page_url}{how}" if checked.page_url else "")), file=out)
+    print(shown(f"Title: {checked.title or '(untitled)'}"), file=out)
+    print(shown(f"Items: {checked.entries}" + (", newest:" if checked.newest else "")), file=out)
     for title in checked.newest:
-        print(f"  - {title}", file=out)
+        print(shown(f"  - {title}"), file=out)
     if checked.others:
-        print("Other feeds on the page (add one of these instead with `aibrief feeds add URL`):", file=out)
+        print(shown("Other feeds on the page (add one of these instead with `aibrief feeds add URL`):"), file=out)
         for url in checked.others:
-            print(f"  - {url}", file=out)
+            print(shown(f"  - {url}"), file=out)
     for url, why in checked.unusable:
-        print(f"  (not usable: {url}: {why})", file=out)
+        print(shown(f"  (not usable: {url}: {why})"), file=out)
 
 
 def print_feed_list(store, out=None) -> None:
@@ -251,14 +280,14 @@ def print_feed_list(store, out=None) -> None:
     out = out or sys.stdout
     feeds = store.list_feeds()
     if not feeds:
-        print("No feeds. Add one with: aibrief feeds add URL", file=out)
+        print(shown("No feeds. Add one with: aibrief feeds add URL"), file=out)
         return
     polls = store.poll_states()
     full = store.full_text_settings()
     for f in feeds:
         last = polls.get(f.id)
         state = feed_health(f, last)
-        print(f"{state.upper() if state == FAILING else state:<12} {f.url}", file=out)
+        print(shown(f"{state.upper() if state == FAILING else state:<12} {f.url}"), file=out)
         detail = [f.title or "(untitled)"]
         if last is not None and last.outcome == "ok":
             detail.append(f"{last.items} item(s) in the last document")
@@ -267,15 +296,15 @@ def print_feed_list(store, out=None) -> None:
         detail.append(f"last success {ago(f.last_success)}")
         if f.enabled:
             detail.append(f"next poll {ago(f.next_poll) if f.next_poll else 'now'}")
-        print(f"{'':<12} " + " · ".join(detail), file=out)
+        print(shown(f"{'':<12} " + " · ".join(detail)), file=out)
         if f.last_error:
-            print(f"{'':<12} last error ({f.error_count}x, {ago(f.last_error_at)}): {f.last_error}", file=out)
+            print(shown(f"{'':<12} last error ({f.error_count}x, {ago(f.last_error_at)}): {f.last_error}"), file=out)
         setting = full.get(f.id)
         if setting is not None and setting.enabled:
             line = f"full text: {setting.pages_ok} page(s) extracted, {setting.pages_failed} kept the feed's text"
             if setting.last_error:
                 line += f" (last: {setting.last_error}, {ago(setting.last_error_at)})"
-            print(f"{'':<12} {line}", file=out)
+            print(shown(f"{'':<12} {line}"), file=out)
 
 
 def cmd_audit(args, settings: Settings) -> int:
@@ -284,8 +313,8 @@ def cmd_audit(args, settings: Settings) -> int:
     if not entries:
         print("No changes recorded yet.")
     for e in entries:
-        print(f"{e.at:%Y-%m-%d %H:%M}Z {e.actor:<16} {e.action:<16} {e.target}: "
-              f"{json.dumps(e.before, ensure_ascii=False)} → {json.dumps(e.after, ensure_ascii=False)}")
+        print(shown(f"{e.at:%Y-%m-%d %H:%M}Z {e.actor:<16} {e.action:<16} {e.target}: "
+                    f"{json.dumps(e.before, ensure_ascii=False)} → {json.dumps(e.after, ensure_ascii=False)}"))
     return 0
 
 
@@ -297,7 +326,9 @@ def cmd_demo(args, settings: Settings) -> int:
 
 # ---- parser ----------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="aibrief", description="AI-security news briefings for Slack.")
+    from bot.search import MAX_LIMIT
+
+    p = _Parser(prog="aibrief", description="AI-security news briefings for Slack.")
     p.add_argument("--version", action="version", version=f"aibrief {__version__}")
     p.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -311,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("search", help="search stored articles")
     s.add_argument("query", nargs="+", help='query, e.g. china travel, "prompt injection" OR jailbreak')
-    s.add_argument("--limit", type=int, default=10)
+    s.add_argument("--limit", type=bounded_int(1, MAX_LIMIT), default=10, metavar="N")
     s.add_argument("--json", action="store_true", help="JSON array, best first")
     s.set_defaults(func=cmd_search)
 
@@ -326,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
     w.add_argument("name")
     w = wsub.add_parser("test", help="what a query would match, before saving it")
     w.add_argument("query", nargs="+")
-    w.add_argument("--limit", type=int, default=5)
+    w.add_argument("--limit", type=bounded_int(1, MAX_LIMIT), default=5, metavar="N")
     s.set_defaults(func=cmd_watch)
 
     s = sub.add_parser("feeds", help="the feed list")
@@ -350,7 +381,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.set_defaults(func=cmd_feeds)
 
     s = sub.add_parser("audit", help="who changed what, when")
-    s.add_argument("--limit", type=int, default=50)
+    s.add_argument("--limit", type=bounded_int(1, MAX_AUDIT_LIMIT), default=50, metavar="N")
     s.set_defaults(func=cmd_audit)
 
     s = sub.add_parser("demo", help="offline demo on the bundled sample feeds")
@@ -391,7 +422,11 @@ def _user_errors() -> tuple[type[BaseException], ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except UsageError as exc:
+        print(f"aibrief: {exc}", file=sys.stderr)
+        return 2
     try:
         settings = load_settings()
     except ConfigError as exc:

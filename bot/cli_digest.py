@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-from bot.cli import UsageError, actor, ago
+from bot.cli import UsageError, actor, ago, bounded_int, shown
 from bot.config import Settings
 
 
@@ -67,7 +67,7 @@ def cmd_digest(args, settings: Settings) -> int:
     else:
         where = f"for {channel}" if channel else "preview (every watchlist, last 24 hours)"
         print(f"# Digest {where}: {rd.stories} stories, template {rd.template}\n", file=sys.stderr)
-        print(rd.as_text())
+        print(shown(rd.as_text()))
     return 0
 
 
@@ -139,6 +139,8 @@ def cmd_channels(args, settings: Settings) -> int:
 
 
 def register(subparsers) -> None:
+    from bot.digest.service import MAX_ITEMS_LIMIT
+
     s = subparsers.add_parser("digest", help="render (and with --post send) a channel's digest")
     s.add_argument("--channel", metavar="ID", help="the channel (default: the only subscribed one, else a preview)")
     s.add_argument("--format", choices=("text", "blocks"), default="text",
@@ -157,7 +159,8 @@ def register(subparsers) -> None:
     a.add_argument("--watch", metavar="NAME", nargs="+", action="extend",
                    help="only these watchlists (default: all)")
     a.add_argument("--template", metavar="NAME", help="a template in digests/ (default daily)")
-    a.add_argument("--max-items", type=int, metavar="N", help="stories in the channel message (default 10)")
+    a.add_argument("--max-items", type=bounded_int(1, MAX_ITEMS_LIMIT), metavar="N",
+                   help="stories in the channel message (default 10)")
     a.add_argument("--post-empty", action="store_true", default=None, help='post "nothing new" on empty days')
     a.add_argument("--no-post-empty", dest="post_empty", action="store_false", help="post nothing on empty days")
     r = csub.add_parser("remove", help="stop a channel's digest")

@@ -7,6 +7,7 @@ clear line at start instead of failing hours later inside a scheduled job.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping
@@ -14,6 +15,14 @@ from typing import Mapping
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 # Knobs for the test suite only, deliberately left out of .env.example and the README.
 TEST_ONLY_SETTINGS = frozenset({"AIBRIEF_TEST_POLL_SECONDS"})
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# Slack IDs: a kind letter, then upper-case letters and digits (there is always a digit;
+# a name such as "bob" or "general" is not an ID). The same shape digest channels use
+# (bot/digest/service.py).
+USER_ID = re.compile(r"^[UW](?=[A-Z0-9]*\d)[A-Z0-9]{6,20}$")
+CHANNEL_ID = re.compile(r"^[CG](?=[A-Z0-9]*\d)[A-Z0-9]{6,20}$")
 
 
 class ConfigError(ValueError):
@@ -94,7 +103,33 @@ def _database(raw: str) -> str:
                 f"AIBRIEF_DATABASE has unknown scheme {scheme!r} (use a file path or postgresql://…)"
             )
         if scheme == "sqlite":
-            value = value.split("://", 1)[1] or ":memory:"
+            value = value.split("://", 1)[1]
+            if not value:
+                raise ConfigError(
+                    "AIBRIEF_DATABASE=sqlite:// names no file (give sqlite:///path/to/aibrief.db or a file path)"
+                )
+    if value == ":memory:" or "mode=memory" in value:
+        # each connection would get its own empty database: the scheduler's threads and
+        # Slack's would not see each other's data
+        raise ConfigError(f"AIBRIEF_DATABASE={raw.strip()!r} is an in-memory database, which the bot's "
+                          "threads cannot share: give a file path")
+    return value
+
+
+def _ids(key: str, raw: str, pattern: re.Pattern, what: str) -> frozenset[str]:
+    values = [v.strip() for v in raw.split(",") if v.strip()]
+    for v in values:
+        if not pattern.match(v):
+            where = ("U0123ABCD; in Slack: the person's profile → ⋮ → Copy member ID" if what == "user"
+                     else "C0123ABCD; in Slack: channel details → About → Channel ID")
+            raise ConfigError(f"{key}: {v!r} is not a Slack {what} ID (e.g. {where})")
+    return frozenset(values)
+
+
+def _log_level(raw: str) -> str:
+    value = raw.strip().upper() or "INFO"
+    if value not in LOG_LEVELS:
+        raise ConfigError(f"AIBRIEF_LOG_LEVEL={raw!r} is not a log level (use {', '.join(LOG_LEVELS)})")
     return value
 
 
@@ -127,7 +162,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     values.update(os.environ if environ is None else environ)
     get = values.get
 
-    admins = frozenset(a.strip() for a in get("AIBRIEF_ADMINS", "").split(",") if a.strip())
+    admins = _ids("AIBRIEF_ADMINS", get("AIBRIEF_ADMINS", ""), USER_ID, "user")
+    alert = _ids("AIBRIEF_ALERT_CHANNEL", get("AIBRIEF_ALERT_CHANNEL", ""), CHANNEL_ID, "channel")
+    if len(alert) > 1:
+        raise ConfigError("AIBRIEF_ALERT_CHANNEL takes one channel ID")
     return Settings(
         slack_bot_token=_token("SLACK_BOT_TOKEN", get("SLACK_BOT_TOKEN", ""), "xoxb-"),
         slack_app_token=_token("SLACK_APP_TOKEN", get("SLACK_APP_TOKEN", ""), "xapp-"),
@@ -140,9 +178,9 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
             "AIBRIEF_ALLOW_PRIVATE_NETWORKS", get("AIBRIEF_ALLOW_PRIVATE_NETWORKS", "false")
         ),
         port=_int("PORT", get("PORT", "3000"), 1, 65535),
-        alert_channel=get("AIBRIEF_ALERT_CHANNEL", "").strip() or None,
+        alert_channel=next(iter(alert), None),
         digests_dir=get("AIBRIEF_DIGESTS_DIR", "digests").strip() or "digests",
-        log_level=(get("AIBRIEF_LOG_LEVEL", "INFO").strip().upper() or "INFO"),
+        log_level=_log_level(get("AIBRIEF_LOG_LEVEL", "INFO")),
         poll_seconds_override=(
             _int("AIBRIEF_TEST_POLL_SECONDS", get("AIBRIEF_TEST_POLL_SECONDS"), 1, 3600)
             if get("AIBRIEF_TEST_POLL_SECONDS", "").strip() else None

@@ -53,8 +53,7 @@ def setup_logging(level: str = "INFO", secrets: list[str] | None = None, stream=
     # Chatty libraries stay at WARNING unless we debug.
     for name in ("httpx", "httpcore", "apscheduler", "slack_bolt", "slack_sdk", "waitress"):
         logging.getLogger(name).setLevel(logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING)
-    if level.upper() != "DEBUG":
-        logging.getLogger("aibrief.poll").setLevel(logging.WARNING)
+    logging.getLogger("aibrief.poll").setLevel(logging.NOTSET if level.upper() == "DEBUG" else logging.WARNING)
     # Never at debug: slack_sdk's webhook client logs each response_url (a bearer URL that
     # posts as the app for 30 minutes) with the whole private reply sent to it.
     logging.getLogger("slack_sdk.webhook").setLevel(logging.WARNING)

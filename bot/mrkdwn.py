@@ -30,14 +30,20 @@ MAX_URL = 2000
 MAX_LABEL = 300
 
 
+def strip_invisible(text: object) -> str:
+    """`text` without the bidi and zero-width controls that reorder or hide text. Every
+    place feed text is shown uses this: Slack (through `escape`) and the terminal (bot.cli)."""
+    return _INVISIBLE.sub("", str(text))
+
+
 def escape(text: object) -> str:
     """Escape any value for a mrkdwn field; bidi and zero-width controls are dropped."""
-    return _INVISIBLE.sub("", str(text)).translate(_ESC)
+    return strip_invisible(text).translate(_ESC)
 
 
 def safe_url(url: str) -> str | None:
     """The URL made safe inside `<…|…>`, or None when it is not a plain http(s) link."""
-    url = _INVISIBLE.sub("", (url or "").strip())
+    url = strip_invisible((url or "").strip())
     if len(url) > MAX_URL:
         return None
     try:

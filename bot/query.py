@@ -48,6 +48,7 @@ __all__ = [
     "WATCHLIST_MAX_LENGTH",
     "WATCHLIST_MAX_TERMS",
     "WATCHLIST_SCOPE",
+    "MIN_PREFIX",
     "And",
     "Near",
     "Node",
@@ -83,6 +84,7 @@ MAX_NEAR = 100
 # watchlists see besides the title.
 FIELDS = ("title", "summary", "lead")
 USER_FIELDS = ("title",)
+MIN_PREFIX = 3  # letters before a "*": `a*` asks the index to merge the lists of thousands of words
 
 EXAMPLE = "prompt injection -crypto"
 
@@ -350,7 +352,19 @@ class _Lexer:
         words = word_tokens(body)
         if not words:
             raise self.error(f'"{raw}" has no letters or digits to look for{_HINTS.get(raw, "")}', start)
+        if prefix:
+            self._check_prefix(words[-1], raw, start)
         return _Tok(_WORD, start, end, _leaf(words, prefix), len(words))
+
+    def _check_prefix(self, token: str, raw: str, start: int) -> None:
+        """A prefix shorter than MIN_PREFIX letters is refused: it matches a large part of
+        the index, and a few of them in one query tie up the bot for seconds."""
+        if len(token) < MIN_PREFIX:
+            what = f'"{raw}" is' if raw.lower() == f"{token}*" else f'the prefix "{token}*" in {raw} is'
+            raise self.error(
+                f'{what} too short: a prefix needs at least {MIN_PREFIX} letters before the "*" (e.g. secur*)',
+                start,
+            )
 
     def _phrase(self, start: int) -> _Tok:
         text = self.text
@@ -383,6 +397,9 @@ class _Lexer:
         if prefix and not (body and _is_word_char(body[-1])):
             star = start + 1 + len(body) if inner.rstrip().endswith("*") else end - 1
             raise self.error(f'"*" must come right after a letter or digit, as in "machine learn*" ({raw})', star)
+        if prefix:
+            shown = "".join(" " if c.isspace() else c for c in text[start:end])  # with a trailing "*"
+            self._check_prefix(words[-1], shown, start)
         return _Tok(_PHRASE, start, end, _leaf(words, prefix), len(words))
 
 

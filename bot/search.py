@@ -13,6 +13,10 @@ from bot.query import QueryError, parse, parse_watchlist
 from bot.store import NotFoundError, Store
 
 MAX_LIMIT = 100
+# Seconds one search (its page and its count) may take before it is stopped and answered
+# "this query is too broad" (bot.store.QueryTooBroad). Read at each call, so tests can
+# lower it.
+SEARCH_BUDGET_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -28,15 +32,15 @@ class SearchResult:
 
 
 def search(store: Store, text: str, *, limit: int = 10, offset: int = 0) -> SearchResult:
-    """Best matches first. Raises `bot.query.QueryError` with a readable message on a bad query."""
+    """Best matches first. Raises `bot.query.QueryError` with a readable message on a bad
+    query, and `bot.store.QueryTooBroad` for one too costly to answer within SEARCH_BUDGET_S."""
     return _run(store, parse(text), text, limit=limit, offset=offset)
 
 
 def _run(store: Store, node, text: str, *, limit: int, offset: int) -> SearchResult:
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
-    hits = store.search(node, limit=limit, offset=offset)
-    total = store.count_matching(node) if (hits or offset) else 0
+    hits, total = store.bounded_search(node, limit=limit, offset=offset, budget_s=SEARCH_BUDGET_S)
     return SearchResult(text, hits, total, offset)
 
 

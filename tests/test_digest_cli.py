@@ -134,7 +134,7 @@ def test_channels_add_list_change_remove_and_audit(cli_env, capsys):
         (["channels", "add", CHANNEL, "--watch", "nope"], "unknown watchlist 'nope'"),
         (["channels", "add", CHANNEL, "--template", "nope"], "no template digests/nope.j2"),
         (["channels", "add", CHANNEL, "--template", "../x"], "bad template name"),
-        (["channels", "add", CHANNEL, "--max-items", "0"], "max items must be 1..50"),
+        (["channels", "add", CHANNEL, "--max-items", "0"], "--max-items: must be a whole number from 1 to 50, not '0'"),
         (["channels", "add", "#general"], "bad channel '#general'"),
         (["channels", "remove", CHANNEL], f"{CHANNEL} has no digest subscription"),
         (["digest", "--channel", "general"], "bad channel 'general'"),

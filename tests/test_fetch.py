@@ -176,17 +176,17 @@ def test_redirect_without_location(feed_server):
 @pytest.mark.parametrize(
     "target, expected",
     [
-        ("http://127.0.0.2/feed", "refused: 127.0.0.2 is a loopback address"),
-        ("http://10.0.0.1/feed", "refused: 10.0.0.1 is a private address"),
-        ("http://172.16.5.4/", "refused: 172.16.5.4 is a private address"),
-        ("http://192.168.1.1:8080/", "refused: 192.168.1.1 is a private address"),
+        ("http://127.0.0.2/feed", "refused: 127.0.0.2 is a loopback address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"),
+        ("http://10.0.0.1/feed", "refused: 10.0.0.1 is a private address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"),
+        ("http://172.16.5.4/", "refused: 172.16.5.4 is a private address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"),
+        ("http://192.168.1.1:8080/", "refused: 192.168.1.1 is a private address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"),
         ("http://169.254.169.254/latest/meta-data/", "refused: 169.254.169.254 is a link-local address"),
-        ("http://[::1]/feed", "refused: ::1 is a loopback address"),
+        ("http://[::1]/feed", "refused: ::1 is a loopback address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"),
         ("http://[fe80::1]/", "refused: fe80::1 is a link-local address"),
         ("http://0.0.0.0/", "refused: 0.0.0.0 is an unspecified address"),
-        ("http://[::ffff:10.0.0.1]/", "refused: ::ffff:a00:1 is a private address (it stands for IPv4 10.0.0.1)"),
-        ("http://100.64.0.1/", "refused: 100.64.0.1 is a non-public address"),
-        ("https://10.1.2.3/", "refused: 10.1.2.3 is a private address"),
+        ("http://[::ffff:10.0.0.1]/", "refused: ::ffff:a00:1 is a private address (it stands for IPv4 10.0.0.1); to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"),
+        ("http://100.64.0.1/", "refused: 100.64.0.1 is a non-public address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"),
+        ("https://10.1.2.3/", "refused: 10.1.2.3 is a private address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"),
     ],
 )
 def test_redirect_to_a_forbidden_address_is_refused_before_connecting(feed_server, target, expected):
@@ -213,11 +213,11 @@ def test_names_are_checked_on_every_answer(feed_server):
     assert feed_server.requests_for("/feed")[0].headers["host"] == f"good.test:{port}"  # the name, not the IP
 
     assert fetch(f"http://inside.test:{port}/feed", resolver=dns, recorder=recorder).error == (
-        "refused: inside.test resolves to 10.0.0.1, a private address")
+        "refused: inside.test resolves to 10.0.0.1, a private address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true")
     assert fetch(f"http://mixed.test:{port}/feed", resolver=dns, recorder=recorder).error == (
-        "refused: mixed.test resolves to 10.0.0.7, a private address")
+        "refused: mixed.test resolves to 10.0.0.7, a private address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true")
     assert fetch(f"http://localhost:{port}/feed", resolver=dns, recorder=recorder).error == (
-        "refused: localhost resolves to ::1, a loopback address")
+        "refused: localhost resolves to ::1, a loopback address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true")
     assert recorder.dialled == ["127.0.0.1"]
     assert len(feed_server.log) == 1
 
@@ -229,7 +229,7 @@ def test_dns_rebinding_cannot_swap_the_address(feed_server):
     recorder = Recorder()
     url = f"http://rebind.test:{feed_server.port}/feed"
     assert fetch(url, resolver=dns, recorder=recorder).error is None
-    assert fetch(url, resolver=dns, recorder=recorder).error == "refused: rebind.test resolves to 10.0.0.1, a private address"
+    assert fetch(url, resolver=dns, recorder=recorder).error == "refused: rebind.test resolves to 10.0.0.1, a private address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"
     assert recorder.dialled == ["127.0.0.1"]
 
 
@@ -241,7 +241,7 @@ def test_unresolvable_name(feed_server):
 def test_default_policy_refuses_loopback_and_allow_private_opens_it(feed_server):
     feed_server.add("/feed", RSS)
     refused = fetch(feed_server.url("/feed"), policy=AddressPolicy())
-    assert refused.error == "refused: 127.0.0.1 is a loopback address"
+    assert refused.error == "refused: 127.0.0.1 is a loopback address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"
     assert feed_server.log == []
     allowed = fetch(feed_server.url("/feed"), policy=AddressPolicy(allow_private=True))
     assert allowed.error is None and allowed.content == RSS
@@ -483,7 +483,34 @@ def test_policy_allow_private_and_allow_list():
     assert private.check("0.0.0.0") == "0.0.0.0 is an unspecified address"
     listed = AddressPolicy(allowed_networks=(ip_network("127.0.0.1/32"), ip_network("169.254.0.0/16")))
     assert listed.check("127.0.0.1") is None and listed.check("169.254.1.1") is None
-    assert listed.check("127.0.0.2") == "127.0.0.2 is a loopback address"
+    assert listed.check("127.0.0.2") == "127.0.0.2 is a loopback address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"
+
+
+@pytest.mark.parametrize("ip", ["fd00:ec2::254", "fd20:ce::254", "100.100.100.200", "192.0.0.192", "168.63.129.16",
+                                "::ffff:100.100.100.200", "64:ff9b::6464:64c8"])
+def test_cloud_metadata_addresses_are_refused_whatever_the_settings(ip):
+    """AIBRIEF_ALLOW_PRIVATE_NETWORKS opens private ranges, never a metadata service, and
+    the allow-list cannot open one either (168.63.129.16 is even a public address)."""
+    wide_open = AddressPolicy(allow_private=True, allowed_networks=(ip_network("0.0.0.0/0"), ip_network("::/0")))
+    for policy in (AddressPolicy(), AddressPolicy(allow_private=True), wide_open):
+        reason = policy.check(ip)
+        assert reason is not None and "cloud metadata address" in reason and reason.endswith("never allowed")
+        assert "AIBRIEF_ALLOW_PRIVATE_NETWORKS" not in reason  # no hint that a setting would open it
+
+
+def test_metadata_redirect_is_refused_with_private_networks_allowed(feed_server):
+    feed_server.redirect("/feed", "http://100.100.100.200/latest/meta-data/", status=302)
+    recorder = Recorder()
+    result = fetch(feed_server.url("/feed"), policy=AddressPolicy(allow_private=True), recorder=recorder)
+    assert result.error == ("refused: 100.100.100.200 is a cloud metadata address (Alibaba Cloud instance "
+                            "metadata), never allowed")
+    assert recorder.dialled == ["127.0.0.1"]
+
+
+def test_the_private_refusal_names_the_setting_that_allows_it():
+    assert AddressPolicy().check("192.168.1.10") == (
+        "192.168.1.10 is a private address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true")
+    assert "AIBRIEF_ALLOW_PRIVATE_NETWORKS" not in AddressPolicy().check("169.254.169.254")  # no setting opens it
 
 
 # ---- TLS: we dial the checked IP, but certificate and SNI still use the host name -------------

@@ -137,8 +137,8 @@ def test_a_name_that_resolves_to_loopback_is_refused_by_the_default_policy(feed_
     store.add_feed(by_address)
     report = poll_feeds(store, SETTINGS, force=True, policy=AddressPolicy(), limits=LIMITS)
     assert report.errors == {
-        by_name: "refused: localhost.test resolves to 127.0.0.1, a loopback address",
-        by_address: "refused: 127.0.0.1 is a loopback address",
+        by_name: "refused: localhost.test resolves to 127.0.0.1, a loopback address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true",
+        by_address: "refused: 127.0.0.1 is a loopback address; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true",
     }
     assert dialled == [] and feed_server.log == []
 

@@ -39,7 +39,7 @@ def store(tmp_path_factory):
     s.close()
 
 
-QUERIES = ["ai", "security", "ai security", '"ai security"', "chip OR vote", "market -deal", "sec*", "ch*",
+QUERIES = ["ai", "security", "ai security", '"ai security"', "chip OR vote", "market -deal", "sec*", "chi*",
            "storm", "twin", "nothingmatches", "(china OR court) travel"]
 
 

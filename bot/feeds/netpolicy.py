@@ -35,6 +35,20 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _SHARED = ipaddress.ip_network("100.64.0.0/10")  # carrier-grade NAT; not "private" in ipaddress
 
+# Cloud metadata and platform endpoints outside 169.254.0.0/16 (which link-local already
+# covers: AWS, Azure IMDS, GCP, OpenStack, Oracle, DigitalOcean, Tencent 169.254.0.23 and the
+# others). They hand out credentials to whoever asks from inside the VM, so they are refused
+# whatever AIBRIEF_ALLOW_PRIVATE_NETWORKS and the allow-list say. Sources: each provider's
+# instance-metadata documentation.
+METADATA_ADDRESSES: dict[IPAddress, str] = {
+    ipaddress.ip_address("fd00:ec2::254"): "AWS instance metadata over IPv6",
+    ipaddress.ip_address("fd20:ce::254"): "Google Cloud metadata server over IPv6",
+    ipaddress.ip_address("100.100.100.200"): "Alibaba Cloud instance metadata",
+    ipaddress.ip_address("192.0.0.192"): "Oracle Cloud legacy instance metadata",
+    ipaddress.ip_address("168.63.129.16"): "Azure WireServer, the platform's host endpoint",
+}
+ALLOW_HINT = "; to allow it, set AIBRIEF_ALLOW_PRIVATE_NETWORKS=true"
+
 
 class AddressRefused(httpx.ConnectError):
     """The policy forbids connecting to an address the host resolved to."""
@@ -61,7 +75,8 @@ class AddressPolicy:
     non-global unicast ranges, for intranet feeds. It deliberately does *not* open
     link-local (169.254/16 holds cloud metadata services), multicast, unspecified or
     reserved addresses: no feed lives there. `allowed_networks` is an explicit allow-list
-    checked first; tests use it to reach only 127.0.0.1.
+    checked first (tests use it to reach only 127.0.0.1); only METADATA_ADDRESSES come
+    before it, refused always.
     """
 
     allow_private: bool = False
@@ -78,17 +93,21 @@ class AddressPolicy:
             addr = ipaddress.ip_address(ip.split("%", 1)[0] if isinstance(ip, str) else ip)
         except ValueError:
             return (repr(ip), "not an IP address")
+        embedded = _embedded_ipv4(addr) if isinstance(addr, ipaddress.IPv6Address) else None
+        note = f" (it stands for IPv4 {embedded})" if embedded is not None else ""
+        service = METADATA_ADDRESSES.get(embedded or addr)
+        if service is not None:
+            return (str(addr), f"a cloud metadata address ({service}){note}, never allowed")
         if any(addr in net for net in self.allowed_networks if net.version == addr.version):
             return None
-        embedded = _embedded_ipv4(addr) if isinstance(addr, ipaddress.IPv6Address) else None
         kind = _classify(embedded or addr)
         if kind is None:
             return None
-        if self.allow_private and kind in ("loopback", "private", "non-public"):
+        openable = kind in ("loopback", "private", "non-public")
+        if self.allow_private and openable:
             return None
         article = "an" if kind[0] in "aeiou" else "a"
-        note = f" (it stands for IPv4 {embedded})" if embedded is not None else ""
-        return (str(addr), f"{article} {kind} address{note}")
+        return (str(addr), f"{article} {kind} address{note}{ALLOW_HINT if openable else ''}")
 
 
 def _classify(addr: IPAddress) -> str | None:

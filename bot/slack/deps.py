@@ -8,12 +8,13 @@ in a channel before promising to post there.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.config import Settings
 from bot.slack.auth import AdminCheck
+from bot.slack.inflight import SearchSlots
 from bot.store import Store
 
 log = logging.getLogger("aibrief.slack")
@@ -27,6 +28,7 @@ class Deps:
     store: Store
     settings: Settings
     admin_check: AdminCheck
+    searches: SearchSlots = field(default_factory=SearchSlots)  # searches in flight per user
 
 
 def actor(user_id: str) -> str:

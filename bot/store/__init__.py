@@ -7,6 +7,7 @@ from bot.store.base import (  # noqa: F401  (the package's public names)
     DuplicateError,
     NotFoundError,
     PollOutcome,
+    QueryTooBroad,
     Store,
     StoreError,
     from_ts,

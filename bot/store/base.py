@@ -36,6 +36,29 @@ ON_TOPIC_BOOST = 1.5
 TITLE_MATCH_BOOST = 2.0
 
 
+# A prefix that expands to more index words than this is refused before it runs: each word
+# is one more list of articles for the index to merge (see Store.bounded_search).
+MAX_PREFIX_TERMS = 500
+
+
+def too_slow(seconds: float) -> QueryTooBroad:
+    """The error for a search stopped by its time budget."""
+    return QueryTooBroad(
+        f"this query is too broad: it did not finish within {seconds:g} s; "
+        "narrow it down (fewer OR alternatives, longer prefixes, more words)"
+    )
+
+
+def prefix_tokens(node) -> list[str]:
+    """The prefixes of a query tree (`secur` of secur*, `learn` of "machine learn*"),
+    excluded ones and those inside a NEAR too (they cost the same), once each."""
+    from bot.query import Term, leaves
+
+    return list(dict.fromkeys(
+        (n.text if isinstance(n, Term) else n.words[-1]) for n in leaves(node) if n.prefix
+    ))
+
+
 @lru_cache(maxsize=4096)
 def _parsed_query(query: str):
     """A watchlist's parsed query; the trees are immutable, and a poll matches the same
@@ -51,6 +74,12 @@ class StoreError(Exception):
 
 class DuplicateError(StoreError):
     pass
+
+
+class QueryTooBroad(StoreError):
+    """A search refused or stopped because answering it would take too long: a prefix that
+    expands to too many index words, or a query that ran past its time budget. Its message
+    starts "this query is too broad: " and says what to change."""
 
 
 class NotFoundError(StoreError):
@@ -462,6 +491,28 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries):
         return out
 
     # ---- search (full-text parts are per backend) -----------------------------------------
+    def bounded_search(
+        self, node, *, limit: int, offset: int = 0, budget_s: float, now: int | None = None
+    ) -> tuple[list[SearchHit], int]:
+        """The ranked page and the total count, or QueryTooBroad.
+
+        Why: the listener threads that answer Slack are shared, so one search must not be
+        able to run for seconds. Each prefix is first checked against the index's
+        vocabulary (more than MAX_PREFIX_TERMS words → refused before any work), then the
+        page and the count run under one time budget that the database itself enforces
+        (`_time_budget`, per backend): past it the statement is interrupted.
+        """
+        with self._time_budget(budget_s):
+            for prefix in prefix_tokens(node):
+                if self._prefix_expansions(prefix, MAX_PREFIX_TERMS + 1) > MAX_PREFIX_TERMS:
+                    raise QueryTooBroad(
+                        f"this query is too broad: `{prefix}*` matches more than {MAX_PREFIX_TERMS} words; "
+                        "use a longer prefix"
+                    )
+            hits = self.search(node, limit=limit, offset=offset, now=now)
+            total = self.count_matching(node) if (hits or offset) else 0
+        return hits, total
+
     def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None) -> list[SearchHit]:
         """Best matches first: BM25 (title weighted) blended with recency."""
         rows = self._search_rows(node, limit, offset, now or now_ts())
@@ -544,6 +595,17 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries):
         raise NotImplementedError  # pragma: no cover
 
     def _count_rows(self, node) -> int:
+        raise NotImplementedError  # pragma: no cover
+
+    @contextmanager
+    def _time_budget(self, seconds: float) -> Iterator[None]:
+        """Statements this thread runs inside are stopped after `seconds` in all, and the
+        stop raised as QueryTooBroad."""
+        raise NotImplementedError  # pragma: no cover
+        yield
+
+    def _prefix_expansions(self, prefix: str, limit: int) -> int:
+        """How many index words `prefix*` expands to, counted up to `limit`."""
         raise NotImplementedError  # pragma: no cover
 
     def _rescore_matches(self, tx, watchlist_id: int, node) -> int:

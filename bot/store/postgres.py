@@ -18,6 +18,7 @@ import hashlib
 import math
 import re
 import threading
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Iterable, Iterator, Sequence
@@ -35,6 +36,7 @@ from bot.store.base import (
     TITLE_WEIGHT,
     Store,
     StoreError,
+    too_slow,
 )
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
 
@@ -226,6 +228,10 @@ class PostgresStore(Store):
 
     def _all(self, sql: str, params: Sequence = ()) -> list[tuple]:
         if getattr(self._local, "conn", None) is not None:
+            deadline = getattr(self._local, "deadline", None)
+            if deadline is not None:  # inside _time_budget: this statement gets what is left
+                left_ms = max(1, int((deadline - time.monotonic()) * 1000))
+                self._local.conn.execute(f"SET LOCAL statement_timeout = {left_ms}")
             return _Tx(self._local.conn).all(sql, params)
         with self._connection() as conn:  # autocommit: one statement, one round trip
             cur = conn.execute(_pg_sql(sql), tuple(params))
@@ -362,6 +368,34 @@ class PostgresStore(Store):
     def _count_rows(self, node) -> int:
         return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY} AS q WHERE a.tsv @@ q",
                              (to_tsquery(node),))[0][0])
+
+    # ---- bounded search ----------------------------------------------------------------------
+    @contextmanager
+    def _time_budget(self, seconds: float) -> Iterator[None]:
+        """One read-only transaction; before each statement in it `_all` sets
+        `SET LOCAL statement_timeout` to the time left, so the server cancels whatever runs
+        past the deadline (and the setting ends with the transaction)."""
+        with self.transaction(write=False):
+            self._local.deadline = time.monotonic() + seconds
+            try:
+                yield
+            except psycopg.errors.QueryCanceled:
+                raise too_slow(seconds) from None
+            finally:
+                self._local.deadline = None
+
+    def _prefix_expansions(self, prefix: str, limit: int) -> int:
+        """A lower bound, cheap: the lexemes starting with the (stemmed) prefix among those
+        ANALYZE keeps for articles.tsv (`pg_stats.most_common_elems`, 1,000 at the default
+        statistics target). Counting every lexeme needs ts_stat, a scan of every article;
+        the common lexemes are the ones whose long posting lists make a prefix expensive
+        here, and the statement timeout bounds the rest."""
+        return int(self._all(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM pg_stats s, unnest(s.most_common_elems::text::text[]) AS e"
+            " WHERE s.schemaname = current_schema() AND s.tablename = 'articles' AND s.attname = 'tsv'"
+            f" AND starts_with(e, (tsvector_to_array(to_tsvector('{TS_CONFIG}', ?)))[1]) LIMIT ?) x",
+            (prefix, limit),
+        )[0][0])
 
     # ---- bulk copy (aibrief db copy) -----------------------------------------------------
     def copy_rows(self, tx: _Tx, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -8,8 +8,12 @@ writers queue instead of failing half-way with "database is locked".
 
 from __future__ import annotations
 
+import logging
+import os
 import sqlite3
+import stat
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -22,12 +26,23 @@ from bot.store.base import (
     RECENCY_WEIGHT,
     TITLE_MATCH_BOOST,
     TITLE_WEIGHT,
+    QueryTooBroad,
     Store,
+    too_slow,
 )
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 
+log = logging.getLogger("aibrief.store")
+
 BUSY_TIMEOUT_MS = 15000
+# The files beside the database: SQLite's write-ahead log and shared memory, and the
+# scheduler's leader lock (bot/leader.py). They hold what the database holds.
+COMPANION_SUFFIXES = ("-wal", "-shm", "-leader")
 MMAP_BYTES = 1 << 30
+# How often (in SQLite VM instructions) a budgeted search looks at the clock (well under a
+# millisecond of work; the cost is not measurable: bench/broad_query.py).
+PROGRESS_STEPS = 10_000
+TOKENIZE = "porter unicode61 remove_diacritics 2"  # articles_fts's tokenizer (schema.py)
 
 
 class _Tx:
@@ -72,7 +87,7 @@ class SQLiteStore(Store):
     def __init__(self, path: str, *, migrate: bool = True):
         self.path = path
         if path != ":memory:":
-            Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            make_private_file(Path(path).expanduser())
         self._local = threading.local()
         self._all_conns: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
@@ -325,3 +340,86 @@ class SQLiteStore(Store):
         with self.transaction(write=False) as tx:
             ids = [r[0] for r in tx.all("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (expr,))]
             return len(self._verified(tx, node, ids))
+
+    # ---- bounded search ----------------------------------------------------------------------
+    @contextmanager
+    def _time_budget(self, seconds: float) -> Iterator[None]:
+        """A progress handler on this thread's connection interrupts whatever statement runs
+        once the deadline has passed (SQLite then raises "interrupted")."""
+        conn = self._conn()
+        deadline = time.monotonic() + seconds
+        conn.set_progress_handler(lambda: 1 if time.monotonic() > deadline else 0, PROGRESS_STEPS)
+        try:
+            yield
+        except sqlite3.OperationalError as exc:
+            if "interrupt" in str(exc).lower():
+                raise too_slow(seconds) from None
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
+    def _prefix_expansions(self, prefix: str, limit: int) -> int:
+        """Counted in the index's own vocabulary (an fts5vocab table, created per connection
+        in the temp schema: nothing to migrate), over the term range FTS5 itself expands:
+        the prefix as the tokenizer turns it into a query token (porter stems it too)."""
+        token = _query_token(prefix)
+        if token is None:
+            return 0
+        conn = self._conn()
+        if getattr(self._local, "vocab_conn", None) is not conn:
+            conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.articles_fts_vocab "
+                         "USING fts5vocab(main, articles_fts, row)")
+            self._local.vocab_conn = conn
+        return conn.execute(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM temp.articles_fts_vocab WHERE term >= ? AND term < ? LIMIT ?)",
+            (token, token + "\U0010ffff", limit),
+        ).fetchone()[0]
+
+
+def make_private_file(path: Path) -> None:
+    """The database holds feed credentials (URLs with tokens) and the audit log: a folder we
+    create is 0700 and a database file we create is 0600, whatever the umask; SQLite gives
+    its -wal and -shm files the database file's mode. An existing file (or companion file)
+    that others can read is not changed behind the owner's back: it is logged once, with
+    the command that fixes it."""
+    missing = []
+    parent = path.parent
+    while not parent.exists():
+        missing.append(parent)
+        parent = parent.parent
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it meanwhile
+            pass
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))  # an empty file is an empty database
+    except FileExistsError:
+        pass
+    for candidate in (path, *(Path(f"{path}{suffix}") for suffix in COMPANION_SUFFIXES)):
+        try:
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+        except OSError:
+            continue
+        if mode & 0o077:
+            log.warning("%s can be read by other users (mode %04o); it holds the bot's data: chmod 600 %s",
+                        candidate, mode, candidate)
+
+
+_tokenizers = threading.local()
+
+
+def _query_token(text: str) -> str | None:
+    """`text` as articles_fts's tokenizer turns it into an index token, or None when it
+    yields none. There is no SQL function for that, so a one-row FTS5 table with the same
+    tokenizer in a private in-memory database does the tokenizing."""
+    conn = getattr(_tokenizers, "conn", None)
+    if conn is None:
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.execute(f"CREATE VIRTUAL TABLE t USING fts5(x, tokenize='{TOKENIZE}')")
+        conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(t, row)")
+        _tokenizers.conn = conn
+    conn.execute("DELETE FROM t")
+    conn.execute("INSERT INTO t(x) VALUES (?)", (text,))
+    rows = conn.execute("SELECT term FROM v").fetchall()
+    return rows[0][0] if len(rows) == 1 else None

@@ -19,6 +19,8 @@ from bot.search import search, watch_test
 from bot.slack import blocks
 from bot.slack.deps import Deps, reply
 from bot.slack.lists import KINDS, list_reply
+from bot.slack.inflight import BUSY_MESSAGE
+from bot.store import QueryTooBroad
 
 log = logging.getLogger("aibrief.slack.actions")
 
@@ -47,9 +49,16 @@ def register(app, deps: Deps) -> None:
             log.warning("ignoring a page button with value %r", body.get("actions", [{}])[0].get("value"))
             return
         try:
-            result = search(deps.store, value["q"], limit=blocks.PAGE_SIZE, offset=max(0, value["o"]))
+            with deps.searches.take(user or "") as got:
+                if not got:
+                    reply(respond, client, channel, user, blocks.error_text(BUSY_MESSAGE))
+                    return
+                result = search(deps.store, value["q"], limit=blocks.PAGE_SIZE, offset=max(0, value["o"]))
         except QueryError as exc:
             reply(respond, client, channel, user, blocks.query_error(value["q"], exc))
+            return
+        except QueryTooBroad as exc:
+            reply(respond, client, channel, user, blocks.error_text(str(exc)))
             return
         payload = (blocks.search_results(value["q"], result.hits, result.total, result.offset)
                    if result.hits else blocks.no_results(value["q"]))
@@ -128,9 +137,11 @@ def register(app, deps: Deps) -> None:
         view = body.get("view") or {}
         query = (body.get("actions") or [{}])[0].get("value") or ""
         try:
-            result = watch_test(deps.store, query, limit=3)
-            text = blocks.preview_text(query, result.hits, result.total)
-        except QueryError as exc:
+            with deps.searches.take(body.get("user", {}).get("id", "")) as got:
+                result = watch_test(deps.store, query, limit=3) if got else None
+            text = (blocks.preview_text(query, result.hits, result.total) if result is not None
+                    else f":warning: {escape(BUSY_MESSAGE)}")
+        except (QueryError, QueryTooBroad) as exc:
             text = f":warning: {escape(str(exc))}"
         try:
             client.views_update(view_id=view["id"], hash=view.get("hash"),

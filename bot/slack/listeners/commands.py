@@ -23,11 +23,13 @@ from bot.slack import blocks
 from bot.slack.commands import ACTIONS, Command, CommandError, parse_command
 from bot.slack.deps import Deps, actor, bot_in_channel, reply
 from bot.slack.lists import list_reply
+from bot.slack.inflight import BUSY_MESSAGE
 from bot.store import StoreError
 
 log = logging.getLogger("aibrief.slack.commands")
 
 COMMAND = "/aibrief"
+SEARCHES = frozenset({"search", "watch.test"})  # commands that run a search: limited per user
 
 
 @dataclass(frozen=True)
@@ -65,7 +67,10 @@ def answer(text: str, asker: Asker, deps: Deps) -> dict:
         log.info("refused %s by %s", cmd.kind, asker.user)
         return blocks.refusal(ACTIONS[cmd.kind], deps.settings.admins)
     try:
-        return HANDLERS[cmd.kind](cmd, asker, deps)
+        if cmd.kind not in SEARCHES:
+            return HANDLERS[cmd.kind](cmd, asker, deps)
+        with deps.searches.take(asker.user) as got:
+            return HANDLERS[cmd.kind](cmd, asker, deps) if got else blocks.error_text(BUSY_MESSAGE)
     except QueryError as exc:
         return blocks.query_error(cmd.query, exc)
     except (AdminError, StoreError, digests.SubscriptionError) as exc:
