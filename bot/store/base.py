@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence
 from bot.lead import lead_of
 from bot.models import Article, Feed, SearchHit, Watchlist
 from bot.store.digests import DigestQueries
+from bot.store.feedback import FeedbackQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -113,7 +114,7 @@ def _feed(row: Sequence) -> Feed:
     )
 
 
-class Store(DigestQueries):
+class Store(DigestQueries, FeedbackQueries):
     """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"
