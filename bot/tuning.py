@@ -4,11 +4,11 @@ suggested refinement an admin can copy.
 The suggestion compares the voted articles with the watchlist's other matches (the newest
 few hundred nobody voted against), so it points at what separates the two:
 
-- a word of the query that most voted articles matched and few others did:
-  - if the voted articles had it only in the lead (a passing mention), require it in the
-    headline with `title:word`;
-  - if they had it in the headline, ask for it close to the query's other word that the
-    good matches pair it with most often: `word NEAR/5 other`;
+- a word of the query that most voted articles have only in their lead (a passing mention)
+  and few others do: require it in the headline, `title:word`;
+- an alternative of the query (one side of an OR) that most voted articles matched and few
+  others did: ask for it close to the query's other word the matches pair it with most
+  often, `word NEAR/5 other`;
 - a word that most voted articles share in their headline or lead and almost no other
   match has (a sports story's "football" in an AI-security list): exclude it, `-football`.
 
@@ -176,35 +176,38 @@ def _share(n: int, of: int) -> str:
 def _term_candidates(query: str, node: Node, why_v, why_o) -> list[_Candidate]:
     n_v, n_o = len(why_v), len(why_o)
     in_v = Counter(m.term for why in why_v for m in why)
-    in_lead = Counter(m.term for why in why_v for m in why if m.field != "title")
     in_o = Counter(m.term for why in why_o for m in why)
+    # matched, but not in the headline (matched_terms names the first field it is in)
+    lead_v = Counter(m.term for why in why_v for m in why if m.field != "title")
+    lead_o = Counter(m.term for why in why_o for m in why if m.field != "title")
     by_term = {term_text(leaf): leaf for leaf in leaves(node)}
     out = []
     for term, v in in_v.items():
-        o = in_o.get(term, 0)
-        if v < MIN_VOTED or v / n_v < TERM_VOTED_SHARE or o / n_o > TERM_OTHER_SHARE:
-            continue
         leaf = by_term.get(term)
         if leaf is None:
             continue
-        score = v / n_v - o / n_o
-        shares = dict(voted=v, voted_of=n_v, others=o, others_of=n_o)
         written = _written(leaf)
-        if in_lead[term] * 2 >= v:  # mostly a passing mention in the lead
+        o, vl, ol = in_o.get(term, 0), lead_v.get(term, 0), lead_o.get(term, 0)
+        if vl >= MIN_VOTED and vl / n_v >= TERM_VOTED_SHARE and ol / n_o <= TERM_OTHER_SHARE:
+            # a passing mention in the voted articles' lead, in the good ones' headline
             change = f"title:{written}"
-            text = (f"{written} matched {_share(v, n_v)} voted articles ({in_lead[term]} only in the lead) "
-                    f"but {_share(o, n_o)} others: require it in the headline with {change}.")
-            out.append(_Candidate(score, 1, Suggestion("title-scope", term, text, change,
-                                                       _replace_leaf(query, leaf, change), **shares)))
+            text = (f"{written} is in the lead but not the headline of {_share(vl, n_v)} voted articles, "
+                    f"and of {_share(ol, n_o)} others: require it in the headline with {change}.")
+            out.append(_Candidate(vl / n_v - ol / n_o, 1, Suggestion(
+                "title-scope", term, text, change, _replace_leaf(query, leaf, change),
+                voted=vl, voted_of=n_v, others=ol, others_of=n_o)))
+            continue
+        if v < MIN_VOTED or v / n_v < TERM_VOTED_SHARE or o / n_o > TERM_OTHER_SHARE:
             continue
         partner = _partner(term, why_o) or _partner(term, why_v)
-        if partner is None:
+        if partner is None or partner not in by_term:
             continue
-        change = f"{written} NEAR/{NEAR_DISTANCE} {_written(by_term[partner])}"
+        near = f"{written} NEAR/{NEAR_DISTANCE} {_written(by_term[partner])}"
         text = (f"{written} matched {_share(v, n_v)} voted articles but {_share(o, n_o)} others: "
-                f"ask for it close to {_written(by_term[partner])} with {change}.")
-        out.append(_Candidate(score, 2, Suggestion("near", term, text, change,
-                                                   _replace_leaf(query, leaf, f"({change})"), **shares)))
+                f"ask for it close to {_written(by_term[partner])} with {near}.")
+        out.append(_Candidate(v / n_v - o / n_o, 2, Suggestion(
+            "near", term, text, near, _replace_leaf(query, leaf, f"({near})"),
+            voted=v, voted_of=n_v, others=o, others_of=n_o)))
     return out
 
 
