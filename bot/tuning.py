@@ -2,7 +2,7 @@
 suggested refinement an admin can copy.
 
 The suggestion compares the voted articles with the watchlist's other matches (the newest
-few hundred nobody voted against), so it points at what separates the two:
+200 nobody voted against), so it points at what separates the two:
 
 - a word of the query that most voted articles have only in their lead (a passing mention)
   and few others do: require it in the headline, `title:word`;
@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 
 from bot.digest.cluster import STOPWORDS
-from bot.explain import Matched, _stem, matched_terms, term_text
+from bot.explain import Matched, _stem, matched_terms, term_text, text_tokens
 from bot.query import Node, Phrase, QueryError, Term, leaves, parse_watchlist, word_tokens
 
 MIN_VOTED = 2  # voted articles needed before anything is suggested
@@ -35,7 +35,7 @@ WORD_VOTED_SHARE = 0.5  # a word to exclude: in at least half the voted articles
 WORD_OTHER_SHARE = 0.05  # …and in almost none of the others
 NEAR_DISTANCE = 5
 MOST_VOTED = 5
-OTHERS_SAMPLE = 500
+OTHERS_SAMPLE = 200  # the newest un-voted matches compared with the voted ones
 # A suggested query longer than this is described, not shown in full, in Slack.
 SHOW_QUERY_MAX = 1500
 
@@ -159,14 +159,18 @@ def suggest(query: str, node: Node, voted, others) -> Suggestion | None:
         return Suggestion("review", "", f"all {n_v} articles it matched were voted not relevant: "
                           "the query may be too broad to fix with one word; consider rewriting it.",
                           voted=n_v, voted_of=n_v)
+    # each article's text is read once for both (bot.explain caches its words)
+    read_v = [(_why(node, a), _content_words(a)) for a in voted]
+    read_o = [(_why(node, a), _content_words(a)) for a in others]
     candidates: list[_Candidate] = []
-    why_v = [_why(node, a) for a in voted]
-    why_o = [_why(node, a) for a in others]
-    candidates += _term_candidates(query, node, why_v, why_o)
-    candidates += _word_candidates(query, node, voted, others)
+    candidates += _term_candidates(query, node, [r[0] for r in read_v], [r[0] for r in read_o])
+    candidates += _word_candidates(node, [r[1] for r in read_v], [r[1] for r in read_o])
     if not candidates:
         return None
-    return max(candidates, key=lambda c: (c.score, -c.rank)).suggestion
+    best = max(candidates, key=lambda c: (c.score, -c.rank)).suggestion
+    if best.kind == "exclude-word":
+        best = replace(best, query=_append(query, best.change))
+    return best
 
 
 def _share(n: int, of: int) -> str:
@@ -220,34 +224,29 @@ def _partner(term: str, whys) -> str | None:
 def _content_words(a) -> dict[str, str]:
     """stem → the word as written (lower-case), for a headline and lead's content words."""
     out: dict[str, str] = {}
-    for token in word_tokens(f"{a.title}\n{a.lead}"):
-        if len(token) < 3 or not token.isalpha() or token in STOPWORDS:
-            continue
-        out.setdefault(_stem(token), token)
+    for text in (a.title, a.lead):
+        for _, _, token in text_tokens(text or ""):
+            if len(token) < 3 or not token.isalpha() or token in STOPWORDS:
+                continue
+            out.setdefault(_stem(token), token)
     return out
 
 
-def _word_candidates(query: str, node: Node, voted, others) -> list[_Candidate]:
-    n_v, n_o = len(voted), len(others)
+def _word_candidates(node: Node, words_v: list[dict], words_o: list[dict]) -> list[_Candidate]:
+    n_v, n_o = len(words_v), len(words_o)
     own = {_stem(w) for leaf in leaves(node) for w in ((leaf.text,) if isinstance(leaf, Term) else leaf.words)}
     in_v: Counter = Counter()
     spelled: dict[str, Counter] = {}
-    for a in voted:
-        for stem, word in _content_words(a).items():
+    for words in words_v:
+        for stem, word in words.items():
             if stem in own:
                 continue
             in_v[stem] += 1
             spelled.setdefault(stem, Counter())[word] += 1
     wanted = {s for s, v in in_v.items() if v >= MIN_VOTED and v / n_v >= WORD_VOTED_SHARE}
-    if not wanted:
-        return []
-    in_o: Counter = Counter()
-    for a in others:
-        for stem in _content_words(a):
-            if stem in wanted:
-                in_o[stem] += 1
+    in_o = Counter(stem for words in words_o for stem in words if stem in wanted)
     out = []
-    for stem in wanted:
+    for stem in sorted(wanted):
         v, o = in_v[stem], in_o.get(stem, 0)
         if o / n_o > WORD_OTHER_SHARE:
             continue
@@ -256,8 +255,7 @@ def _word_candidates(query: str, node: Node, voted, others) -> list[_Candidate]:
         text = (f"{word} is in {_share(v, n_v)} voted articles' headline or lead and {_share(o, n_o)} others: "
                 f"exclude it with {change}.")
         out.append(_Candidate(v / n_v - o / n_o, 0, Suggestion(
-            "exclude-word", word, text, change, _append(query, change),
-            voted=v, voted_of=n_v, others=o, others_of=n_o)))
+            "exclude-word", word, text, change, None, voted=v, voted_of=n_v, others=o, others_of=n_o)))
     return out
 
 

@@ -273,3 +273,37 @@ def test_bold_spans_never_come_from_feed_text_and_never_break_markup():
     assert emphasize("A&B", [(0, 3)]) == "*A&amp;B*"
     assert emphasize("a & b", [(2, 3)]) == "a *&amp;* b"
     assert emphasize("no spans *here*") == "no spans ∗here∗"
+
+
+# ---- the controls keep the digest inside Slack's limits ---------------------------------------------------------------
+@pytest.mark.parametrize("template", ["daily", "compact"])
+def test_a_full_digest_with_controls_and_highlights_fits_slack_limits(template):
+    from bot.digest.render import build_context, render_messages
+    from bot.digest.select import choose, window_for
+    from bot.digest.validate import MAX_BLOCKS, MAX_MESSAGE_CHARS, MAX_MESSAGES
+    from tests.blockkit import assert_valid_blocks
+    from tests.digest_helpers import T0, cand, ts
+
+    names = ("ai-security", "ai-policy", "prompt-injection")
+    cands = [cand(f"AI security story {i} & <b>{'long words ' * 30}</b> " + "&" * 60, f"Source {i}",
+                  hours=i / 10, watchlists=names, summary="AI security " * 40, article_id=10_000 + i)
+             for i in range(70)]
+    window = window_for(None, ts(T0))
+    sel = choose(cands, start=window.start_dt, end=window.end_dt, max_items=50)
+    queries = {n: AI_SEC for n in names}
+    result = render_messages(template, build_context(sel, window=window, queries=queries), None)
+    assert result.errors == [] and result.template == template
+    assert len(result.messages) <= MAX_MESSAGES
+    values = []
+    for m in result.messages:
+        assert len(m.blocks) <= MAX_BLOCKS
+        assert_valid_blocks(m.blocks)  # slack_sdk.models: option labels ≤ 75, values ≤ 150, …
+        assert len(json.dumps(m.blocks, ensure_ascii=False, separators=(",", ":"))) <= MAX_MESSAGE_CHARS
+        for b in m.blocks:
+            for el in ([b["accessory"]] if "accessory" in b else []) + b.get("elements", []):
+                if el.get("action_id") == feedback.ACTION_NOT_RELEVANT:
+                    values += [el["value"]] if "value" in el else [o["value"] for o in el["options"]]
+    assert "*AI* *security*" in json.dumps(result.messages[0].blocks, ensure_ascii=False)
+    listed = 60 if template == "daily" else 70  # daily: the full list (60); compact: top 50 + the rest
+    assert len({feedback.parse_value(v)[0] for v in values}) == listed
+    assert all(sorted(feedback.parse_value(v)[1]) == sorted(names) for v in values)
