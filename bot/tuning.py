@@ -36,8 +36,6 @@ WORD_OTHER_SHARE = 0.05  # …and in almost none of the others
 NEAR_DISTANCE = 5
 MOST_VOTED = 5
 OTHERS_SAMPLE = 200  # the newest un-voted matches compared with the voted ones
-# A suggested query longer than this is described, not shown in full, in Slack.
-SHOW_QUERY_MAX = 1500
 
 
 @dataclass(frozen=True)

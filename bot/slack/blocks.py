@@ -385,7 +385,7 @@ def watch_matches(name: str, hits: Sequence[SearchHit], node=None) -> dict:
     return message(f"What {escape(name)} caught", blocks)
 
 
-def suggestion_text(suggestion, *, show_query_max: int = 1500) -> str:
+def suggestion_text(suggestion, *, show_query_max: int = 1200) -> str:
     """A suggested refinement as mrkdwn: the sentence, the change, the query to copy."""
     text = f":bulb: {escape(suggestion.text)}"
     if suggestion.query:
