@@ -130,7 +130,7 @@ def print_matches(name: str, hits, as_json: bool, out=None) -> None:
     for n, h in enumerate(hits, 1):
         print(f"{n}. {h.title}", file=out)
         print(f"   {h.source} · {h.published:%Y-%m-%d} · {h.url}", file=out)
-        why = ", ".join(f"{m.term} ({m.field})" for m in h.matched) or "(the saved query no longer parses)"
+        why = ", ".join(f"{m.term} ({m.field})" for m in h.matched) or "(unknown)"
         print(f"   matched: {why}", file=out)
 
 

@@ -181,7 +181,8 @@ _BOLD_WORDS = re.compile(r"(?<![\w*])\*([^*\s<>|](?:[^*\n<>|]*[^*\s<>|])?)\*(?![
 
 def to_plain(text: str) -> str:
     """mrkdwn as a terminal shows it: `label (url)`, date tokens as their fallback, bold
-    markers removed, entities decoded."""
+    markers removed (a feed's own `*`, which emphasize() shows as `∗`, comes back), entities
+    decoded."""
 
     def repl(m: re.Match) -> str:
         target, label = m.group(1), m.group(2)
@@ -193,4 +194,5 @@ def to_plain(text: str) -> str:
 
     text = _BOLD_WORDS.sub(r"\1", _BOLD_LEAD.sub(r"\1", _BOLD_LINE.sub(r"\1", text)))
     text = _LINK.sub(repl, text)
+    text = text.replace("\u2217", "*")  # a feed's own asterisk, as emphasize() showed it
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -307,3 +307,19 @@ def test_a_full_digest_with_controls_and_highlights_fits_slack_limits(template):
     listed = 60 if template == "daily" else 70  # daily: the full list (60); compact: top 50 + the rest
     assert len({feedback.parse_value(v)[0] for v in values}) == listed
     assert all(sorted(feedback.parse_value(v)[1]) == sorted(names) for v in values)
+
+
+def test_even_the_last_resort_layout_has_the_control():
+    from bot.digest.render import build_context, builtin_messages
+    from bot.digest.select import choose, window_for
+    from tests.blockkit import assert_valid_blocks
+    from tests.digest_helpers import T0, cand, ts
+
+    window = window_for(None, ts(T0))
+    sel = choose([cand("AI attack", "Reuters", hours=1, article_id=42)], start=window.start_dt,
+                 end=window.end_dt, max_items=5)
+    [message] = builtin_messages(build_context(sel, window=window))
+    assert_valid_blocks(message.blocks)
+    [button] = [b["accessory"] for b in message.blocks if "accessory" in b]
+    assert button["action_id"] == feedback.ACTION_NOT_RELEVANT
+    assert feedback.parse_value(button["value"]) == (42, ["ai-security"])

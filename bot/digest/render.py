@@ -46,6 +46,7 @@ from bot import mrkdwn
 from bot.digest.cluster import Story
 from bot.digest.select import FULL_LIST_MAX, Selection, Window
 from bot.digest.validate import Message, ValidationProblem, prepare
+from bot.feedback import ACTION_NOT_RELEVANT, button_value
 
 log = logging.getLogger("aibrief.digest")
 
@@ -344,8 +345,6 @@ def _spans(nodes: list, text: str) -> list[tuple[int, int]]:
 
 
 def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dict | None = None) -> Item:
-    from bot.feedback import button_value
-
     p = story.primary
     title = mrkdwn.truncate(_one_line(p.title) or p.url, TITLE_MAX)
     summary = mrkdwn.truncate(_one_line(p.summary), SUMMARY_MAX)
@@ -547,7 +546,12 @@ def builtin_messages(context: dict) -> list[Message]:
         line = f"*{item.rank}.* {mrkdwn.link(item.url, item.title)} — {e(item.source)}"
         if item.also:
             line += " · also in " + ", ".join(mrkdwn.link(a.url, a.source) for a in item.also)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": line}}
+        if item.watchlists:
+            block["accessory"] = {"type": "button", "action_id": ACTION_NOT_RELEVANT,
+                                  "text": {"type": "plain_text", "text": "Not relevant"},
+                                  "value": button_value(item.article_id, [str(w) for w in item.watchlists])}
+        blocks.append(block)
     if info.more:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {info.more} more"}]})
     text = e(f"{info.title}: {info.count} {plural(info.count, 'story', 'stories')}")

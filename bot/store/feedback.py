@@ -190,21 +190,31 @@ class FeedbackQueries:
     def watch_figures(self, *, now: int | None = None) -> list[WatchFigures]:
         """Per watchlist: matches among articles published in the last 7 and 30 days, and the
         "not relevant" votes it got since it was created (votes name the watchlist, so a
-        removed one's votes do not count for a new one of the same name)."""
+        removed one's votes do not count for a new one of the same name).
+
+        The counts start from the last 30 days' articles (the `published` index) rather than
+        from each watchlist's matches, so the cost follows recent volume, not history."""
         now = now or _now()
-        rows = self._all(
-            "SELECT w.id, w.name, w.query, "
-            "(SELECT COUNT(*) FROM matches m JOIN articles a ON a.id = m.article_id "
-            " WHERE m.watchlist_id = w.id AND a.published >= ?), "
-            "(SELECT COUNT(*) FROM matches m JOIN articles a ON a.id = m.article_id "
-            " WHERE m.watchlist_id = w.id AND a.published >= ?), "
-            "(SELECT COUNT(*) FROM feedback_votes v WHERE v.watchlist = w.name AND v.created_at >= w.created_at), "
-            "(SELECT COUNT(DISTINCT v.article_id) FROM feedback_votes v "
-            " WHERE v.watchlist = w.name AND v.created_at >= w.created_at) "
-            "FROM watchlists w ORDER BY w.name",
-            (now - 7 * 86400, now - 30 * 86400),
-        )
-        return [WatchFigures(r[0], r[1], r[2], r[3], r[4], r[5], r[6]) for r in rows]
+        recent = {
+            r[0]: (int(r[1] or 0), int(r[2] or 0))
+            for r in self._all(
+                "SELECT m.watchlist_id, SUM(CASE WHEN a.published >= ? THEN 1 ELSE 0 END), COUNT(*) "
+                "FROM articles a JOIN matches m ON m.article_id = a.id WHERE a.published >= ? "
+                "GROUP BY m.watchlist_id",
+                (now - 7 * 86400, now - 30 * 86400),
+            )
+        }
+        votes = {
+            r[0]: (int(r[1]), int(r[2]))
+            for r in self._all(
+                "SELECT w.id, COUNT(*), COUNT(DISTINCT v.article_id) FROM feedback_votes v "
+                "JOIN watchlists w ON w.name = v.watchlist WHERE v.created_at >= w.created_at GROUP BY w.id"
+            )
+        }
+        return [
+            WatchFigures(wid, name, query, *recent.get(wid, (0, 0)), *votes.get(wid, (0, 0)))
+            for wid, name, query in self._all("SELECT id, name, query FROM watchlists ORDER BY name")
+        ]
 
     def voted_articles(self, watchlist_id: int, name: str, *, limit: int = 200) -> list[ArticleText]:
         """The watchlist's articles readers voted "not relevant", most votes first."""
