@@ -152,3 +152,88 @@ def remove_feed(store: Store, actor: str, url: str) -> Feed:
     store.remove_feed(url)
     store.audit(actor, "feed.remove", url, {"title": feed.title}, None)
     return feed
+
+
+# ---- tuning: excluding an article from a watchlist, muting a source in a channel -------------------
+@dataclass(frozen=True)
+class Exclusion:
+    watchlist: str
+    url: str
+    title: str
+    removed: int  # matches dropped now (0 when the watchlist had not matched it)
+
+
+def article_url(text: str) -> str:
+    """An article's address as typed or pasted (Slack wraps links as <url|label>)."""
+    url = text.strip().strip("<>")
+    if "|" in url:
+        url = url.split("|", 1)[0]
+    if not re.match(r"^https?://[^\s/$.?#][^\s]*$", url, re.I):
+        raise AdminError(f"not an article URL: {url!r} (give the http:// or https:// address it was listed with)")
+    return url
+
+
+def exclude_article(store: Store, actor: str, name: str, url: str) -> Exclusion:
+    """Drop one article from a watchlist for good: its match goes now, and matching never
+    adds it back (a copy stored later under the same URL stays out too)."""
+    from bot.feeds.normalize import canonical_url
+
+    wl = store.get_watchlist(name.strip().lower())
+    if wl is None:
+        raise AdminError(f"no watchlist named {name!r} (see `watch list`)")
+    url = article_url(url)
+    found = store.articles_with_url(url)
+    if not found:  # stored links are canonical (tracking parameters dropped): try that form
+        canonical = canonical_url(url)
+        found = store.articles_with_url(canonical) if canonical else []
+        url = canonical if found else url
+    if not found:
+        raise AdminError(f"no stored article has the URL {url} (copy it from `watch matches {wl.name}`)")
+    added, removed = store.add_exclusion(wl.id, url, actor=actor)
+    if not added:
+        raise AdminError(f"{url} is already excluded from {wl.name}")
+    title = found[0].title
+    store.audit(actor, "watch.exclude", wl.name, None, {"url": url, "title": title, "matches_removed": removed})
+    return Exclusion(wl.name, url, title, removed)
+
+
+@dataclass(frozen=True)
+class MuteChange:
+    channel: str
+    source: str  # as stored: a lower-case source name or a site's host
+    kind: str  # "name" or "host"
+    known: int  # stored articles it covers today (0: nothing from it yet)
+
+
+def _mute_target(store: Store, channel: str, source: str) -> tuple[str, str, str]:
+    from bot.digest.select import mute_key
+    from bot.digest.service import SubscriptionError, normalize_channel
+
+    try:
+        channel = normalize_channel(channel)
+    except SubscriptionError as exc:
+        raise AdminError(str(exc)) from None
+    try:
+        key, kind = mute_key(source)
+    except ValueError as exc:
+        raise AdminError(str(exc)) from None
+    return channel, key, kind
+
+
+def mute_source(store: Store, actor: str, channel: str, source: str) -> MuteChange:
+    """`channel`'s digests stop including articles from `source` (its name, any case, or its
+    site's host, which covers the host's subdomains)."""
+    channel, key, kind = _mute_target(store, channel, source)
+    if not store.add_mute(channel, key, actor=actor):
+        raise AdminError(f"{key!r} is already muted in {channel} (see `channels list`)")
+    store.audit(actor, "channel.mute", channel, None, {"source": key})
+    known = store.source_article_count(key) if kind == "name" else store.host_article_count(key)
+    return MuteChange(channel, key, kind, known)
+
+
+def unmute_source(store: Store, actor: str, channel: str, source: str) -> MuteChange:
+    channel, key, kind = _mute_target(store, channel, source)
+    if not store.remove_mute(channel, key):
+        raise AdminError(f"{key!r} is not muted in {channel} (see `channels list`)")
+    store.audit(actor, "channel.unmute", channel, {"source": key}, None)
+    return MuteChange(channel, key, kind, 0)

@@ -149,6 +149,53 @@ def print_hits(result, as_json: bool, out=None) -> None:
     print(f"({len(result.hits)} of {result.total} shown)", file=out)
 
 
+def print_matches(name: str, hits, as_json: bool, out=None) -> None:
+    """`watch matches`: newest first, each with why (`matched`); --json as `search --json`."""
+    out = out or sys.stdout
+    if as_json:
+        print(json.dumps([h.as_json() for h in hits], ensure_ascii=False, indent=2), file=out)
+        return
+    if not hits:
+        print(f"{name} has not matched any stored article (in that window).", file=out)
+        return
+    for n, h in enumerate(hits, 1):
+        print(f"{n}. {h.title}", file=out)
+        print(f"   {h.source} · {h.published:%Y-%m-%d} · {h.url}", file=out)
+        why = ", ".join(f"{m.term} ({m.field})" for m in h.matched) or "(unknown)"
+        print(f"   matched: {why}", file=out)
+
+
+def print_stats(stats, as_json: bool, out=None) -> None:
+    out = out or sys.stdout
+    if as_json:
+        print(json.dumps([st.as_json() for st in stats], ensure_ascii=False, indent=2), file=out)
+        return
+    if not stats:
+        print("No watchlists. Add one with: aibrief watch add NAME QUERY", file=out)
+    for st in stats:
+        print(f"{st.name}: {st.matches_7d} matches in 7 days, {st.matches_30d} in 30 days; "
+              f"{st.votes} not-relevant vote(s) on {st.voted_articles} article(s)", file=out)
+        print(f"  query: {st.query}", file=out)
+        if st.invalid:
+            print("  warning: the query no longer parses; re-create the watchlist", file=out)
+        for a in st.most_voted:
+            why = ", ".join(f"{m.term} ({m.field})" for m in a.matched) or "?"
+            print(f"  {a.votes:>3}x {a.title}  [{a.source}]  {a.url}", file=out)
+            print(f"       matched: {why}", file=out)
+        if st.suggestion:
+            print(f"  suggestion: {st.suggestion.text}", file=out)
+            if st.suggestion.query:
+                print(f"  suggested query: {st.suggestion.query}", file=out)
+
+
+def parse_day(text: str, option: str) -> datetime:
+    """YYYY-MM-DD → that day's start, UTC; UsageError otherwise."""
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=timezone.utc)
+    except ValueError:
+        raise UsageError(f"{option} wants a date as YYYY-MM-DD, not {text!r}") from None
+
+
 def cmd_search(args, settings: Settings) -> int:
     from bot.search import search
 
@@ -180,6 +227,22 @@ def cmd_watch(args, settings: Settings) -> int:
         print(f"{result.total} stored article(s) would match.")
         if result.hits:
             print_hits(result, False)
+    elif args.action == "matches":
+        from bot.search import MAX_LIMIT, watch_matches
+
+        limit = args.limit
+        since = parse_day(args.since, "--since") if args.since else None
+        name = args.name.strip().lower()
+        print_matches(name, watch_matches(store, name, limit=limit, since=since), args.json)
+    elif args.action == "stats":
+        from bot.tuning import watch_stats
+
+        print_stats(watch_stats(store), args.json)
+    elif args.action == "exclude":
+        ex = admin.exclude_article(store, actor(), args.name, args.url)
+        print(f"Excluded {ex.url} ({ex.title}) from {ex.watchlist}: "
+              + ("its match is removed" if ex.removed else "it had not matched; it never will")
+              + "; polls never add it back.")
     return 0
 
 
@@ -358,6 +421,16 @@ def build_parser() -> argparse.ArgumentParser:
     w = wsub.add_parser("test", help="what a query would match, before saving it")
     w.add_argument("query", nargs="+")
     w.add_argument("--limit", type=bounded_int(1, MAX_LIMIT), default=5, metavar="N")
+    w = wsub.add_parser("matches", help="what a watchlist caught, newest first, each with why")
+    w.add_argument("name")
+    w.add_argument("--json", action="store_true", help="JSON array, as search --json")
+    w.add_argument("--limit", type=bounded_int(1, MAX_LIMIT), default=20, metavar="N", help="at most N articles (1-100, default 20)")
+    w.add_argument("--since", metavar="YYYY-MM-DD", help="only articles published that day or later")
+    w = wsub.add_parser("stats", help='matches, "not relevant" votes and a suggested refinement per watchlist')
+    w.add_argument("--json", action="store_true")
+    w = wsub.add_parser("exclude", help="drop one article (by URL) from a watchlist for good")
+    w.add_argument("name")
+    w.add_argument("url")
     s.set_defaults(func=cmd_watch)
 
     s = sub.add_parser("feeds", help="the feed list")

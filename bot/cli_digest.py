@@ -105,12 +105,19 @@ def cmd_channels(args, settings: Settings) -> int:
                 print("No digest subscriptions. Add one with: "
                       "aibrief channels add C0123ABCD --at 09:00 --tz Europe/Berlin")
             known = {w.name for w in store.list_watchlists()}
+            muted: dict[str, list[str]] = {}
+            for m in store.channel_mutes():
+                muted.setdefault(m.channel, []).append(m.source)
             for sub in subs:
                 for line in _describe(sub, now):
                     print(line)
                 missing = [w for w in (sub.watchlists or ()) if w not in known]
                 if missing:
                     print(f"{'':<12}     warning: watchlist(s) no longer exist: {', '.join(missing)}")
+                if sub.channel in muted:
+                    print(f"{'':<12}     muted: {', '.join(muted.pop(sub.channel))}")
+            for channel, sources in sorted(muted.items()):  # mutes of channels without a subscription
+                print(f"{channel:<12} (no subscription) muted: {', '.join(sources)}")
         elif args.action == "add":
             existing = store.get_subscription(normalize_channel(args.channel))
             # a change keeps what it does not mention
@@ -133,6 +140,19 @@ def cmd_channels(args, settings: Settings) -> int:
         elif args.action == "remove":
             sub = unsubscribe(store, actor(), args.channel)
             print(f"Removed the digest for {sub.channel} (was {sub.at} {sub.tz}).")
+        elif args.action == "mute":
+            from bot.admin import mute_source
+
+            m = mute_source(store, actor(), args.channel, " ".join(args.source))
+            what = f"the site {m.source} and its subdomains" if m.kind == "host" else f"the source {m.source!r}"
+            print(f"{m.channel}'s digests no longer include {what} "
+                  + (f"({m.known} stored article(s) come from it)." if m.known
+                     else "(no stored article comes from it yet: check the spelling in `aibrief feeds list`)."))
+        elif args.action == "unmute":
+            from bot.admin import unmute_source
+
+            m = unmute_source(store, actor(), args.channel, " ".join(args.source))
+            print(f"{m.channel}'s digests include {m.source} again.")
     except SubscriptionError as exc:
         raise _usage(exc) from None
     return 0
@@ -165,4 +185,11 @@ def register(subparsers) -> None:
     a.add_argument("--no-post-empty", dest="post_empty", action="store_false", help="post nothing on empty days")
     r = csub.add_parser("remove", help="stop a channel's digest")
     r.add_argument("channel", metavar="CHANNEL")
+    m = csub.add_parser("mute", help="a channel's digests stop including one source")
+    m.add_argument("channel", metavar="CHANNEL")
+    m.add_argument("source", metavar="SOURCE", nargs="+",
+                   help="a source name as feeds give it (any case, e.g. Dawn) or a site (dawn.com: subdomains too)")
+    m = csub.add_parser("unmute", help="undo `channels mute`")
+    m.add_argument("channel", metavar="CHANNEL")
+    m.add_argument("source", metavar="SOURCE", nargs="+")
     s.set_defaults(func=cmd_channels)

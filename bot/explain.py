@@ -64,10 +64,17 @@ def _word_matches(query_word: str, prefix: bool, token: str) -> bool:
     return stem == _stem(query_word)
 
 
+@lru_cache(maxsize=256)
+def text_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
+    """`word_spans(text)`, remembered: explaining one article reads the same title and lead
+    once per query word, and a watchlist's statistics explain hundreds of articles."""
+    return tuple(word_spans(text))
+
+
 def leaf_spans(leaf: Term | Phrase, text: str) -> list[tuple[int, int]]:
     """Character spans of `text` where the word or phrase occurs."""
     words = (leaf.text,) if isinstance(leaf, Term) else leaf.words
-    tokens = word_spans(text)
+    tokens = text_tokens(text)
     last = len(words) - 1
     out = []
     for i in range(len(tokens) - last):

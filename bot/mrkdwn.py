@@ -16,6 +16,7 @@ an `&amp;` entity or a `<…>` link in two (half a link is a broken message).
 from __future__ import annotations
 
 import re
+from typing import Iterable
 from urllib.parse import quote, urlsplit
 
 _ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
@@ -39,6 +40,45 @@ def strip_invisible(text: object) -> str:
 def escape(text: object) -> str:
     """Escape any value for a mrkdwn field; bidi and zero-width controls are dropped."""
     return strip_invisible(text).translate(_ESC)
+
+
+# In text we bold ourselves, a feed's own `*` must not open or close bold: it is shown as the
+# look-alike U+2217 (mrkdwn has no escape for `*`), so every bold marker is one we placed.
+_STAR = str.maketrans({"*": "\u2217"})
+
+
+def emphasize(text: object, spans: Iterable[tuple[int, int]] = ()) -> str:
+    """`escape(text)` with the characters in `spans` (offsets into the raw text, as
+    bot.explain.highlight_spans gives them) in bold.
+
+    Each piece is escaped on its own and the markers go between pieces, so a marker can
+    never land inside an `&amp;` entity, and since `<` is always escaped no link or mention
+    can be formed or broken. Bold stops at line ends (mrkdwn bold is one line).
+    """
+    raw = str(text)
+    out: list[str] = []
+    pos = 0
+    for start, end in sorted(spans):
+        start, end = max(start, pos), min(end, len(raw))
+        if start >= end:
+            continue
+        out.append(escape(raw[pos:start]).translate(_STAR))
+        for n, line in enumerate(raw[start:end].split("\n")):
+            piece = escape(line).translate(_STAR)
+            out.append(("\n" if n else "") + (f"*{piece}*" if piece.strip() else piece))
+        pos = end
+    out.append(escape(raw[pos:]).translate(_STAR))
+    return "".join(out)
+
+
+def emphasized_link(url: str, label: str, spans: Iterable[tuple[int, int]] = ()) -> str:
+    """`link(url, label)` with the label's `spans` in bold (`label` already cut to length:
+    the spans are offsets into it)."""
+    target = safe_url(url)
+    text = emphasize(label, spans).replace("|", "¦") or (target and escape(target)) or ""
+    if target is None:
+        return text
+    return f"<{target.replace('&', '&amp;')}|{text}>"
 
 
 def safe_url(url: str) -> str | None:
@@ -197,11 +237,14 @@ _LINK = re.compile(r"<([^<>|]*)(?:\|([^<>]*))?>")
 # across a link, whose URL or label may hold asterisks of its own.
 _BOLD_LINE = re.compile(r"(?m)^\*([^\n]*)\*$")
 _BOLD_LEAD = re.compile(r"(?m)^\*([^*\n<>]+)\*(?=\s)")
+# Bold words inside a line (emphasize()'s matched words), links' labels included.
+_BOLD_WORDS = re.compile(r"(?<![\w*])\*([^*\s<>|](?:[^*\n<>|]*[^*\s<>|])?)\*(?![\w*])")
 
 
 def to_plain(text: str) -> str:
     """mrkdwn as a terminal shows it: `label (url)`, date tokens as their fallback, bold
-    markers removed, entities decoded."""
+    markers removed (a feed's own `*`, which emphasize() shows as `∗`, comes back), entities
+    decoded."""
 
     def repl(m: re.Match) -> str:
         target, label = m.group(1), m.group(2)
@@ -211,6 +254,7 @@ def to_plain(text: str) -> str:
             return label or target
         return f"{label} ({target})" if label else target
 
-    text = _BOLD_LEAD.sub(r"\1", _BOLD_LINE.sub(r"\1", text))
+    text = _BOLD_WORDS.sub(r"\1", _BOLD_LEAD.sub(r"\1", _BOLD_LINE.sub(r"\1", text)))
     text = _LINK.sub(repl, text)
+    text = text.replace("\u2217", "*")  # a feed's own asterisk, as emphasize() showed it
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")

@@ -74,9 +74,11 @@ def test_digest_post_delivers_a_valid_ranked_clustered_digest(cli_env, slack_api
         assert_valid_blocks(m["blocks"])
     sections = [b["text"]["text"] for b in msgs[0]["blocks"] if b["type"] == "section"]
     # the travel story matches both watchlists and ran in two outlets: first, once, with "also in"
-    assert sections[0].startswith("*1. <https://www.reuters.com/world/china/ai-travel-2025-03-01/|China tells its AI")
+    # the words its watchlists matched are bold (never the feed's own asterisks)
+    assert sections[0].startswith("*1.* <https://www.reuters.com/world/china/ai-travel-2025-03-01/|China tells its *AI* "
+                                  "leaders to avoid US *travel* over *security* concerns")
     assert "also in <https://www.dawn.com/news/1895342|Dawn>" in sections[0]
-    assert sections[1].startswith("*2. <https://therecord.media/ai-model-theft|Hackers steal AI model weights")
+    assert sections[1].startswith("*2.* <https://therecord.media/ai-model-theft|Hackers steal *AI* model weights")
     assert len(sections) == 2  # the weather matched no watchlist
     header = msgs[0]["blocks"][0]["text"]["text"]
     assert header.startswith("AI security brief · ")

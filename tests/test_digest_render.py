@@ -70,7 +70,7 @@ def test_hostile_feed_strings_are_escaped_exactly():
     stamp = ts(c.published)
     assert item_text(result.messages) == (
         # the title names another address (https://evil): the real domain follows it
-        "*1. <https://example.com/a?x=1&amp;y=%3C2%3E|&lt;!channel&gt; &amp; &lt;https://evil¦click&gt; (example.com)>*\n"
+        "*1.* <https://example.com/a?x=1&amp;y=%3C2%3E|&lt;!channel&gt; &amp; &lt;https://evil¦click&gt; (example.com)>\n"
         f"&lt;@U123&gt; News · <!date^{stamp}^{{time}}|07:00>\n"
         '&lt;!here&gt; ping &amp; "quotes" \\ back slash'
     )
@@ -99,8 +99,8 @@ def test_a_10kb_title_is_cut_and_the_message_stays_valid():
     c = cand("A" * 10240, "Reuters", hours=1, summary="S" * 10240)
     result = render_messages("daily", context_for([c]), None)
     text = item_text(result.messages)
-    assert text.startswith("*1. <https://news.example/reuters/")
-    assert "|" + "A" * 249 + "…>*\n" in text
+    assert text.startswith("*1.* <https://news.example/reuters/")
+    assert "|" + "A" * 249 + "…>\n" in text
     assert text.endswith("\n" + "S" * 279 + "…")
     for m in result.messages:
         assert_valid_blocks(m.blocks)
@@ -110,7 +110,7 @@ def test_emoji_and_right_to_left_text_survive_and_bidi_overrides_are_dropped():
     c = cand("🚨 AI 👩‍💻 alert: \u202eevil\u202c خبر عاجل: الذكاء الاصطناعي", "الجزيرة", hours=1)
     result = render_messages("daily", context_for([c]), None)
     text = item_text(result.messages)
-    assert "|🚨 AI 👩‍💻 alert: evil خبر عاجل: الذكاء الاصطناعي>*\nالجزيرة · " in text
+    assert "|🚨 AI 👩‍💻 alert: evil خبر عاجل: الذكاء الاصطناعي>\nالجزيرة · " in text
     assert "\u202e" not in text
 
 

@@ -137,8 +137,11 @@ def shown(text: str) -> str:
 
 
 def label_matches(label: str, said: str) -> bool:
-    """`label` is `said` as shown, whole or cut short with an ellipsis."""
-    want = shown(said)
+    """`label` is `said` as shown, whole or cut short with an ellipsis. Matched words may be
+    in bold (`*…*`, bot.mrkdwn.emphasize), where a feed's own `*` shows as `∗`: stars of
+    either kind do not count."""
+    label = label.replace("*", "").replace("\u2217", "")
+    want = shown(said).replace("*", "").replace("\u2217", "")
     if label == want:
         return True
     return label.endswith("…") and len(label) > 1 and want.startswith(label[:-1].rstrip())

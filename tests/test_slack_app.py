@@ -109,7 +109,8 @@ def test_search_acks_at_once_then_replies_privately_with_the_dawn_seed_first(app
     results = [b for b in reply["blocks"] if b.get("accessory", {}).get("action_id") == "search_share"]
     assert len(results) == 5
     first = results[0]["text"]["text"]
-    assert first.startswith(f"*<{DAWN_URL}|China tells its AI leaders to avoid US travel over security concerns: report>*")
+    # the query's words are bold where they matched
+    assert first.startswith(f"<{DAWN_URL}|*China* tells its AI leaders to avoid US *travel* over security concerns: report>")
     assert "Dawn · 01 Mar 2025" in first
     assert "\n> " in first  # the snippet
     assert "Results 1–5 of 13" in section_texts(reply)

@@ -78,7 +78,7 @@ def test_feed_text_is_escaped_everywhere():
     payload = blocks.search_results(EVIL, [evil_hit], total=1)
     assert_valid_message(payload)
     assert_no_control_sequences(payload)
-    text = payload["blocks"][1]["text"]["text"]
+    text = payload["blocks"][1]["text"]["text"].replace("*", "")  # the query's words are bold
     assert "&lt;!channel&gt;" in text and "&amp;amp;" in text
     # the link target is percent-encoded, its label escaped: no second link can be forged
     assert re.search(r"<https://news\.example/a%7Cb%3Ec\|", text)

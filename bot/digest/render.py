@@ -47,6 +47,7 @@ from bot import mrkdwn
 from bot.digest.cluster import Story
 from bot.digest.select import FULL_LIST_MAX, Selection, Window
 from bot.digest.validate import Message, ValidationProblem, prepare
+from bot.feedback import ACTION_NOT_RELEVANT, button_value
 
 log = logging.getLogger("aibrief.digest")
 
@@ -88,6 +89,20 @@ class Text(str):
 
 class Trusted(Markup):
     """Output the machinery made (a link, a date token): already mrkdwn and JSON safe."""
+
+
+class Marked(Text):
+    """Feed text together with the spans of the words that made its item match (offsets into
+    the text): `{{ … }}` shows it escaped with those words in bold, and `link(url, it)` bolds
+    them inside the link. The bold markers come from `mrkdwn.emphasize`, never from the feed."""
+
+    def __new__(cls, text: str, spans=()):
+        obj = super().__new__(cls, text)
+        obj.spans = tuple(spans)
+        return obj
+
+    def __html__(self) -> str:
+        return json_body(mrkdwn.emphasize(str.__str__(self), self.spans))
 
 
 def _finalize(value: Any) -> Markup:
@@ -133,6 +148,8 @@ def link(url: Any, label: Any = None) -> Trusted:
     """`<url|label>`: the URL checked (http/https only), the label escaped; the label alone
     when the URL is unusable."""
     target = _plain(url)
+    if isinstance(label, Marked):
+        return _register(mrkdwn.emphasized_link(target, str.__str__(label), label.spans))
     return _register(mrkdwn.link(target, _plain(label) if label is not None else target))
 
 
@@ -262,6 +279,15 @@ class Item:
     score: float
     also: list
     article_id: int
+    # why it is here (bot/explain.py): the title and summary with the words that matched its
+    # watchlists' queries in bold, and those watchlists as one line ("ai-security · ai-policy")
+    marked_title: Marked = Marked("")
+    marked_summary: Marked = Marked("")
+    why: Text = Text("")
+    # the "Not relevant" control: its value (bot/feedback.py) and a label short enough for a
+    # select option (at most OPTION_LABEL characters once escaped)
+    feedback: Trusted = Trusted("")
+    option_label: Text = Text("")
 
 
 @dataclass(frozen=True)
@@ -300,14 +326,54 @@ def _local_time(dt: datetime, tz: ZoneInfo, day_of: datetime) -> str:
     return f"{local.day} {local:%b %Y}"
 
 
-def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime) -> Item:
+# A select option's label is at most 75 characters; the rank ("12. ") goes in front.
+OPTION_LABEL = 70
+
+
+def _fit_escaped(text: str, limit: int) -> str:
+    """`text` cut so that, escaped for mrkdwn, it is at most `limit` characters."""
+    room = limit
+    while True:
+        cut = mrkdwn.truncate(text, room)
+        over = len(mrkdwn.escape(cut)) - limit
+        if over <= 0 or room <= 1:
+            return cut
+        room = max(1, room - over)
+
+
+def _watch_nodes(queries: dict[str, str] | None) -> dict[str, object]:
+    """Each watchlist's query as matching runs it (parse_watchlist); broken ones left out."""
+    from bot.query import QueryError, parse_watchlist
+
+    nodes = {}
+    for name, query in (queries or {}).items():
+        try:
+            nodes[name] = parse_watchlist(query)
+        except QueryError:
+            continue
+    return nodes
+
+
+def _spans(nodes: list, text: str) -> list[tuple[int, int]]:
+    from bot.explain import highlight_spans
+    from bot.query import Or
+
+    if not nodes or not text:
+        return []
+    return highlight_spans(nodes[0] if len(nodes) == 1 else Or(tuple(nodes)), text)
+
+
+def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dict | None = None) -> Item:
     p = story.primary
+    title = mrkdwn.truncate(_one_line(p.title) or p.url, TITLE_MAX)
+    summary = mrkdwn.truncate(_one_line(p.summary), SUMMARY_MAX)
+    matched_by = [nodes[w] for w in story.watchlists if w in (nodes or {})]
     return Item(
         rank=rank,
-        title=Text(mrkdwn.truncate(_one_line(p.title) or p.url, TITLE_MAX)),
+        title=Text(title),
         url=p.url,
         source=Text(_one_line(p.source) or "unknown source"),
-        summary=Text(mrkdwn.truncate(_one_line(p.summary), SUMMARY_MAX)),
+        summary=Text(summary),
         published=p.published,
         ts=int(p.published.timestamp()),
         time=Text(_local_time(p.published, tz, end_local)),
@@ -324,6 +390,11 @@ def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime) -> Item:
             for a in story.also
         ],
         article_id=p.article_id,
+        marked_title=Marked(title, _spans(matched_by, title)),
+        marked_summary=Marked(summary, _spans(matched_by, summary)),
+        why=Text(" · ".join(story.watchlists)),
+        feedback=Trusted(json_body(button_value(p.article_id, story.watchlists))) if story.watchlists else Trusted(""),
+        option_label=Text(_fit_escaped(f"{rank}. {title}", OPTION_LABEL)),
     )
 
 
@@ -335,12 +406,17 @@ def build_context(
     channel: str | None = None,
     more_search: str | None = None,
     title: str = DIGEST_TITLE,
+    queries: dict[str, str] | None = None,
 ) -> dict:
+    """What templates see. `queries` (watchlist name → query) lets each item say why it
+    matched: the words its watchlists' queries found are bold in `marked_title` and
+    `marked_summary`."""
     zone = ZoneInfo(tz)
     end_local = window.end_dt.astimezone(zone)
     start_local = window.start_dt.astimezone(zone)
     stories = selection.stories
-    items = [_item(i, s, zone, end_local) for i, s in enumerate(stories, 1)]
+    nodes = _watch_nodes(queries)
+    items = [_item(i, s, zone, end_local, nodes) for i, s in enumerate(stories, 1)]
     top = items[: len(selection.top)]
     full = items[:FULL_LIST_MAX]
     since = _local_time(window.start_dt, zone, end_local)
@@ -491,7 +567,12 @@ def builtin_messages(context: dict) -> list[Message]:
         line = f"*{item.rank}.* {mrkdwn.link(item.url, item.title)} — {e(item.source)}"
         if item.also:
             line += " · also in " + ", ".join(mrkdwn.link(a.url, a.source) for a in item.also)
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": line}})
+        block = {"type": "section", "text": {"type": "mrkdwn", "text": line}}
+        if item.watchlists:
+            block["accessory"] = {"type": "button", "action_id": ACTION_NOT_RELEVANT,
+                                  "text": {"type": "plain_text", "text": "Not relevant"},
+                                  "value": button_value(item.article_id, [str(w) for w in item.watchlists])}
+        blocks.append(block)
     if info.more:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": f"…and {info.more} more"}]})
     text = e(f"{info.title}: {info.count} {plural(info.count, 'story', 'stories')}")

@@ -30,7 +30,7 @@ from bot.digest.render import (
     render_template,
 )
 from bot.digest.schedule import GRACE, check_tz, due_slot, normalize_at
-from bot.digest.select import Selection, Window, choose, window_for
+from bot.digest.select import Selection, Window, choose, drop_muted, window_for
 from bot.digest.validate import Message
 from bot.models import DigestCandidate, Subscription
 from bot.store.digests import RunConflict, SlotTaken
@@ -226,6 +226,11 @@ def more_search(store, stories) -> str | None:
     return None
 
 
+def watchlist_queries(store) -> dict[str, str]:
+    """Every watchlist's query by name: the digest bolds the words that made each item match."""
+    return {w.name: w.query for w in store.list_watchlists()}
+
+
 def _epoch(now: datetime | int | None) -> int:
     if now is None:
         return int(datetime.now(timezone.utc).timestamp())
@@ -250,9 +255,12 @@ def render_digest(store, settings: Settings, channel: str | None, now: datetime 
         fetched_until=window.end,
         published_since=window.published_floor,
     )
+    if channel:  # sources an admin muted for this channel (`aibrief channels mute`)
+        candidates = drop_muted(candidates, [m.source for m in store.channel_mutes(channel)])
     selection = choose(candidates, start=window.start_dt, end=window.end_dt, max_items=opts.max_items)
     context = build_context(
-        selection, window=window, tz=opts.tz, channel=channel, more_search=more_search(store, selection.rest)
+        selection, window=window, tz=opts.tz, channel=channel, more_search=more_search(store, selection.rest),
+        queries=watchlist_queries(store),
     )
     result = render_messages(opts.template, context, settings.digests_dir)
     return RenderedDigest(
@@ -390,7 +398,8 @@ def sample_context() -> dict:
     c = cand(3, "Another sample story", "AP", "https://example.net/b", ("ai-policy",))
     window = window_for(None, ts)
     selection = choose([a, b, c], start=window.start_dt, end=window.end_dt, max_items=1)
-    return build_context(selection, window=window, tz="UTC", channel="C0SAMPLE", more_search="sample")
+    return build_context(selection, window=window, tz="UTC", channel="C0SAMPLE", more_search="sample",
+                         queries={"ai-security": "AI (travel OR security)", "ai-policy": "sample"})
 
 
 def demo_digest_text(store, settings: Settings) -> str:
@@ -405,7 +414,8 @@ def demo_digest_text(store, settings: Settings) -> str:
         start, end = now - 86400, now
     window = Window(start=start, end=end, query_start=start, published_floor=None)
     selection = choose(candidates, start=window.start_dt, end=window.end_dt, max_items=10)
-    context = build_context(selection, window=window, tz="UTC", more_search=more_search(store, selection.rest))
+    context = build_context(selection, window=window, tz="UTC", more_search=more_search(store, selection.rest),
+                            queries=watchlist_queries(store))
     result = render_messages(DEFAULT_TEMPLATE, context, settings.digests_dir)
     text = messages_to_text(result.messages)
     if result.errors:

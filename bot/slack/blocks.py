@@ -23,7 +23,7 @@ from typing import Iterable, Sequence
 from bot.digest.validate import MAX_MESSAGE_CHARS
 from bot.models import Feed, SearchHit, Watchlist
 from bot.humanize import when  # noqa: F401  (re-exported for listeners)
-from bot.mrkdwn import escape, link, truncate
+from bot.mrkdwn import emphasize, emphasized_link, escape, link, truncate
 from bot.redact import link_target, masked_url, public_url, redact_text
 
 PAGE_SIZE = 5
@@ -61,6 +61,7 @@ class ScheduleRow:
     next_run: datetime | None = None
     enabled: bool = True
     last_error: str | None = None  # why the last digest failed (e.g. the bot is not in the channel)
+    muted: tuple[str, ...] = ()  # sources its digests skip (`channels mute`)
 
 
 # ---- small pieces ------------------------------------------------------------------------
@@ -126,11 +127,50 @@ def notice(text: str) -> dict:
 
 
 # ---- search --------------------------------------------------------------------------------
-def hit_text(hit: SearchHit, snippet_limit: int = 280) -> str:
-    lines = [f"*{link(hit.url, truncate(hit.title, 200) or hit.url)}*", f"{escape(truncate(hit.source, 80))} · {date(hit.published)}"]
+def query_node(query: str, *, watchlist: bool = False):
+    """The parsed query whose words a reply bolds (None when it does not parse)."""
+    from bot.query import QueryError, parse, parse_watchlist
+
+    try:
+        return parse_watchlist(query) if watchlist else parse(query)
+    except QueryError:
+        return None
+
+
+def hit_text(hit: SearchHit, snippet_limit: int = 280, node=None) -> str:
+    """A result: linked title, source and date, snippet. With the query's parsed `node`, the
+    words that made it match are bold in the title and snippet (bot.explain); without one,
+    the whole title is."""
+    from bot.explain import highlight_spans
+
+    title = truncate(hit.title, 200) or hit.url
+    if node is None:
+        head = f"*{link(hit.url, title)}*"
+    else:
+        head = emphasized_link(hit.url, title, highlight_spans(node, title))
+    lines = [head, f"{escape(truncate(hit.source, 80))} · {date(hit.published)}"]
     if hit.snippet:
-        lines.append("> " + escape(truncate(" ".join(hit.snippet.split()), snippet_limit)))
+        snippet = truncate(" ".join(hit.snippet.split()), snippet_limit)
+        lines.append("> " + emphasize(snippet, highlight_spans(node, snippet) if node is not None else ()))
     return "\n".join(lines)
+
+
+def hit_why(hit: SearchHit) -> str:
+    """"matched: china (title), travel (lead) · ai-policy · ai-security": the query's terms it
+    holds and the watchlists that caught it ('' when there is neither)."""
+    parts = []
+    if hit.matched:
+        parts.append("matched: " + ", ".join(f"{escape(m.term)} ({m.field})" for m in hit.matched[:12]))
+    parts += [escape(w) for w in hit.watchlists[:10]]
+    return " · ".join(parts)
+
+
+def _hit_blocks(hit: SearchHit, node, accessory: dict | None = None, snippet_limit: int = 280) -> list[dict]:
+    out = [_section(hit_text(hit, snippet_limit, node), accessory)]
+    why = hit_why(hit)
+    if why:
+        out.append(_context(why))
+    return out
 
 
 def page_value(query: str, offset: int) -> str:
@@ -148,8 +188,9 @@ def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: in
         f"{total} result{'s' if total != 1 else ''} for {code(query)}"
     )
     blocks: list[dict] = [_section(head)]
+    node = query_node(query)
     for hit in hits:
-        blocks.append(_section(hit_text(hit), _button("Share", ACTION_SHARE, share_value(hit.article_id))))
+        blocks += _hit_blocks(hit, node, _button("Share", ACTION_SHARE, share_value(hit.article_id)))
     buttons = []
     if offset > 0:
         buttons.append(_button("Back", ACTION_PREV, page_value(query, max(0, offset - PAGE_SIZE))))
@@ -207,6 +248,10 @@ HELP = [
     ("/aibrief digest schedule HH:MM [Area/City]", "a daily digest in this channel (admins)"),
     ("/aibrief digest off", "stop this channel's digest (admins)"),
     ("/aibrief audit [N]", "who changed what, when (admins)"),
+    ("/aibrief watch matches NAME", "what a watchlist caught, and why (admins)"),
+    ("/aibrief watch stats", "matches, \"not relevant\" votes and a suggested refinement per watchlist (admins)"),
+    ("/aibrief watch exclude NAME URL", "drop one article from a watchlist for good (admins)"),
+    ("/aibrief digest mute SOURCE  |  digest unmute SOURCE", "this channel's digests skip a source, e.g. `dawn.com` (admins)"),
 ]
 
 
@@ -395,7 +440,8 @@ def watch_list(watchlists: Sequence[Watchlist], counts: dict[str, int], offset: 
 
 def watch_test(query: str, hits: Sequence[SearchHit], total: int) -> dict:
     head = f"{code(query)} would match *{total}* stored article{'s' if total != 1 else ''}."
-    blocks = [_section(head)] + [_section(hit_text(h, 200)) for h in hits]
+    node = query_node(query, watchlist=True)
+    blocks = [_section(head)] + [b for h in hits for b in _hit_blocks(h, node, snippet_limit=200)]
     blocks.append(_context("Nothing was saved. Admins save it with `/aibrief watch add NAME QUERY`."))
     return message(f"{escape(query)} would match {total}", blocks)
 
@@ -491,6 +537,71 @@ def schedule_error(error: str, admin: bool) -> str:
     return error
 
 
+# ---- tuning: what a watchlist caught, votes, suggestions ---------------------------------------
+MATCHES_SHOWN = 10
+
+
+def watch_matches(name: str, hits: Sequence[SearchHit], node=None) -> dict:
+    """`/aibrief watch matches NAME`: the newest articles it caught, each with why."""
+    if not hits:
+        return notice(f"*{escape(name)}* has not matched any stored article yet.")
+    shown = hits[:MATCHES_SHOWN]
+    blocks = [_section(f"*{escape(name)}* caught these, newest first ({len(shown)} shown):")]
+    for hit in shown:
+        blocks += _hit_blocks(hit, node, snippet_limit=160)
+    blocks.append(_context(f"Not about {escape(name)}? `/aibrief watch exclude {escape(name)} URL` drops one for good. "
+                           "`aibrief watch matches NAME --limit N --since YYYY-MM-DD` lists more."))
+    return message(f"What {escape(name)} caught", blocks)
+
+
+def suggestion_text(suggestion, *, show_query_max: int = 1200) -> str:
+    """A suggested refinement as mrkdwn: the sentence, the change, the query to copy."""
+    text = f":bulb: {escape(suggestion.text)}"
+    if suggestion.query:
+        if len(suggestion.query) <= show_query_max:
+            text += f"\nSuggested query: {code(suggestion.query)}"
+        else:
+            text += f"\n(The whole query is long: make the change {code(suggestion.change)} in it.)"
+    return text
+
+
+def stats_lines(stat, *, most_voted: int = 3) -> list[str]:
+    """One watchlist's tuning figures: matches in 7 / 30 days, votes, most-voted articles
+    with the terms that matched them, and the suggestion."""
+    lines = [f"last 7 days: {stat.matches_7d} match{'es' if stat.matches_7d != 1 else ''} · "
+             f"30 days: {stat.matches_30d} · :thumbsdown: {stat.votes} not relevant "
+             f"vote{'s' if stat.votes != 1 else ''} on {stat.voted_articles} article{'s' if stat.voted_articles != 1 else ''}"]
+    if stat.invalid:
+        lines.append(":warning: its query no longer parses; re-create it.")
+    for a in stat.most_voted[:most_voted]:
+        why = ", ".join(f"{escape(m.term)} ({m.field})" for m in a.matched) or "?"
+        lines.append(f"• {a.votes}× {link(a.url, truncate(a.title or a.url, 120))} — matched {why}")
+    if stat.suggestion:
+        lines.append(suggestion_text(stat.suggestion))
+    return lines
+
+
+def watch_stats(stats: Sequence) -> dict:
+    """`/aibrief watch stats`: every watchlist's figures and suggestion (for admins)."""
+    if not stats:
+        return notice("No watchlists yet.")
+    entries = [f"*{escape(st.name)}* {code(truncate(st.query, 200))}\n" + "\n".join(stats_lines(st)) for st in stats]
+    blocks = _chunked("*Watchlist tuning* (votes come from the digests' Not relevant buttons)", entries)
+    blocks = blocks[: MESSAGE_BLOCKS_MAX - 1] + [_context(
+        "Nothing changes by itself: an admin decides. `/aibrief watch exclude NAME URL` drops one article.")]
+    return message(f"Tuning figures for {len(stats)} watchlists", blocks)
+
+
+def vote_ack(status: str, title: str, watchlists: Sequence[str]) -> dict:
+    """The private answer to a "Not relevant" click."""
+    what = f"“{escape(truncate(title, 150))}”" if title else "that article"
+    names = ", ".join(f"*{escape(w)}*" for w in watchlists)
+    if status == "already":
+        return notice(f"You already marked {what} as not relevant to {names}; nothing changed.")
+    return notice(f":thumbsdown: Thanks: noted that {what} is not relevant to {names}. "
+                  "Admins see these votes when they tune the watchlist; nothing changes by itself.")
+
+
 # ---- App Home --------------------------------------------------------------------------------
 def home_view(
     watchlists: Sequence[Watchlist],
@@ -500,8 +611,11 @@ def home_view(
     *,
     is_admin: bool,
     now: datetime | None = None,
+    stats: dict | None = None,
 ) -> dict:
-    """The App Home tab: watchlists with match counts, feed health, digest schedules."""
+    """The App Home tab: watchlists with match counts, feed health, digest schedules. For
+    admins, `stats` (watchlist name → bot.tuning.WatchStats) adds each watchlist's tuning
+    figures; a non-admin's tab never shows votes."""
     now = now or datetime.now(timezone.utc)
     blocks: list[dict] = [_header("aibrief — AI-security news briefings")]
     if is_admin:
@@ -519,7 +633,11 @@ def home_view(
     if watchlists:
         for w in watchlists[:HOME_WATCHLISTS_MAX]:
             n = counts.get(w.name, 0)
-            blocks.append(_section(f"*{escape(w.name)}* — {n} matching article{'s' if n != 1 else ''}\n{code(truncate(w.query, 500))}"))
+            text = f"*{escape(w.name)}* — {n} matching article{'s' if n != 1 else ''}\n{code(truncate(w.query, 500))}"
+            stat = (stats or {}).get(w.name) if is_admin else None
+            if stat is not None:
+                text += "\n" + "\n".join(stats_lines(stat))
+            blocks.append(_section(text))
         if len(watchlists) > HOME_WATCHLISTS_MAX:
             blocks.append(_context(f"… and {len(watchlists) - HOME_WATCHLISTS_MAX} more: `/aibrief watch list`"))
     else:
@@ -546,6 +664,8 @@ def home_view(
             else:
                 state = "paused"
             line = f"<#{escape(s.channel)}> daily at *{escape(s.at)}* {escape(s.tz)} — {state}"
+            if s.muted:
+                line += "\nmuted sources: " + ", ".join(escape(m) for m in s.muted[:20])
             if s.last_error:
                 line += f"\n:warning: last digest failed: {escape(truncate(schedule_error(s.last_error, is_admin), 200))}"
             lines.append(line)

@@ -21,11 +21,14 @@ SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit")
 
 # Command kinds that change what the bot stores or posts: only admins may run them.
 CHANGES = frozenset(
-    {"watch.add", "watch.remove", "feeds.add", "feeds.remove", "digest.now", "digest.schedule", "digest.off"}
+    {"watch.add", "watch.remove", "feeds.add", "feeds.remove", "digest.now", "digest.schedule", "digest.off",
+     "watch.exclude", "digest.mute", "digest.unmute"}
 )
 # `digest now` changes no setting, but it posts to the channel on the caller's behalf and
 # marks articles as sent there, so it is an admin action too.
 ADMIN_ONLY = CHANGES | {"audit"}  # the audit log is for admins; it is not itself a change
+# Tuning views: what a watchlist caught and readers' votes on it are for the admins who tune it.
+ADMIN_ONLY |= {"watch.matches", "watch.stats"}
 
 # What a refused non-admin tried to do, for the refusal message.
 ACTIONS = {
@@ -37,6 +40,11 @@ ACTIONS = {
     "digest.schedule": "schedule digests",
     "digest.off": "turn digests off",
     "audit": "read the audit log",
+    "watch.matches": "list what a watchlist caught",
+    "watch.stats": "see watchlist statistics and votes",
+    "watch.exclude": "exclude articles from watchlists",
+    "digest.mute": "mute sources in digests",
+    "digest.unmute": "unmute sources in digests",
 }
 
 MAX_AUDIT = 50
@@ -64,6 +72,7 @@ class Command:
     at: str = ""  # digest.schedule, "HH:MM"
     tz: str = "UTC"  # digest.schedule
     limit: int = 0  # audit
+    source: str = ""  # digest.mute, digest.unmute: a source name or a site
 
     @property
     def changes(self) -> bool:
@@ -140,8 +149,23 @@ def _watch(rest: str) -> Command:
         if len(names) != 1:
             raise CommandError("`watch remove` needs exactly one watchlist name.", "/aibrief watch remove ai-policy")
         return Command("watch.remove", name=names[0])
+    if action == "matches":
+        names = arg.split()
+        if len(names) != 1:
+            raise CommandError("`watch matches` needs exactly one watchlist name.", "/aibrief watch matches ai-policy")
+        return Command("watch.matches", name=names[0])
+    if action == "stats":
+        if arg:
+            raise CommandError("`watch stats` takes nothing more.", "/aibrief watch stats")
+        return Command("watch.stats")
+    if action == "exclude":
+        words = arg.split()
+        if len(words) != 2:
+            raise CommandError("`watch exclude` needs a watchlist name and an article URL.",
+                               "/aibrief watch exclude ai-policy https://example.com/news/1")
+        return Command("watch.exclude", name=words[0], url=words[1])
     raise CommandError(
-        f"`watch {parts[0]}` is not a watch command: use list, add, remove or test"
+        f"`watch {parts[0]}` is not a watch command: use list, add, remove, test, matches, stats or exclude"
         " (to search for these words, type `/aibrief search watch …`).",
         "/aibrief watch list",
     )
@@ -191,11 +215,17 @@ def _digest(rest: str) -> Command:
         return Command(f"digest.{action}")
     if action == "schedule" and 2 <= len(parts) <= 3:
         return Command("digest.schedule", at=parse_time(parts[1]), tz=parse_tz(parts[2]) if len(parts) == 3 else "UTC")
+    if action in ("mute", "unmute"):
+        source = rest.split(None, 1)[1].strip() if len(parts) > 1 else ""
+        if not source:
+            raise CommandError(f"`digest {action}` needs a source name or a site.", f"/aibrief digest {action} dawn.com")
+        return Command(f"digest.{action}", source=source)
     if action == "schedule":
         raise CommandError(
             "`digest schedule` needs a time and, optionally, a time zone.", "/aibrief digest schedule 09:00 Europe/Berlin"
         )
     raise CommandError(
-        "`digest` takes `now`, `schedule HH:MM [Area/City]` or `off`, for the channel you type it in.",
+        "`digest` takes `now`, `schedule HH:MM [Area/City]`, `off`, `mute SOURCE` or `unmute SOURCE`, "
+        "for the channel you type it in.",
         "/aibrief digest schedule 09:00 Europe/Berlin",
     )

@@ -21,6 +21,7 @@ from bot.models import Article, Feed, SearchHit, Watchlist
 from bot.store.digests import DigestQueries
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY, FeedStateQueries
 from bot.store.seen import SeenQueries
+from bot.store.feedback import FeedbackQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -144,7 +145,7 @@ def _feed(row: Sequence) -> Feed:
     )
 
 
-class Store(DigestQueries, SeenQueries, FeedStateQueries):
+class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
     """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"

@@ -1,5 +1,5 @@
-"""Buttons and other block actions: search paging and Share, list paging, App Home admin
-buttons, and the add-watchlist modal's live preview.
+"""Buttons and other block actions: search paging and Share, list paging, digests' "Not
+relevant", App Home admin buttons, and the add-watchlist modal's live preview.
 
 Each is acknowledged at once; the work runs as a lazy listener. Button values are
 JSON the app itself wrote into the message, and are still parsed defensively: a
@@ -13,6 +13,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError, SlackClientError
 
+from bot import feedback
 from bot.mrkdwn import escape
 from bot.query import QueryError
 from bot.search import search, watch_test
@@ -87,6 +88,22 @@ def register(app, deps: Deps) -> None:
         except (SlackClientError, OSError) as exc:
             log.warning("sharing in %s failed: %s", channel, exc)
             reply(respond, client, channel, user, blocks.error_text("Could not reach Slack to share it; try again."))
+
+    # ---- digests: "Not relevant" (a button, or compact.j2's menu) ---------------------------
+    def not_relevant(body, respond, client):
+        user, channel = body.get("user", {}).get("id", ""), _channel(body)
+        action = (body.get("actions") or [{}])[0]
+        raw = action.get("value")
+        if raw is None:
+            raw = (action.get("selected_option") or {}).get("value")
+        result = feedback.not_relevant(deps.store, user, channel, raw)
+        if result.status == "refused":  # forged or stale: nothing stored, nothing said
+            log.warning("ignoring a not-relevant click by %s in %s with value %r", user, channel, str(raw)[:200])
+            return
+        reply(respond, client, channel, user, blocks.vote_ack(result.status, result.title, result.watchlists),
+              replace_original=False)
+
+    app.action(feedback.ACTION_NOT_RELEVANT)(ack=ack_action, lazy=[not_relevant])
 
     app.action(blocks.ACTION_MORE)(ack=ack_action, lazy=[turn_page])
     app.action(blocks.ACTION_PREV)(ack=ack_action, lazy=[turn_page])

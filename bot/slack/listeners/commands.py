@@ -18,13 +18,14 @@ from bot.digest.schedule import next_fire
 from bot.mrkdwn import escape
 from bot.redact import redact_text
 from bot.query import QueryError
-from bot.search import search, watch_test
+from bot.search import search, watch_matches, watch_test
 from bot.slack import blocks
 from bot.slack.commands import ACTIONS, Command, CommandError, parse_command
 from bot.slack.deps import Deps, actor, bot_in_channel, reply
 from bot.slack.lists import list_reply
 from bot.slack.inflight import BUSY_MESSAGE
 from bot.store import StoreError
+from bot.tuning import watch_stats
 
 log = logging.getLogger("aibrief.slack.commands")
 
@@ -161,6 +162,37 @@ def _audit(cmd: Command, asker: Asker, deps: Deps) -> dict:
     return list_reply(blocks.LIST_AUDIT, deps, asker.user, asker.client, limit=cmd.limit)
 
 
+def _watch_matches(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    name = cmd.name.strip().lower()
+    hits = watch_matches(deps.store, name, limit=blocks.MATCHES_SHOWN)
+    wl = deps.store.get_watchlist(name)
+    return blocks.watch_matches(name, hits, blocks.query_node(wl.query, watchlist=True) if wl else None)
+
+
+def _watch_stats(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    return blocks.watch_stats(watch_stats(deps.store))
+
+
+def _watch_exclude(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    ex = admin.exclude_article(deps.store, actor(asker.user), cmd.name, cmd.url)
+    removed = "its match is gone" if ex.removed else "it had not matched (it never will now)"
+    return blocks.done(f"Excluded {link(ex.url, ex.title or ex.url)} from *{escape(ex.watchlist)}*: {removed}, "
+                       "and new polls never add it back.")
+
+
+def _digest_mute(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    m = admin.mute_source(deps.store, actor(asker.user), asker.channel, cmd.source)
+    what = f"the site {escape(m.source)} (and its subdomains)" if m.kind == "host" else f"the source “{escape(m.source)}”"
+    known = f" ({m.known} stored article{'s' if m.known != 1 else ''} come from it)" if m.known else \
+        " (no stored article comes from it yet; check the spelling in `/aibrief feeds list`)"
+    return blocks.done(f"<#{escape(m.channel)}> digests no longer include {what}{known}.")
+
+
+def _digest_unmute(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    m = admin.unmute_source(deps.store, actor(asker.user), asker.channel, cmd.source)
+    return blocks.done(f"<#{escape(m.channel)}> digests include {escape(m.source)} again.")
+
+
 HANDLERS = {
     "help": _help,
     "search": _search,
@@ -175,4 +207,9 @@ HANDLERS = {
     "digest.schedule": _digest_schedule,
     "digest.off": _digest_off,
     "audit": _audit,
+    "watch.matches": _watch_matches,
+    "watch.stats": _watch_stats,
+    "watch.exclude": _watch_exclude,
+    "digest.mute": _digest_mute,
+    "digest.unmute": _digest_unmute,
 }
