@@ -74,11 +74,7 @@ def emphasize(text: object, spans: Iterable[tuple[int, int]] = ()) -> str:
 def emphasized_link(url: str, label: str, spans: Iterable[tuple[int, int]] = ()) -> str:
     """`link(url, label)` with the label's `spans` in bold (`label` already cut to length:
     the spans are offsets into it)."""
-    target = safe_url(url)
-    text = emphasize(label, spans).replace("|", "¦") or (target and escape(target)) or ""
-    if target is None:
-        return text
-    return f"<{target.replace('&', '&amp;')}|{text}>"
+    return _link(url, emphasize(label, spans), strip_invisible(label))
 
 
 def safe_url(url: str) -> str | None:
@@ -99,9 +95,15 @@ def safe_url(url: str) -> str | None:
 def link(url: str, label: str, max_label: int = MAX_LABEL) -> str:
     """`<url|label>` with the label escaped; just the escaped label when the URL is unusable.
     A label naming another address than the target's gets the target's domain appended."""
-    target = safe_url(url)
     shown = _INVISIBLE.sub("", truncate(str(label), max_label))
-    text = escape(shown).replace("|", "¦") or (target and escape(target)) or ""
+    return _link(url, escape(shown), shown)
+
+
+def _link(url: str, text: str, shown: str) -> str:
+    """The one place a link is built: `text` is the label as mrkdwn, `shown` as plain text
+    (what the domain check reads)."""
+    target = safe_url(url)
+    text = text.replace("|", "¦") or (target and escape(target)) or ""
     if target is None:
         return text
     host = _display_host(target)

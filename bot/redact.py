@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from bot.mrkdwn import strip_invisible
+
 MASK = "***"
 # A URL inside free text: a scheme, `://`, then up to whitespace, a quote or a Slack/markup
 # delimiter. (Trailing punctuation of a sentence is left outside by _trim.)
@@ -56,7 +58,9 @@ def _masked_query(query: str) -> str:
 
 
 def masked_url(url: str) -> str:
-    """The URL with userinfo, query values and fragment replaced by `***` (keys kept)."""
+    """The URL with userinfo, query values and fragment replaced by `***` (keys kept).
+    Invisible characters go first: a bidi control must not count as a parameter."""
+    url = strip_invisible(url)
     parts = _split(url)
     if parts is None:
         return _mask_loose(url)

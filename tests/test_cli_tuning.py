@@ -109,9 +109,9 @@ def test_watch_matches_json_has_the_search_shape_and_since_limit_work(fetched, c
 @pytest.mark.parametrize("args, reason", [
     (["watch", "matches", "ai-sec", "--since", "2025-02-30"], "--since wants a date as YYYY-MM-DD"),
     (["watch", "matches", "ai-sec", "--since", "yesterday"], "--since wants a date as YYYY-MM-DD"),
-    (["watch", "matches", "ai-sec", "--limit", "0"], "--limit must be a whole number from 1 to 100"),
-    (["watch", "matches", "ai-sec", "--limit", "many"], "--limit must be a whole number from 1 to 100"),
-    (["watch", "matches", "ai-sec", "--limit", "101"], "--limit must be a whole number from 1 to 100"),
+    (["watch", "matches", "ai-sec", "--limit", "0"], "--limit: must be a whole number from 1 to 100"),
+    (["watch", "matches", "ai-sec", "--limit", "many"], "--limit: must be a whole number from 1 to 100"),
+    (["watch", "matches", "ai-sec", "--limit", "101"], "--limit: must be a whole number from 1 to 100"),
     (["watch", "matches", "nope"], "no watchlist named 'nope'"),
     (["watch", "exclude", "nope", "https://example.com/a"], "no watchlist named 'nope'"),
     (["watch", "exclude", "ai-sec", "https://example.com/never"], "no stored article has the URL"),

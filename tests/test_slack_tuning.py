@@ -156,7 +156,7 @@ def test_hostile_titles_are_bold_where_they_matched_and_never_ping(app, store, s
     assert "<!channel>" not in evil and "<http://x" not in evil
     rank, rest = evil.split(" ", 1)
     assert rank.startswith("*") and rank.endswith(".*")
-    assert rest.startswith("<https://evil.example/a|∗&lt;!channel&gt;∗ &amp; &lt;http://x¦y&gt; *AI* *security*>")
+    assert rest.startswith("<https://evil.example/a|∗&lt;!channel&gt;∗ &amp; &lt;http://x¦y&gt; *AI* *security* (evil.example)>")
     assert "\nHostile &amp; &lt;b&gt;*AI*&lt;/b&gt; *security* text." in evil
     [bank] = [t for t in texts if DAWN in t]
     assert f"<{DAWN}|Hackers *attack* *AI* systems at a bank>" in bank

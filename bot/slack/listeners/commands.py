@@ -15,7 +15,7 @@ from bot import admin
 from bot.admin import AdminError
 from bot.digest import service as digests
 from bot.digest.schedule import next_fire
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, link
 from bot.redact import redact_text
 from bot.query import QueryError
 from bot.search import search, watch_matches, watch_test
