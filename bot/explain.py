@@ -200,7 +200,26 @@ def _holds(node: Node, fields: dict[str, _Field]) -> bool:
     raise TypeError(f"not a query node: {node!r}")
 
 
+@lru_cache(maxsize=2048)
+def _field(text: str) -> _Field:
+    """A text's field index, kept for the next watchlist checking the same article."""
+    return _Field(text)
+
+
+class _Fields(dict):
+    """Each field indexed when a query first asks for it: a watchlist reads title and lead,
+    so an article's long summary is never tokenized for it."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        super().__init__()
+        self.texts = texts
+
+    def __missing__(self, name: str) -> _Field:
+        field = self[name] = _field(self.texts[name])
+        return field
+
+
 def holds(node: Node, *, title: str, summary: str, lead: str) -> bool:
     """Whether the article matches `node`, decided on its text as FTS5 decides it on the index
     (for the rows a relaxed query found, bot/query.py `to_fts5_candidates`)."""
-    return _holds(node, {"title": _Field(title), "summary": _Field(summary), "lead": _Field(lead)})
+    return _holds(node, _Fields({"title": title, "summary": summary, "lead": lead}))

@@ -37,6 +37,7 @@ Morgan), so every tree `parse` returns is expressible in FTS5, whose NOT is bina
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 __all__ = [
@@ -208,10 +209,15 @@ def _lower(run: str) -> str:
     return "".join(c.lower()[0] for c in run)
 
 
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
 def word_spans(text: str) -> list[tuple[int, int, str]]:
     """(start, end, lower-cased token) of each letter/digit run of `text`, as the unicode61
     tokenizer splits it (before stemming and diacritic removal). Runs of combining marks
     alone are dropped, as FTS5 drops the empty token they leave."""
+    if text.isascii():  # the common case, ~20x faster: in ASCII only letters and digits are word characters
+        return [(m.start(), m.end(), m.group().lower()) for m in _ASCII_WORD.finditer(text)]
     out: list[tuple[int, int, str]] = []
     start = None
     for i, c in enumerate(text + " "):
