@@ -161,9 +161,34 @@ def _leaf_positions(leaf: Term | Phrase, field: _Field) -> list[tuple[int, int]]
     ]
 
 
+@lru_cache(maxsize=1024)
+def _group_index(group_id: int, group: Node) -> tuple[dict[str, list], list]:
+    """An OR-group of words and phrases by the stem of each one's first word (prefixes apart):
+    a watchlist's groups hold a hundred words, an article's lead a few dozen, so the check
+    looks up the article's words instead of trying every word of the group. Keyed by id,
+    with the group itself kept in the cache so the id cannot be reused meanwhile."""
+    items = group.items if isinstance(group, Or) else (group,)
+    exact: dict[str, list] = {}
+    prefixes = []
+    for leaf in items:
+        words = (leaf.text,) if isinstance(leaf, Term) else leaf.words  # type: ignore[union-attr]
+        if leaf.prefix and len(words) == 1:  # type: ignore[union-attr]
+            prefixes.append(leaf)
+        else:
+            exact.setdefault(_stem(words[0]), []).append(leaf)
+    return exact, prefixes
+
+
+def _is_leaf_group(node: Node) -> bool:
+    return isinstance(node, (Term, Phrase)) or (
+        isinstance(node, Or) and all(isinstance(i, (Term, Phrase)) for i in node.items)
+    )
+
+
 def _side_positions(side: Node, field: _Field) -> list[tuple[int, int]]:
-    items = side.items if isinstance(side, Or) else (side,)
-    return [p for item in items for p in _leaf_positions(item, field)]  # type: ignore[arg-type]
+    exact, prefixes = _group_index(id(side), side)
+    leaves = [leaf for stem in field.at if stem in exact for leaf in exact[stem]] + prefixes
+    return [p for leaf in leaves for p in _leaf_positions(leaf, field)]
 
 
 def _near_holds(node: Near, fields: dict[str, _Field]) -> bool:
@@ -189,6 +214,9 @@ def _near_holds(node: Near, fields: dict[str, _Field]) -> bool:
 def _holds(node: Node, fields: dict[str, _Field]) -> bool:
     if isinstance(node, (Term, Phrase)):
         return any(_leaf_positions(node, fields[f]) for f in (node.fields or FIELDS))
+    if isinstance(node, Or) and _is_leaf_group(node) and len({i.fields for i in node.items}) == 1:
+        # a group of words with one scope: look up the article's words in it
+        return any(_side_positions(node, fields[f]) for f in (node.items[0].fields or FIELDS))
     if isinstance(node, Near):
         return _near_holds(node, fields)
     if isinstance(node, And):
