@@ -134,7 +134,11 @@ class SocketModeStandIn:
             asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
         except Exception:
             pass
-        loop.call_soon_threadsafe(lambda: [t.cancel() for t in asyncio.all_tasks(loop)])
+        if not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(lambda: [t.cancel() for t in asyncio.all_tasks(loop)])
+            except RuntimeError:  # closed meanwhile
+                pass
         if self._thread is not None:
             self._thread.join(5)
         self._loop = self._server = None

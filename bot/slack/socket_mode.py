@@ -24,6 +24,7 @@ ping check every 5 s, after 4 unanswered intervals, notices. Here:
 
 from __future__ import annotations
 
+import inspect
 import json
 import logging
 import random
@@ -35,7 +36,7 @@ from typing import Callable
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.exceptions import ConnectionClosed, ConnectionClosedOK, InvalidHandshake, InvalidURI
 from websockets.sync.client import ClientConnection, connect
 
 from bot.slack.gate import EVENT_MEMORY
@@ -43,13 +44,20 @@ from bot.slack.gate import EVENT_MEMORY
 log = logging.getLogger("aibrief.slack.socket")
 
 PING_INTERVAL = 3.0  # seconds between keepalive pings
-PING_TIMEOUT = 4.0  # a ping unanswered this long ends the connection: a silent drop is seen within ~7 s
+PING_TIMEOUT = 3.0  # a ping unanswered this long ends the connection: a silent drop is seen within ~7 s
 OPEN_TIMEOUT = 10.0  # TCP + TLS + WebSocket handshake
 HELLO_TIMEOUT = 10.0  # Slack's `hello` after the handshake
-CLOSE_TIMEOUT = 2.0
+CLOSE_TIMEOUT = 1.0  # a dead peer never answers our close frame: do not wait long for it
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # between failed reconnects (with jitter)
 RETIRE_GRACE = 5.0  # an old connection is closed when its envelopes are acked, or after this
 DISPATCH_THREADS = 4
+
+
+# websockets logs a failed keepalive as an ERROR with a traceback; the reader logs the lost
+# connection itself, in one line, so the library's own lines are kept for real trouble only.
+_ws_log = logging.getLogger("aibrief.slack.websocket")
+_ws_log.setLevel(logging.CRITICAL)
+_LEGACY_FLAG = "legacy" in inspect.signature(connect).parameters
 
 
 class SocketModeError(Exception):
@@ -126,10 +134,12 @@ class SocketModeClient:
     def _open(self) -> _Link:
         """apps.connections.open, the WebSocket handshake, Slack's hello: a live link or an error."""
         url = self.web_client.apps_connections_open(app_token=self.app_token)["url"]
+        options = dict(open_timeout=OPEN_TIMEOUT, ping_interval=self.ping_interval, ping_timeout=self.ping_timeout,
+                       close_timeout=CLOSE_TIMEOUT, user_agent_header="aibrief (Socket Mode)", logger=_ws_log)
+        if _LEGACY_FLAG:  # websockets 17+: a direct connection, not its auto-reconnecting iterator
+            options["legacy"] = True
         try:
-            ws = connect(url, open_timeout=OPEN_TIMEOUT, ping_interval=self.ping_interval,
-                         ping_timeout=self.ping_timeout, close_timeout=CLOSE_TIMEOUT,
-                         user_agent_header="aibrief (Socket Mode)")
+            ws = connect(url, **options)
         except (OSError, InvalidHandshake, InvalidURI, TimeoutError) as exc:
             raise SocketModeError(f"cannot open the Socket Mode WebSocket: {_one_line(exc)}") from None
         with self._lock:
@@ -147,8 +157,10 @@ class SocketModeClient:
 
     def _read(self, link: _Link) -> None:
         try:
-            for text in link.ws:  # blocks in recv; ends on a close frame, raises on a lost connection
-                self._on_frame(link, text)
+            while True:  # blocks in recv; ConnectionClosedOK after a close frame, …Error when lost
+                self._on_frame(link, link.ws.recv())
+        except ConnectionClosedOK:
+            pass
         except ConnectionClosed as exc:
             if not self._closing.is_set():
                 log.warning("Socket Mode connection %d lost (%s)", link.n, _one_line(exc))
