@@ -160,7 +160,6 @@ class AibriefScheduler(BackgroundScheduler):
             return
         try:
             result = service.run_scheduled(self.store, self.settings, self.client, channel)
-            metrics.observe_digest(getattr(result, "status", None))
             if result is not None:
                 log.info("digest channel=%s status=%s articles=%s error=%s", channel, result.status,
                          result.articles, result.error)
@@ -210,7 +209,6 @@ class AibriefScheduler(BackgroundScheduler):
             return
         try:
             for r in service.resume_unfinished(self.store, self.settings, self.client):
-                metrics.observe_digest(r.status)
                 log.info("resumed digest channel=%s run=%s status=%s", r.channel, r.run_id, r.status)
         except Exception:
             log.exception("resume job failed")

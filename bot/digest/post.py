@@ -39,6 +39,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.models import DigestRun
+from bot.ops import metrics
 from bot.ops.shutdown import stopping
 
 log = logging.getLogger("aibrief.digest")
@@ -306,4 +307,5 @@ def post_run(store, client, run_id: int, *, owner: str | None = None, sleep: Cal
     finally:
         store.release_digest_run(run.id, owner)
     result.ts = [run.posted[k] for k in sorted(run.posted)]
+    metrics.observe_digest(result.status)  # aibrief_digests_posted / _failed / _postponed
     return result
