@@ -468,7 +468,7 @@ def build_parser() -> argparse.ArgumentParser:
 def _extensions() -> list[Callable]:
     """Subcommands owned by other modules (digest, channels, db) register themselves here."""
     regs = []
-    for mod in ("bot.cli_digest", "bot.cli_db"):
+    for mod in ("bot.cli_digest", "bot.cli_db", "bot.cli_ops"):  # cli_ops after cli_db: it adds db actions
         try:
             module = __import__(mod, fromlist=["register"])
         except ModuleNotFoundError as exc:

@@ -43,6 +43,8 @@ class Settings:
     alert_channel: str | None = None
     digests_dir: str = "digests"
     log_level: str = "INFO"
+    retention_days: int = 365  # articles older than this are pruned (bot/ops/retention.py)
+    metrics_port: int | None = None  # Socket Mode's /metrics port (HTTP mode serves it on PORT)
     # Test-only (AIBRIEF_TEST_POLL_SECONDS, not documented for users): a poll interval in
     # seconds, so the multi-replica test sees several intervals in seconds, not minutes.
     poll_seconds_override: int | None = None
@@ -181,6 +183,11 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         alert_channel=next(iter(alert), None),
         digests_dir=get("AIBRIEF_DIGESTS_DIR", "digests").strip() or "digests",
         log_level=_log_level(get("AIBRIEF_LOG_LEVEL", "INFO")),
+        retention_days=_int("AIBRIEF_RETENTION_DAYS", get("AIBRIEF_RETENTION_DAYS", "365"), 1, 36500),
+        metrics_port=(
+            _int("AIBRIEF_METRICS_PORT", get("AIBRIEF_METRICS_PORT"), 1, 65535)
+            if get("AIBRIEF_METRICS_PORT", "").strip() else None
+        ),
         poll_seconds_override=(
             _int("AIBRIEF_TEST_POLL_SECONDS", get("AIBRIEF_TEST_POLL_SECONDS"), 1, 3600)
             if get("AIBRIEF_TEST_POLL_SECONDS", "").strip() else None

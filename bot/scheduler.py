@@ -37,6 +37,8 @@ from bot.config import Settings
 from bot.digest import service
 from bot.digest.schedule import GRACE, trigger_for
 from bot.models import Subscription
+from bot.ops import jobs as ops_jobs
+from bot.ops import metrics
 
 log = logging.getLogger("aibrief.scheduler")
 
@@ -171,6 +173,7 @@ class AibriefScheduler(BackgroundScheduler):
             from bot.poller import poll_feeds
 
             report = poll_feeds(self.store, self.settings)
+            metrics.observe_poll(report)
             log.info("poll done new=%d errors=%d", len(report.new_article_ids), len(report.errors))
             self.feed_alerts(report)
         except Exception:
@@ -250,6 +253,7 @@ def build_scheduler(store, settings: Settings, client, *, now: datetime | None =
         next_run_time=now + FIRST_POLL_DELAY,
     )
     sched.add_job(sched.resync_job, IntervalTrigger(minutes=RESYNC_MINUTES), id="resync", name="resync subscriptions")
+    ops_jobs.install(sched, now)  # retention (bot/ops/jobs.py)
     sched.rebuild()
     sched.catch_up(now)
     return sched

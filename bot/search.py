@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.models import SearchHit
+from bot.ops.metrics import timed_search
 from bot.query import QueryError, parse, parse_watchlist
 from bot.store import NotFoundError, Store
 
@@ -31,6 +32,7 @@ class SearchResult:
         return self.offset + len(self.hits) < self.total
 
 
+@timed_search  # aibrief_search_seconds (bot/ops/metrics.py)
 def search(store: Store, text: str, *, limit: int = 10, offset: int = 0) -> SearchResult:
     """Best matches first. Raises `bot.query.QueryError` with a readable message on a bad
     query, and `bot.store.QueryTooBroad` for one too costly to answer within SEARCH_BUDGET_S."""

@@ -17,7 +17,12 @@ and can be told to fail the next calls of a method.
 Answers: auth.test, users.info, chat.postMessage (incrementing ts; keeps text, blocks,
 thread_ts and metadata), chat.postEphemeral, chat.update, conversations.history and
 conversations.replies (with metadata only when include_all_metadata is set, as Slack),
-conversations.info, views.publish, views.open, and `POST /response/<id>` (a response_url).
+conversations.info (the bot is a member unless the channel is in `not_member`), views.publish,
+views.open, and `POST /response/<id>` (a response_url). `auth.test` carries the granted bot
+scopes in its `x-oauth-scopes` header (`scopes`, by default everything slack-manifest.yml asks
+for). With a Socket Mode stand-in attached (tests/ws_standin.py: `SlackStandIn(socket_mode=…)`
+or `attach_socket`), `apps.connections.open` with an `xapp-` token answers its `ws://` URL;
+without one it answers `not_authed`.
 Any other method answers {"ok": false, "error": "unknown_method"}; `on(method, fn)` adds one.
 A request without a `Bearer xoxb-…` token gets `not_authed`.
 
@@ -66,9 +71,17 @@ class _Failure:
     after: bool = False
 
 
+# What slack-manifest.yml asks for: granted by default (tests/test_ops_doctor.py takes one away).
+DEFAULT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read", "channels:history",
+                  "groups:history")
+
+
 class SlackStandIn:
-    def __init__(self, *, retry_after: int = 1):
+    def __init__(self, *, retry_after: int = 1, socket_mode=None):
         self.retry_after = retry_after
+        self.socket = socket_mode  # a started tests.ws_standin.SocketModeStandIn, or None
+        self.scopes: list[str] = list(DEFAULT_SCOPES)
+        self.not_member: set[str] = set()
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = {}
@@ -146,6 +159,8 @@ class SlackStandIn:
             self.responses.clear()
             self.users = self._default_users()
             self._delays.clear()
+            self.scopes = list(DEFAULT_SCOPES)
+            self.not_member = set()
 
     @staticmethod
     def _default_users() -> dict[str, dict]:
@@ -176,6 +191,10 @@ class SlackStandIn:
     def on(self, method: str, handler: Callable[[dict, "SlackStandIn"], dict]) -> None:
         """Answer `method` with handler(body, standin) → the JSON answer."""
         self._handlers[method] = handler
+
+    def attach_socket(self, socket_mode) -> None:
+        """Answer apps.connections.open with this Socket Mode stand-in's URLs (None: detach)."""
+        self.socket = socket_mode
 
     def add_user(self, user_id: str, *, is_admin: bool = False, is_owner: bool = False, **extra) -> None:
         self.users[user_id] = {"id": user_id, "name": user_id.lower(), "is_admin": is_admin,
@@ -250,6 +269,7 @@ class SlackStandIn:
             self._fail(req, call, failure)
             return
         status, answer = 200, self._answer(method, body, headers)
+        extra = {"x-oauth-scopes": ",".join(self.scopes)} if method == "auth.test" and answer.get("ok") else None
         with self._lock:
             delay = self._delays.get(method, self._delays.get(None, 0.0))
         if delay:
@@ -257,7 +277,7 @@ class SlackStandIn:
         if failure is not None:
             self._fail(req, call, failure)
             return
-        self._send(req, call, status, answer)
+        self._send(req, call, status, answer, extra)
 
     def _fail(self, req: BaseHTTPRequestHandler, call: Call, failure: _Failure) -> None:
         kind = failure.kind
@@ -295,6 +315,8 @@ class SlackStandIn:
                 self.responses.setdefault(method.split("/", 1)[1], []).append(body)
             return {"ok": True}
         auth = headers.get("authorization", "")
+        if method == "apps.connections.open":
+            return self._connections_open(auth)
         if not auth.startswith("Bearer xox"):
             return {"ok": False, "error": "not_authed"}
         if method in self._handlers:
@@ -304,6 +326,11 @@ class SlackStandIn:
             return {"ok": False, "error": "unknown_method"}
         with self._lock:
             return fn(body)
+
+    def _connections_open(self, auth: str) -> dict:
+        if self.socket is None or not auth.startswith("Bearer xapp-"):
+            return {"ok": False, "error": "not_authed" if self.socket is None else "invalid_auth"}
+        return {"ok": True, "url": self.socket.issue_url()}
 
     def _m_auth_test(self, body: dict) -> dict:
         return {"ok": True, "url": "https://standin.slack.com/", "team": "Stand-in", "user": "aibrief",
@@ -400,7 +427,7 @@ class SlackStandIn:
 
     def _m_conversations_info(self, body: dict) -> dict:
         channel = body.get("channel", "")
-        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": True}}
+        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": channel not in self.not_member}}
 
     def _view(self, body: dict) -> dict:
         view = body.get("view") or {}

@@ -21,6 +21,7 @@ METHOD_SCOPES = {
     "views_publish": set(),
     "views_open": set(),
     "views_update": set(),
+    "apps_connections_open": set(),  # with the app-level token (connections:write), not a bot scope
 }
 CALL = re.compile(r"\b(?:client|poster)\.((?:auth|users|chat|conversations|views|apps|reactions|files)_\w+)\(")
 

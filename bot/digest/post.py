@@ -39,6 +39,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.models import DigestRun
+from bot.ops import metrics
+from bot.ops.shutdown import stopping
 
 log = logging.getLogger("aibrief.digest")
 
@@ -277,6 +279,8 @@ def post_run(store, client, run_id: int, *, owner: str | None = None, sleep: Cal
             parent_ts = run.posted.get(0) if message.get("thread") else None
             if message.get("thread") and parent_ts is None:
                 raise PostError("thread reply without its channel message", permanent=True)
+            if stopping():  # `aibrief run` is stopping: the rest is resumed at the next start
+                raise PostError("the bot stopped before posting the rest; resumed at its next start", permanent=False)
             if posted_now >= BURST and pace > 0:
                 sleep(pace)
             ts, found = _post_one(store, client, poster, run, seq, message, parent_ts, sleep)
@@ -303,4 +307,5 @@ def post_run(store, client, run_id: int, *, owner: str | None = None, sleep: Cal
     finally:
         store.release_digest_run(run.id, owner)
     result.ts = [run.posted[k] for k in sorted(run.posted)]
+    metrics.observe_digest(result.status)  # aibrief_digests_posted / _failed / _postponed
     return result

@@ -17,7 +17,10 @@ from bot.config import Settings
 
 
 def retry_handlers(max_retries: int = 3) -> list:
+    from bot.ops.metrics import SlackCallCounter  # first: it sees every answer (metrics), retries none
+
     return [
+        SlackCallCounter(),
         ConnectionErrorRetryHandler(max_retry_count=max_retries),
         RateLimitErrorRetryHandler(max_retry_count=max_retries),
         ServerErrorRetryHandler(max_retry_count=max_retries),

@@ -16,6 +16,7 @@ from bot.admin import AdminError
 from bot.digest import service as digests
 from bot.digest.schedule import next_fire
 from bot.mrkdwn import escape, link
+from bot.ops.doctor import doctor_command
 from bot.redact import redact_text
 from bot.query import QueryError
 from bot.search import search, watch_matches, watch_test
@@ -60,6 +61,9 @@ def register(app, deps: Deps) -> None:
 
 def answer(text: str, asker: Asker, deps: Deps) -> dict:
     """The reply (a message payload) to `/aibrief text`."""
+    checked = doctor_command(text, asker.user, deps, asker.client)  # `/aibrief doctor` (admins): bot/ops/doctor.py
+    if checked is not None:
+        return checked
     try:
         cmd = parse_command(text)
     except CommandError as exc:

@@ -1,0 +1,79 @@
+"""SQL for keeping a long-running database in shape: retention, size, backups' checks.
+
+Plain functions over a `Store` (both backends: `?` placeholders, which the PostgreSQL store
+rewrites), kept here because every SQL statement lives in bot/store/. The policy — what to
+keep, how many at a time, when — is bot/ops/retention.py's.
+
+Deleting an article deletes what hangs off it by foreign key (ON DELETE CASCADE: its
+matches, digest items, votes, full-text state) and its full-text entry: SQLite's FTS5 table
+through the articles_ad trigger, PostgreSQL's through the generated `tsv` column, which is
+part of the row (its GIN index entries go at the next VACUUM, which autovacuum runs).
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+# Articles that must stay however old they are, as SQL conditions on `a` (the article) with
+# one `?` each for the "recent" cutoff. A table of saved items (`/aibrief saved`) does not
+# exist yet; when it does, its condition is one more line here.
+KEEP = (
+    # in a digest that was sent (or started) since the cutoff, or that is still being posted
+    "EXISTS (SELECT 1 FROM digest_items d JOIN digest_runs r ON r.id = d.run_id "
+    "WHERE d.article_id = a.id AND (r.status = 'pending' OR COALESCE(r.finished_at, r.created_at) >= ?))",
+)
+
+
+def _where() -> str:
+    # Both dates: an article first stored recently from an old feed entry is kept too, so a
+    # feed that still lists it does not bring it back at every poll.
+    return "a.published < ? AND a.fetched < ? " + "".join(f"AND NOT {k} " for k in KEEP)
+
+
+def prunable_ids(store, *, older_than: int, keep_since: int, limit: int) -> list[int]:
+    """Up to `limit` ids of articles older than `older_than` (unix seconds) that nothing keeps."""
+    params = [older_than, older_than, *([keep_since] * len(KEEP)), limit]
+    rows = store._all(f"SELECT a.id FROM articles a WHERE {_where()}ORDER BY a.published, a.id LIMIT ?", params)
+    return [r[0] for r in rows]
+
+
+def count_prunable(store, *, older_than: int, keep_since: int) -> tuple[int, int]:
+    """(articles that would be pruned, old articles kept because something keeps them)."""
+    params = [older_than, older_than, *([keep_since] * len(KEEP))]
+    prunable = store._all(f"SELECT COUNT(*) FROM articles a WHERE {_where()}", params)[0][0]
+    old = store._all("SELECT COUNT(*) FROM articles a WHERE a.published < ? AND a.fetched < ?",
+                     [older_than, older_than])[0][0]
+    return int(prunable), int(old) - int(prunable)
+
+
+def delete_articles(store, ids: Sequence[int]) -> int:
+    """Delete these articles (and, by cascade and trigger, what belongs to them) in one transaction."""
+    if not ids:
+        return 0
+    marks = ",".join("?" * len(ids))
+    with store.transaction() as tx:
+        return tx.run(f"DELETE FROM articles WHERE id IN ({marks})", list(ids))
+
+
+def database_bytes(store) -> int:
+    """The database's size on disk: SQLite's pages in use and free (the file), or PostgreSQL's
+    pg_database_size."""
+    if getattr(store, "backend", "") == "postgresql":
+        return int(store._all("SELECT pg_database_size(current_database())")[0][0])
+    page_size = store._all("PRAGMA page_size")[0][0]
+    return int(store._all("PRAGMA page_count")[0][0]) * int(page_size)
+
+
+def sqlite_free_fraction(store) -> float:
+    """The share of the SQLite file that is free pages (reused by later writes; VACUUM returns them)."""
+    pages = store._all("PRAGMA page_count")[0][0] or 1
+    return float(store._all("PRAGMA freelist_count")[0][0]) / float(pages)
+
+
+def postgres_last_vacuum(store) -> int | None:
+    """When `articles` was last vacuumed (by hand or by autovacuum), unix seconds, or None."""
+    row = store._all(
+        "SELECT EXTRACT(EPOCH FROM GREATEST(last_vacuum, last_autovacuum))::bigint "
+        "FROM pg_stat_user_tables WHERE relname = 'articles'"
+    )
+    return int(row[0][0]) if row and row[0][0] is not None else None
