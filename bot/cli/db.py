@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+from bot.cli.common import UsageError
+from bot.cli.output import bar
 from bot.config import ConfigError, Settings
 
 
@@ -84,9 +86,7 @@ class _Progress:
             self.stream.write(self.header + "\n")
             self.header = ""
         if self.tty:
-            width = 30
-            filled = int(width * done / total) if total else width
-            self.stream.write(f"\r{table:<16} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}")
+            self.stream.write(f"\r{table:<16} {bar(done, total)} {done}/{total}")
             if done >= total:
                 self.stream.write("\n")
         elif done >= total:
@@ -95,7 +95,6 @@ class _Progress:
 
 
 def cmd_copy(args, settings: Settings) -> int:
-    from bot.cli import UsageError
     from bot.store import open_store
     from bot.store.copy import CopyMismatch, copy_database
 
