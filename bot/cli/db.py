@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.cli.common import UsageError
 from bot.cli.output import bar
 from bot.config import ConfigError, Settings
+from bot.config import is_postgres_url as _is_pg
 
 
 def register(subparsers) -> None:
@@ -34,10 +35,6 @@ def register(subparsers) -> None:
     c.add_argument("target", help="SQLite file path or postgresql:// URL to copy into")
     c.add_argument("--force", action="store_true", help="replace whatever the target holds")
     c.set_defaults(func=cmd_copy)
-
-
-def _is_pg(value: str) -> bool:
-    return value.startswith(("postgresql://", "postgres://"))
 
 
 def _location(value: str) -> str:
