@@ -29,6 +29,12 @@ class ConfigError(ValueError):
     """A setting has a bad value; the message is one line naming the key and what is wrong."""
 
 
+def is_postgres_url(database: str) -> bool:
+    """Whether a database setting names PostgreSQL (else it is a SQLite file): the one test
+    the settings, the store and `aibrief db copy` all use."""
+    return database.startswith(("postgresql://", "postgres://"))
+
+
 @dataclass(frozen=True)
 class Settings:
     slack_bot_token: str | None = None
@@ -64,7 +70,7 @@ class Settings:
 
     @property
     def database_is_postgres(self) -> bool:
-        return self.database.startswith(("postgresql://", "postgres://"))
+        return is_postgres_url(self.database)
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line or an error message."""

@@ -19,6 +19,8 @@ import re
 from typing import Iterable
 from urllib.parse import quote, urlsplit
 
+from bot.text import truncate  # noqa: F401  (plain text is cut before escaping: mrkdwn.truncate)
+
 _ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 # Characters that reorder or hide text (U+061C is the Arabic letter mark, a bidi control like
 # U+200F); a feed title must not be able to disguise itself.
@@ -157,17 +159,6 @@ def _names_other_host(label: str, host: str) -> bool:
     rest = _LABEL_URL.sub(" ", label)
     named += [m.group(0) for m in _LABEL_DOMAIN.finditer(rest)]
     return any(_normal_host(n) != host for n in named)
-
-
-def truncate(text: str, limit: int) -> str:
-    """Cut to `limit` characters on a word boundary, with an ellipsis (before escaping)."""
-    if len(text) <= limit:
-        return text
-    cut = text[: max(1, limit - 1)]
-    space = cut.rfind(" ")
-    if space > limit * 0.6:
-        cut = cut[:space]
-    return cut.rstrip() + "…"
 
 
 # ---- working on text that is already mrkdwn ----------------------------------------------------

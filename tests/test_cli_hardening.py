@@ -1,6 +1,6 @@
 """The CLI against bad numbers, hostile feed text and feeds that all fail.
 
-Every numeric option goes through one definition (bot.cli.bounded_int); feed text reaches
+Every numeric option goes through one definition (bot.cli.common.bounded_int); feed text reaches
 the terminal without the bidi controls that would disguise it; `aibrief fetch` says each
 failure once and exits 1 when nothing could be fetched.
 """

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.digest.cluster import canonical_url, cluster, same_story, title_words
+from bot.digest.cluster import cluster, link_key, same_story, title_words
 from tests.digest_helpers import T0, WIRE_LEDE, cand
 
 MERGE = [
@@ -137,8 +137,8 @@ def test_clusters_chain_through_a_shared_link_and_a_shared_title():
         ("https://example.com/a?b=2&a=1", "example.com/a?a=1&b=2"),
     ],
 )
-def test_canonical_url(url, expected):
-    assert canonical_url(url) == expected
+def test_link_key(url, expected):
+    assert link_key(url) == expected
 
 
 def test_title_words_fold_stem_and_drop_outlet_tags():

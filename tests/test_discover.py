@@ -10,7 +10,7 @@ from ipaddress import ip_network
 
 import pytest
 
-from bot.cli import confirm
+from bot.cli.common import confirm
 from bot.feeds.discover import DiscoveryError, discover, feed_links
 from bot.feeds.fetch import FetchLimits
 from bot.feeds.netpolicy import AddressPolicy

@@ -187,6 +187,6 @@ def test_modals_are_valid():
 
 
 def test_section_cap_never_splits_an_escape_or_link():
-    text = blocks._cap("a" * 2990 + "&amp;&lt;<https://x.example|label>")
+    text = blocks._fit("a" * 2990 + "&amp;&lt;<https://x.example|label>")
     assert len(text) <= 3000 and text.endswith("…")
     assert not re.search(r"&[a-z]*…$", text) and "<https" not in text

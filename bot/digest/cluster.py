@@ -23,8 +23,9 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
+from bot.feeds.normalize import canonical_url
 from bot.models import DigestCandidate
 
 WINDOW = timedelta(hours=48)
@@ -34,11 +35,6 @@ SUMMARY_SAME = 0.6
 MIN_TITLE_WORDS = 4  # shorter titles ("Weekly roundup") merge only on link or wire copy
 MIN_SUMMARY_WORDS = 12
 
-_TRACKING = re.compile(
-    r"^(utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|_hsenc|_hsmi|ref|ref_src|ref_url|cmpid|"
-    r"ocid|taid|smid|sr_share|share|src|source|feature|guccounter|guce_\w+|mbid|rss|partner|at_\w+)$",
-    re.I,
-)
 _HOST_PREFIXES = ("www.", "amp.", "m.", "mobile.")
 
 STOPWORDS = frozenset(
@@ -49,13 +45,15 @@ STOPWORDS = frozenset(
 )
 
 
-def canonical_url(url: str) -> str:
-    """The link with what does not change the article stripped, for equality tests."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
+def link_key(url: str) -> str:
+    """The link as two copies of one story compare: its canonical URL (bot.feeds.normalize,
+    which drops click-tracking parameters) without the scheme, a www./amp./m. host prefix,
+    an AMP or index.html ending and a trailing slash."""
+    canon = canonical_url(url)
+    if canon is None:
         return url.strip()
-    host = (parts.hostname or "").lower()
+    parts = urlsplit(canon)
+    host = parts.hostname or ""
     for prefix in _HOST_PREFIXES:
         if host.startswith(prefix):
             host = host[len(prefix):]
@@ -64,8 +62,7 @@ def canonical_url(url: str) -> str:
     path = re.sub(r"/(amp|index\.html?)/?$", "/", path)
     if len(path) > 1:
         path = path.rstrip("/")
-    query = sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k))
-    return host + path + ("?" + urlencode(query) if query else "")
+    return host + path + ("?" + parts.query if parts.query else "")
 
 
 def _fold(text: str) -> str:
@@ -161,7 +158,7 @@ class _Features:
 def _features(c: DigestCandidate) -> _Features:
     words = title_words(c.title, c.source)
     return _Features(
-        link=canonical_url(c.url),
+        link=link_key(c.url),
         words=frozenset(words),
         n_words=len(set(words)),
         keys=frozenset(key_words(c.title, c.source)),

@@ -53,9 +53,19 @@ log = logging.getLogger("aibrief.digest")
 
 DEFAULT_TEMPLATE = "daily"
 DIGEST_TITLE = "AI security brief"
-# The templates shipped with aibrief (the repository's digests/), used when the configured
-# directory lacks one.
-BUILTIN_DIR = Path(__file__).resolve().parents[2] / "digests"
+
+
+def _bundled_dir() -> Path:
+    """The templates shipped with aibrief, used when the configured directory lacks one.
+    An installed wheel carries them as bot/digest/templates/ (setup.py maps the
+    repository's digests/ there); a source checkout (an editable install) has only the
+    repository's digests/ itself."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "templates"
+    return packaged if packaged.is_dir() else here.parents[1] / "digests"
+
+
+BUILTIN_DIR = _bundled_dir()
 TITLE_MAX = 250
 SUMMARY_MAX = 280
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

@@ -28,15 +28,18 @@ from slack_sdk.models.blocks import Block
 
 from bot import mrkdwn
 
-MAX_BLOCKS = 50
-MAX_SECTION_TEXT = 3000
-MAX_FIELDS = 10
-MAX_FIELD_TEXT = 2000
-MAX_HEADER_TEXT = 150
-MAX_CONTEXT_ELEMENTS = 10
-MAX_CONTEXT_TEXT = 3000
-MAX_MESSAGE_CHARS = 12000  # serialized blocks; Slack's own ceiling is undocumented, this is well under it
-MAX_FALLBACK_TEXT = 3000
+from bot.slack.limits import (  # noqa: F401  (the digest's tests and tuning read them here too)
+    MAX_BLOCKS,
+    MAX_CONTEXT_ELEMENTS,
+    MAX_CONTEXT_TEXT,
+    MAX_FALLBACK_TEXT,
+    MAX_FIELD_TEXT,
+    MAX_FIELDS,
+    MAX_HEADER_TEXT,
+    MAX_MESSAGE_CHARS,
+    MAX_SECTION_TEXT,
+)
+
 MAX_MESSAGES = 20  # one digest never floods a thread
 
 

@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
 from bot.models import Article
+from bot.text import truncate
 
 TITLE_LIMIT = 300
 SUMMARY_LIMIT = 2000
@@ -32,9 +33,10 @@ TRACKING_PARAMS = frozenset(
         "mc_cid", "mc_eid", "_hsenc", "_hsmi", "__hstc", "__hssc", "__hsfp", "hsctatracking",
         "ref", "ref_src", "ref_url", "_ga", "_gl", "mkt_tok", "oly_anon_id", "oly_enc_id",
         "vero_id", "vero_conv", "wt.mc_id", "ncid", "sr_share", "cmpid",
+        "ocid", "taid", "smid", "share", "src", "source", "feature", "guccounter", "mbid", "rss", "partner",
     }
 )
-TRACKING_PREFIXES = ("utm_", "pk_", "mtm_")
+TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "guce_", "at_")
 
 _SKIP_TAGS = frozenset({"script", "style", "noscript", "template", "head", "iframe", "object", "svg", "math"})
 _BLOCK_TAGS = frozenset(
@@ -181,19 +183,6 @@ def plain_text(s: str | None, limit: int) -> str:
         return ""
     s = CONTROL_CHARS.sub(" ", s[: _input_cap(limit)])
     return truncate(" ".join(s.split()), limit)
-
-
-def truncate(text: str, limit: int) -> str:
-    """Cut to at most `limit` characters, at a word boundary when one is near, ending in "…"."""
-    if len(text) <= limit:
-        return text
-    if limit <= 1:
-        return text[:limit]
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    if space >= (limit - 1) * 0.8:
-        cut = cut[:space]
-    return cut.rstrip(" ,;:-–—") + "…"
 
 
 def _quote(part: str, safe: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 
 from bot.feeds.opml import read_opml
 
@@ -28,9 +29,14 @@ class SampleFeed:
         return {"content-type": kind}
 
 
+def samples_dir() -> Path:
+    """The folder of the sample files (`aibrief demo` serves it on loopback)."""
+    return Path(str(resources.files("bot").joinpath("data/samples")))
+
+
 def sample_feeds() -> list[SampleFeed]:
     """Every sample feed listed in samples.opml, in that order."""
-    folder = resources.files("bot") / "data" / "samples"
+    folder = samples_dir()
     listed = read_opml((folder / "samples.opml").read_bytes(), allow_relative=True)
     feeds = []
     for name, title in listed:

@@ -20,11 +20,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
-from bot.digest.validate import MAX_MESSAGE_CHARS
 from bot.models import Feed, SearchHit, Watchlist
 from bot.humanize import when  # noqa: F401  (re-exported for listeners)
+from bot.mrkdwn import cut as cut_mrkdwn
 from bot.mrkdwn import emphasize, emphasized_link, escape, link, truncate
 from bot.redact import link_target, masked_url, public_url, redact_text
+from bot.slack.limits import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, MAX_VIEW_BLOCKS
 
 PAGE_SIZE = 5
 EXAMPLE_QUERY = 'china travel OR visa -crypto'
@@ -44,9 +45,6 @@ ACTION_LIST_MORE = "list_more"  # More / Back under a list reply (feeds, watchli
 ACTION_LIST_PREV = "list_prev"
 LIST_FEEDS, LIST_WATCH, LIST_AUDIT = "feeds", "watch", "audit"
 
-SECTION_MAX = 3000
-MESSAGE_BLOCKS_MAX = 50
-VIEW_BLOCKS_MAX = 100
 HOME_FEEDS_MAX = 40
 HOME_WATCHLISTS_MAX = 20
 
@@ -66,7 +64,7 @@ class ScheduleRow:
 
 # ---- small pieces ------------------------------------------------------------------------
 def _section(text: str, accessory: dict | None = None, block_id: str | None = None) -> dict:
-    block: dict = {"type": "section", "text": {"type": "mrkdwn", "text": _cap(text)}}
+    block: dict = {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text)}}
     if accessory:
         block["accessory"] = accessory
     if block_id:
@@ -75,11 +73,11 @@ def _section(text: str, accessory: dict | None = None, block_id: str | None = No
 
 
 def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _cap(text)}]}
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(text)}]}
 
 
 def _header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, 150)}}
+    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_TEXT)}}
 
 
 def _button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict:
@@ -95,16 +93,9 @@ def _plain(text: str, limit: int) -> dict:
     return {"type": "plain_text", "text": truncate(text, limit)}
 
 
-def _cap(text: str) -> str:
-    """Keep a mrkdwn field under Slack's limit without cutting an escape or a link in half."""
-    if len(text) <= SECTION_MAX:
-        return text
-    cut = text[: SECTION_MAX - 1]
-    for opener, closer in (("<", ">"), ("&", ";")):
-        i = cut.rfind(opener)
-        if i > cut.rfind(closer):
-            cut = cut[:i]
-    return cut + "…"
+def _fit(text: str) -> str:
+    """A mrkdwn field under Slack's limit, never cutting an escape or a link in half."""
+    return cut_mrkdwn(text, MAX_SECTION_TEXT)
 
 
 def code(text: str) -> str:
@@ -118,7 +109,7 @@ def date(dt: datetime | None) -> str:
 
 def message(text: str, blocks: list[dict]) -> dict:
     """A message payload: `text` is the notification fallback (escaped mrkdwn too)."""
-    return {"text": truncate(text, 300), "blocks": blocks[:MESSAGE_BLOCKS_MAX]}
+    return {"text": truncate(text, 300), "blocks": blocks[:MAX_BLOCKS]}
 
 
 def notice(text: str) -> dict:
@@ -316,8 +307,8 @@ def digest_posted(channel: str, status: str, articles: int, error: str | None) -
 
 # ---- lists -----------------------------------------------------------------------------------
 # A list reply is paged so that every page fits Slack's limits whatever the list holds (5,000
-# feeds once made 145,000 characters of blocks): at most MESSAGE_BLOCKS_MAX blocks, sections of
-# at most SECTION_MAX characters, and at most MAX_MESSAGE_CHARS of block JSON (the digests'
+# feeds once made 145,000 characters of blocks): at most MAX_BLOCKS blocks, sections of
+# at most MAX_SECTION_TEXT characters, and at most MAX_MESSAGE_CHARS of block JSON (the digests'
 # budget), the head, the buttons and the footer included. A page is found from its first line
 # forwards (More) or from the line before the current page backwards (Back), so a click
 # formats only the lines it shows, however long the list.
@@ -341,7 +332,7 @@ class Lines:
 
     def __getitem__(self, i: int) -> str:
         if i not in self._made:
-            self._made[i] = _cap(self.fmt(self.items[i]))
+            self._made[i] = _fit(self.fmt(self.items[i]))
         return self._made[i]
 
 
@@ -353,9 +344,9 @@ def _greedy(lines: Lines, indexes: Iterable[int]) -> int:
     for i in indexes:
         line = lines[i]
         raw, esc = len(line), _escaped_len(line)
-        if section is not None and section + 2 + raw <= SECTION_MAX and chars + _JOIN + esc <= budget:
+        if section is not None and section + 2 + raw <= MAX_SECTION_TEXT and chars + _JOIN + esc <= budget:
             section, chars = section + 2 + raw, chars + _JOIN + esc
-        elif blocks_used + 1 <= MESSAGE_BLOCKS_MAX - 3 and chars + _SECTION_CHARS + esc <= budget:
+        elif blocks_used + 1 <= MAX_BLOCKS - 3 and chars + _SECTION_CHARS + esc <= budget:
             blocks_used, chars, section = blocks_used + 1, chars + _SECTION_CHARS + esc, raw
         else:
             break
@@ -368,7 +359,7 @@ def _sections(lines: Sequence[str]) -> list[dict]:
     out: list[dict] = []
     current: str | None = None
     for line in lines:
-        if current is not None and len(current) + 2 + len(line) <= SECTION_MAX:
+        if current is not None and len(current) + 2 + len(line) <= MAX_SECTION_TEXT:
             current = f"{current}\n\n{line}"
         else:
             if current is not None:
@@ -403,7 +394,7 @@ def _page(kind: str, head: str, lines: Lines, first: int, last: int, footer: str
 
 
 def _fits(blocks: list[dict]) -> bool:
-    return len(blocks) <= MESSAGE_BLOCKS_MAX and len(json.dumps(blocks, ensure_ascii=False)) <= MAX_MESSAGE_CHARS
+    return len(blocks) <= MAX_BLOCKS and len(json.dumps(blocks, ensure_ascii=False)) <= MAX_MESSAGE_CHARS
 
 
 def paged_list(kind: str, head: str, lines: Lines, offset: int = 0, *, back: bool = False, text: str,
@@ -514,9 +505,9 @@ def audit_list(entries: Sequence, offset: int = 0, *, back: bool = False, limit:
                       text=f"{len(entries)} audit entries", **extra)
 
 
-def _chunked(title: str, lines: Sequence[str], max_blocks: int = MESSAGE_BLOCKS_MAX - 1) -> list[dict]:
+def _chunked(title: str, lines: Sequence[str], max_blocks: int = MAX_BLOCKS - 1) -> list[dict]:
     """Lines packed into as few sections as the 3000-character limit allows (App Home)."""
-    blocks = _sections(([title] if title else []) + [_cap(line) for line in lines])
+    blocks = _sections(([title] if title else []) + [_fit(line) for line in lines])
     if len(blocks) > max_blocks:
         blocks = blocks[: max_blocks - 1] + [_context(f"… {len(blocks) - max_blocks + 1} more sections not shown")]
     return blocks
@@ -587,7 +578,7 @@ def watch_stats(stats: Sequence) -> dict:
         return notice("No watchlists yet.")
     entries = [f"*{escape(st.name)}* {code(truncate(st.query, 200))}\n" + "\n".join(stats_lines(st)) for st in stats]
     blocks = _chunked("*Watchlist tuning* (votes come from the digests' Not relevant buttons)", entries)
-    blocks = blocks[: MESSAGE_BLOCKS_MAX - 1] + [_context(
+    blocks = blocks[: MAX_BLOCKS - 1] + [_context(
         "Nothing changes by itself: an admin decides. `/aibrief watch exclude NAME URL` drops one article.")]
     return message(f"Tuning figures for {len(stats)} watchlists", blocks)
 
@@ -674,7 +665,7 @@ def home_view(
             blocks.append(_context(f"… and {len(schedules) - 30} more: `aibrief channels list`"))
     else:
         blocks.append(_section("No channel gets a digest yet. In a channel: `/aibrief digest schedule 09:00 Europe/Berlin`"))
-    return {"type": "home", "blocks": blocks[:VIEW_BLOCKS_MAX]}
+    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
 
 
 # ---- modals ----------------------------------------------------------------------------------

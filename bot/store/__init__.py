@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.config import is_postgres_url
 from bot.store.base import (  # noqa: F401  (the package's public names)
     AuditEntry,
     DuplicateError,
@@ -17,7 +18,7 @@ from bot.store.base import (  # noqa: F401  (the package's public names)
 
 
 def open_store(database: str, *, migrate: bool = True) -> Store:
-    if database.startswith(("postgresql://", "postgres://")):
+    if is_postgres_url(database):
         try:
             from bot.store.postgres import PostgresStore
         except ModuleNotFoundError as exc:

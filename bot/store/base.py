@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from functools import lru_cache
 from typing import Any, Iterable, Iterator, Sequence
 
 from bot.lead import lead_of
 from bot.models import Article, Feed, SearchHit, Watchlist
+from bot.store.clock import from_ts, now_ts, to_ts  # noqa: F401  (the package's names)
 from bot.store.digests import DigestQueries
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY, FeedStateQueries
 from bot.store.seen import SeenQueries
@@ -35,6 +36,14 @@ ON_TOPIC_BOOST = 1.5
 # An article whose title alone satisfies the whole query is about the query, however long its
 # summary (BM25 favours short documents; a long body must not bury a headline match).
 TITLE_MATCH_BOOST = 2.0
+# The blend both backends rank by, over a subquery's `rel` (the backend's own relevance,
+# higher is better), `age` (days), `on_topic` and `in_title`: relevance × a recency factor
+# in (¾, 1] × the on-topic and title-match boosts.
+SCORE = (
+    f"rel * (1.0 - {RECENCY_WEIGHT} * age / ({RECENCY_DAYS} + age))"
+    f" * (CASE WHEN on_topic THEN {ON_TOPIC_BOOST} ELSE 1.0 END)"
+    f" * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
+)
 
 
 # A prefix that expands to more index words than this is refused before it runs: each word
@@ -85,22 +94,6 @@ class QueryTooBroad(StoreError):
 
 class NotFoundError(StoreError):
     pass
-
-
-def to_ts(dt: datetime | None) -> int | None:
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return int(dt.timestamp())
-
-
-def from_ts(ts: int | float | None) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(int(ts), tz=timezone.utc)
-
-
-def now_ts() -> int:
-    return int(datetime.now(timezone.utc).timestamp())
 
 
 @dataclass(frozen=True)

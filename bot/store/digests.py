@@ -15,11 +15,11 @@ from __future__ import annotations
 
 import json
 import secrets
-from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 from bot.models import DigestCandidate, DigestRun, Subscription
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY
+from bot.store.clock import from_ts, now_ts
 
 # How many channel failures in a row (not_in_channel, channel_not_found, …) switch a
 # subscription off; each is one attempt a day, so a deleted channel stops costing calls.
@@ -34,14 +34,6 @@ class RunConflict(Exception):
 
 class SlotTaken(Exception):
     """The scheduled digest for this channel and local date already ran (or is running)."""
-
-
-def _ts(v) -> datetime | None:
-    return None if v is None else datetime.fromtimestamp(int(v), tz=timezone.utc)
-
-
-def _now() -> int:
-    return int(datetime.now(timezone.utc).timestamp())
 
 
 SUB_COLUMNS = (
@@ -61,10 +53,10 @@ def _sub(row: Sequence) -> Subscription:
         max_items=row[5],
         post_empty=bool(row[6]),
         enabled=bool(row[7]),
-        last_window_end=_ts(row[8]),
+        last_window_end=from_ts(row[8]),
         last_scheduled_date=row[9],
         last_error=row[10],
-        last_error_at=_ts(row[11]),
+        last_error_at=from_ts(row[11]),
         error_count=row[12],
         created_by=row[13],
         updated_by=row[14],
@@ -99,7 +91,7 @@ class DigestQueries:
         An update keeps the channel's history (last window, scheduled date) and clears its
         error state: an admin changing the subscription is the signal to try again.
         """
-        now = now or _now()
+        now = now or now_ts()
         wl = json.dumps(list(sub.watchlists)) if sub.watchlists is not None else None
         with self.transaction() as tx:
             rows = tx.all(f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE channel = ?", (sub.channel,))
@@ -136,7 +128,7 @@ class DigestQueries:
                                   disable_after: int = MAX_CHANNEL_FAILURES) -> Subscription | None:
         """Record why a channel's digest failed; after `disable_after` failures in a row the
         subscription is switched off (an admin re-enables it by changing it)."""
-        now = now or _now()
+        now = now or now_ts()
         with self.transaction() as tx:
             tx.run(
                 "UPDATE subscriptions SET last_error = ?, last_error_at = ?, error_count = error_count + 1, "
@@ -151,7 +143,7 @@ class DigestQueries:
         with self.transaction() as tx:
             tx.run(
                 "UPDATE subscriptions SET last_error = ?, last_error_at = ? WHERE channel = ?",
-                (text[:500], now or _now(), channel),
+                (text[:500], now or now_ts(), channel),
             )
 
     # ---- selection ----------------------------------------------------------------------------
@@ -218,8 +210,8 @@ class DigestQueries:
                 title=r[2],
                 summary=r[3],
                 source=r[4],
-                published=_ts(r[5]),
-                fetched=_ts(r[6]),
+                published=from_ts(r[5]),
+                fetched=from_ts(r[6]),
                 feed_id=r[7],
                 watchlists=tuple(sorted(set(names))),
                 score=score,
@@ -248,7 +240,7 @@ class DigestQueries:
         Raises RunConflict when another run has this window or any of these articles (the
         caller selects again), SlotTaken when `slot` (the scheduled local date) already ran.
         """
-        now = now or _now()
+        now = now or now_ts()
         key = secrets.token_hex(8)
         with self.transaction() as tx:
             if slot is not None:
@@ -320,14 +312,14 @@ class DigestQueries:
             id=r[0],
             key=r[1],
             channel=r[2],
-            window_start=_ts(r[3]),
-            window_end=_ts(r[4]),
+            window_start=from_ts(r[3]),
+            window_end=from_ts(r[4]),
             status=r[5],
             plan=json.loads(r[6]),
             template=r[7],
             item_count=r[8],
-            created_at=_ts(r[9]),
-            finished_at=_ts(r[10]),
+            created_at=from_ts(r[9]),
+            finished_at=from_ts(r[10]),
             error=r[11],
             attempts=r[12],
             posted=posted,
@@ -359,7 +351,7 @@ class DigestQueries:
 
     def claim_digest_run(self, run_id: int, owner: str, *, lease_seconds: int, now: int | None = None) -> bool:
         """Take (or renew) the right to post this run; False while another owner holds it."""
-        now = now or _now()
+        now = now or now_ts()
         with self.transaction() as tx:
             n = tx.run(
                 "UPDATE digest_runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND status = 'pending' "
@@ -371,14 +363,14 @@ class DigestQueries:
     def digest_run_lease_owner(self, run_id: int) -> str | None:
         """Who holds the run's lease (None when nobody does or it has expired)."""
         rows = self._all(
-            "SELECT lease_owner FROM digest_runs WHERE id = ? AND lease_until >= ?", (run_id, _now())
+            "SELECT lease_owner FROM digest_runs WHERE id = ? AND lease_until >= ?", (run_id, now_ts())
         )
         return rows[0][0] if rows else None
 
     def take_over_digest_run(self, run_id: int, stale_owner: str, owner: str, *, lease_seconds: int,
                              now: int | None = None) -> bool:
         """Take the lease from `stale_owner` (a process known to be gone), only if it still holds it."""
-        now = now or _now()
+        now = now or now_ts()
         with self.transaction() as tx:
             n = tx.run(
                 "UPDATE digest_runs SET lease_owner = ?, lease_until = ? WHERE id = ? AND status = 'pending' "
@@ -398,7 +390,7 @@ class DigestQueries:
         with self.transaction() as tx:
             tx.run(
                 "UPDATE digest_messages SET attempted_at = ? WHERE run_id = ? AND seq = ?",
-                (now or _now(), run_id, seq),
+                (now or now_ts(), run_id, seq),
             )
 
     def record_digest_message(self, run_id: int, seq: int, ts: str, *, now: int | None = None) -> None:
@@ -406,7 +398,7 @@ class DigestQueries:
             tx.run(
                 "UPDATE digest_messages SET ts = ?, posted_at = ?, attempted_at = COALESCE(attempted_at, ?) "
                 "WHERE run_id = ? AND seq = ?",
-                (ts, now or _now(), now or _now(), run_id, seq),
+                (ts, now or now_ts(), now or now_ts(), run_id, seq),
             )
 
     def note_digest_run_error(self, run_id: int, error: str) -> None:
@@ -418,7 +410,7 @@ class DigestQueries:
 
     def finish_digest_run(self, run_id: int, *, now: int | None = None) -> None:
         """All messages posted: the channel's window moves on and its error state clears."""
-        now = now or _now()
+        now = now or now_ts()
         with self.transaction() as tx:
             rows = tx.all("SELECT channel, window_end FROM digest_runs WHERE id = ?", (run_id,))
             if not rows:
@@ -439,7 +431,7 @@ class DigestQueries:
     def fail_digest_run(self, run_id: int, error: str, *, now: int | None = None) -> None:
         """Give a run up. If none of it reached Slack its articles are released, so the
         channel's next digest includes them; otherwise they count as sent."""
-        now = now or _now()
+        now = now or now_ts()
         with self.transaction() as tx:
             posted = tx.all(
                 "SELECT COUNT(*) FROM digest_messages WHERE run_id = ? AND ts IS NOT NULL", (run_id,)

@@ -11,16 +11,9 @@ Votes never change a watchlist: they are only counted and shown to admins, who d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Sequence
-
-
-def _now() -> int:
-    return int(datetime.now(timezone.utc).timestamp())
-
-
-def _ts(v) -> datetime | None:
-    return None if v is None else datetime.fromtimestamp(int(v), tz=timezone.utc)
+from bot.store.clock import from_ts, now_ts
 
 
 @dataclass(frozen=True)
@@ -79,7 +72,7 @@ _TEXT_COLUMNS = "a.id, a.title, a.url, a.source, a.published, a.summary, a.lead"
 
 
 def _text(row: Sequence, votes: int = 0) -> ArticleText:
-    return ArticleText(row[0], row[1], row[2], row[3], _ts(row[4]), row[5], row[6] or "", votes)
+    return ArticleText(row[0], row[1], row[2], row[3], from_ts(row[4]), row[5], row[6] or "", votes)
 
 
 class FeedbackQueries:
@@ -107,7 +100,7 @@ class FeedbackQueries:
                      *, now: int | None = None) -> int:
         """One vote per (user, article, watchlist, channel); returns how many were new (0:
         this user had already voted on it, and nothing changed)."""
-        now = now or _now()
+        now = now or now_ts()
         added = 0
         with self.transaction() as tx:
             for name in sorted(set(watchlists)):
@@ -125,7 +118,7 @@ class FeedbackQueries:
             sql += " WHERE watchlist = ?"
             params = (watchlist,)
         rows = self._all(sql + " ORDER BY created_at, user_id, article_id, watchlist, channel", params)
-        return [Vote(r[0], r[1], r[2], r[3], _ts(r[4])) for r in rows]
+        return [Vote(r[0], r[1], r[2], r[3], from_ts(r[4])) for r in rows]
 
     # ---- exclusions ------------------------------------------------------------------------------
     def articles_with_url(self, url: str) -> list[ArticleText]:
@@ -140,7 +133,7 @@ class FeedbackQueries:
             added = tx.run(
                 "INSERT INTO watchlist_exclusions(watchlist_id, url, created_at, created_by) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (watchlist_id, url) DO NOTHING",
-                (watchlist_id, url, now or _now(), actor),
+                (watchlist_id, url, now or now_ts(), actor),
             )
             removed = self._drop_excluded(tx, watchlist_id)
         return bool(added), removed
@@ -152,7 +145,7 @@ class FeedbackQueries:
         if watchlist_id is not None:
             sql += " WHERE e.watchlist_id = ?"
             params = (watchlist_id,)
-        return [Exclusion(r[0], r[1], _ts(r[2]), r[3]) for r in self._all(sql + " ORDER BY w.name, e.url", params)]
+        return [Exclusion(r[0], r[1], from_ts(r[2]), r[3]) for r in self._all(sql + " ORDER BY w.name, e.url", params)]
 
     # ---- muted sources -----------------------------------------------------------------------------
     def add_mute(self, channel: str, source: str, *, actor: str = "", now: int | None = None) -> bool:
@@ -160,7 +153,7 @@ class FeedbackQueries:
             return bool(tx.run(
                 "INSERT INTO channel_mutes(channel, source, created_at, created_by) VALUES (?, ?, ?, ?) "
                 "ON CONFLICT (channel, source) DO NOTHING",
-                (channel, source, now or _now(), actor),
+                (channel, source, now or now_ts(), actor),
             ))
 
     def remove_mute(self, channel: str, source: str) -> bool:
@@ -173,7 +166,7 @@ class FeedbackQueries:
         if channel is not None:
             sql += " WHERE channel = ?"
             params = (channel,)
-        return [Mute(r[0], r[1], _ts(r[2]), r[3]) for r in self._all(sql + " ORDER BY channel, source", params)]
+        return [Mute(r[0], r[1], from_ts(r[2]), r[3]) for r in self._all(sql + " ORDER BY channel, source", params)]
 
     def source_article_count(self, source: str) -> int:
         """Stored articles whose source name is `source` (case-insensitively)."""
@@ -194,7 +187,7 @@ class FeedbackQueries:
 
         The counts start from the last 30 days' articles (the `published` index) rather than
         from each watchlist's matches, so the cost follows recent volume, not history."""
-        now = now or _now()
+        now = now or now_ts()
         recent = {
             r[0]: (int(r[1] or 0), int(r[2] or 0))
             for r in self._all(

@@ -19,10 +19,7 @@ from datetime import datetime, timezone
 from typing import Iterable
 
 from bot.lead import lead_of
-
-
-def _dt(ts) -> datetime | None:
-    return None if ts is None else datetime.fromtimestamp(int(ts), tz=timezone.utc)
+from bot.store.clock import from_ts
 
 
 # The summary to show: the feed's own teaser when the stored summary carries a page's text.
@@ -73,7 +70,7 @@ class FeedStateQueries:
 
     def poll_states(self) -> dict[int, PollState]:
         rows = self._all("SELECT feed_id, polled_at, outcome, status, items FROM feed_polls")
-        return {r[0]: PollState(_dt(r[1]), r[2], r[3], r[4]) for r in rows}
+        return {r[0]: PollState(from_ts(r[1]), r[2], r[3], r[4]) for r in rows}
 
     # ---- full text: per feed ----------------------------------------------------------------
     def set_full_text(self, feed_id: int, enabled: bool) -> None:
@@ -93,7 +90,7 @@ class FeedStateQueries:
         rows = self._all(
             "SELECT feed_id, enabled, pages_ok, pages_failed, last_error, last_error_at FROM feed_fulltext"
         )
-        return {r[0]: FullTextSetting(r[0], bool(r[1]), r[2], r[3], r[4], _dt(r[5])) for r in rows}
+        return {r[0]: FullTextSetting(r[0], bool(r[1]), r[2], r[3], r[4], from_ts(r[5])) for r in rows}
 
     def full_text_feed_ids(self) -> set[int]:
         return {r[0] for r in self._all("SELECT feed_id FROM feed_fulltext WHERE enabled = 1")}

@@ -29,10 +29,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.query import to_tsquery
 from bot.store.base import (
-    ON_TOPIC_BOOST,
-    RECENCY_DAYS,
-    RECENCY_WEIGHT,
-    TITLE_MATCH_BOOST,
+    SCORE,
     TITLE_WEIGHT,
     Store,
     StoreError,
@@ -497,10 +494,3 @@ def relevance(n: int, weights: str = WEIGHTS) -> str:
     return "(" + " + ".join(f"?::float8 * sqrt(ts_rank({weights}, a.tsv, q{i}, 1))" for i in range(n)) + ")"
 
 
-SCORE = (
-    f"rel * (1.0 - {RECENCY_WEIGHT} * age / ({RECENCY_DAYS} + age))"
-    f" * (CASE WHEN on_topic THEN {ON_TOPIC_BOOST} ELSE 1.0 END)"
-    f" * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
-)
-"""Relevance × a recency factor in (¾, 1] × the on-topic and title-match boosts — the same
-blend as SQLite's (sqlite.py)."""

@@ -21,6 +21,7 @@ from typing import Iterator, Sequence
 from bot.explain import holds
 from bot.query import to_fts5, to_fts5_candidates
 from bot.store.base import (
+    SCORE,
     ON_TOPIC_BOOST,
     RECENCY_DAYS,
     RECENCY_WEIGHT,
@@ -71,14 +72,6 @@ def _bm25(lead: float = 0.0) -> str:
     of the summary's opening); a watchlist's match score, scoped to title and lead, counts
     the lead as well (`lead=1.0`), as PostgreSQL's MATCH_WEIGHTS do."""
     return f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0, {lead})"
-
-
-SCORE = (
-    f"rel * (1.0 - {RECENCY_WEIGHT} * age / ({RECENCY_DAYS} + age))"
-    f" * (CASE WHEN on_topic THEN {ON_TOPIC_BOOST} ELSE 1.0 END)"
-    f" * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
-)
-"""Relevance × a recency factor in (¾, 1] × the on-topic and title-match boosts (see base.py)."""
 
 
 class SQLiteStore(Store):

@@ -2,7 +2,7 @@
 
 The terminal face of bot/ops/: doctor.py's findings printed with an exit status (0 all good,
 1 something to fix), backup.py's online backup and guarded restore, retention.py's pruning
-on demand. The `db` actions join the `db` command that bot/cli_db.py registers.
+on demand. The `db` actions join the `db` command that bot/cli/db.py registers.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from bot.cli.common import UsageError
 from bot.config import Settings
 
 
@@ -53,15 +54,12 @@ def cmd_doctor(args, settings: Settings) -> int:
 
 
 def _sqlite_only(settings: Settings, what: str) -> None:
-    from bot.cli import UsageError
-
     if settings.database_is_postgres:
         raise UsageError(f"db {what} is for SQLite; for PostgreSQL use pg_dump / pg_restore "
                          "(README, \"Operating it\")")
 
 
 def cmd_backup(args, settings: Settings) -> int:
-    from bot.cli import UsageError
     from bot.ops.backup import BackupError, backup_sqlite
 
     _sqlite_only(settings, "backup")
@@ -76,7 +74,6 @@ def cmd_backup(args, settings: Settings) -> int:
 
 
 def cmd_restore(args, settings: Settings) -> int:
-    from bot.cli import UsageError
     from bot.ops.backup import BackupError, restore_sqlite
 
     _sqlite_only(settings, "restore")

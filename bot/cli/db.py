@@ -12,7 +12,10 @@ import sys
 import time
 from pathlib import Path
 
+from bot.cli.common import UsageError
+from bot.cli.output import bar
 from bot.config import ConfigError, Settings
+from bot.config import is_postgres_url as _is_pg
 
 
 def register(subparsers) -> None:
@@ -32,10 +35,6 @@ def register(subparsers) -> None:
     c.add_argument("target", help="SQLite file path or postgresql:// URL to copy into")
     c.add_argument("--force", action="store_true", help="replace whatever the target holds")
     c.set_defaults(func=cmd_copy)
-
-
-def _is_pg(value: str) -> bool:
-    return value.startswith(("postgresql://", "postgres://"))
 
 
 def _location(value: str) -> str:
@@ -84,9 +83,7 @@ class _Progress:
             self.stream.write(self.header + "\n")
             self.header = ""
         if self.tty:
-            width = 30
-            filled = int(width * done / total) if total else width
-            self.stream.write(f"\r{table:<16} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}")
+            self.stream.write(f"\r{table:<16} {bar(done, total)} {done}/{total}")
             if done >= total:
                 self.stream.write("\n")
         elif done >= total:
@@ -95,7 +92,6 @@ class _Progress:
 
 
 def cmd_copy(args, settings: Settings) -> int:
-    from bot.cli import UsageError
     from bot.store import open_store
     from bot.store.copy import CopyMismatch, copy_database
 

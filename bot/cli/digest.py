@@ -11,14 +11,13 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-from bot.cli import UsageError, actor, ago, bounded_int, shown
+from bot.cli.common import UsageError, actor, bounded_int, open_store
+from bot.cli.output import ago, shown
 from bot.config import Settings
 
 
 def _store(settings: Settings):
-    from bot.cli import _store as open_for_command
-
-    return open_for_command(settings, default_feeds=False)
+    return open_store(settings, default_feeds=False)
 
 
 def _usage(exc: Exception) -> UsageError:
