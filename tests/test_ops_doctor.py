@@ -103,3 +103,15 @@ def test_slash_doctor_shows_admins_the_same_summary(slack_api, database):
     finally:
         harness.stop()
         store.close()
+
+
+def test_a_missing_sqlite_database_is_reported_not_created(tmp_path):
+    missing = tmp_path / "nowhere" / "aibrief.db"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "AIBRIEF_"))}
+    env.update(AIBRIEF_DATABASE=str(missing), PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-m", "bot", "doctor"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert f"FAIL  database  there is no database at {missing} yet" in proc.stdout
+    assert "run: aibrief fetch" in proc.stdout and "no such table" not in proc.stdout
+    assert not missing.exists() and not missing.parent.exists()

@@ -73,6 +73,10 @@ def check_database(settings: Settings, open_store: Callable) -> tuple[list[Findi
     from bot.store.schema import LATEST_VERSION
     from bot.store import upkeep
 
+    if not settings.database_is_postgres and not Path(settings.database).expanduser().exists():
+        # opening would create an empty file, and every later check would fail on missing tables
+        return [_fail("database", f"there is no database at {_shown_db(settings)} yet",
+                      "run: aibrief fetch (creates it and polls the feeds), or aibrief db migrate")], None
     try:
         store = open_store(settings.database, migrate=False)
     except Exception as exc:
