@@ -11,6 +11,7 @@ matched, never invent one.
 
 from __future__ import annotations
 
+import threading
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -19,7 +20,9 @@ import snowballstemmer
 
 from bot.query import FIELDS, And, Near, Node, Not, Or, Phrase, Term, near_fields, word_spans
 
-_STEMMER = snowballstemmer.stemmer("porter")
+# A Snowball stemmer keeps the word it works on in itself: one per thread (Slack answers
+# searches on several threads at once).
+_STEMMERS = threading.local()
 # Where a term is reported as found, in this order: the headline first, then the lead (the
 # summary's opening, bot/lead.py), then anywhere in the summary.
 FIELD_ORDER = ("title", "lead", "summary")
@@ -28,7 +31,12 @@ FIELD_ORDER = ("title", "lead", "summary")
 @lru_cache(maxsize=65536)
 def _stem(token: str) -> str:
     folded = "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
-    return _STEMMER.stemWord(folded) if folded.isascii() else folded
+    if not folded.isascii():
+        return folded
+    stemmer = getattr(_STEMMERS, "porter", None)
+    if stemmer is None:
+        stemmer = _STEMMERS.porter = snowballstemmer.stemmer("porter")
+    return stemmer.stemWord(folded)
 
 
 @dataclass(frozen=True)

@@ -207,3 +207,25 @@ def test_a_relaxed_near_checked_on_the_text_gives_what_fts5s_own_near_gives(stor
     for q in queries:
         assert _titles(loaded, q) == native[q], q
         assert loaded.count_matching(parse(q)) == len(native[q]), q
+
+
+def test_explaining_matches_on_many_threads_at_once_gives_each_the_same_answer():
+    """Slack answers searches on several threads: the stemmer behind the explanation must not
+    be shared between them (a shared Snowball stemmer raised IndexError under a flood)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import bot.explain as explain
+
+    words = [f"{stem}{suffix}" for stem in ("regulat", "secur", "attack", "govern", "travel", "injec")
+             for suffix in ("ion", "ions", "ing", "ed", "er", "ers", "ity", "ally", "ment", "ments")]
+    text = " ".join(words)
+    node = parse(" OR ".join(f"{w[:4]}*" for w in words[::7]))
+    expected = [m.as_json() for m in matched_terms(node, title=text, summary=text, lead=text)]
+
+    def run(_):
+        explain._stem.cache_clear()  # every call goes to a stemmer
+        return [[m.as_json() for m in matched_terms(node, title=text, summary=text, lead=text)] for _ in range(30)]
+
+    with ThreadPoolExecutor(8) as pool:
+        for results in pool.map(run, range(16)):
+            assert all(r == expected for r in results)
