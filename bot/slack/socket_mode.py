@@ -13,9 +13,10 @@ ping check every 5 s, after 4 unanswered intervals, notices. Here:
   busy-waits: the reader blocks in `recv`, the supervisor on an Event.
 - Slack's `disconnect` (`refresh_requested`, `warning`, …) opens the replacement first and
   closes the old connection once the envelopes it delivered are acknowledged.
-- every envelope is acknowledged by its `envelope_id` on the connection it came on, as soon
-  as Bolt's ack function returns (process_before_response, see app.py), from a small pool so
-  one slow envelope never delays the next one's ack;
+- every envelope is acknowledged by its `envelope_id` on the connection it came on: an
+  Events API envelope (whose ack carries nothing) on receipt, the others as soon as Bolt's ack
+  function returns (process_before_response, see app.py), from a pool so one slow envelope
+  never delays the next one's ack;
 - an envelope already handled — the same `envelope_id`, or an Events API `event_id` Slack
   delivers again (`retry_attempt`) — is acknowledged and not handled twice, also when another
   replica handled it: the keys are recorded in the database (`slack_seen`, as HTTP mode's
@@ -50,7 +51,7 @@ HELLO_TIMEOUT = 10.0  # Slack's `hello` after the handshake
 CLOSE_TIMEOUT = 1.0  # a dead peer never answers our close frame: do not wait long for it
 BACKOFF = (1.0, 2.0, 4.0, 8.0, 16.0, 30.0)  # between failed reconnects (with jitter)
 RETIRE_GRACE = 5.0  # an old connection is closed when its envelopes are acked, or after this
-DISPATCH_THREADS = 4
+DISPATCH_THREADS = 8
 
 
 # websockets logs a failed keepalive as an ERROR with a traceback; the reader logs the lost
@@ -246,19 +247,25 @@ class SocketModeClient:
 
     def _dispatch(self, link: _Link, message: dict) -> None:
         envelope_id = message["envelope_id"]
+        # An event's ack carries nothing, so it goes out first: looking the event up in the
+        # database (which may wait for a poll's write) must not cost Slack's 3 seconds.
+        acked = message.get("type") == "events_api"
+        if acked:
+            self._ack(link, envelope_id)
         try:
             payload = message.get("payload")
             if not isinstance(payload, dict):
-                self._ack(link, envelope_id)
+                if not acked:
+                    self._ack(link, envelope_id)
                 return
             first = self._first_sighting(envelope_id, message)
-            if first is None:  # cannot tell (database down): Slack re-delivers an event later
-                return
+            if first is None:  # the database cannot tell: an event is acked already, so Slack will
+                first = True  # not deliver it again, and handling it twice beats losing it
             if not first:
                 log.info("Socket Mode envelope %s already handled (%s); acknowledged only", envelope_id,
                          message.get("type"))
                 _metric("duplicate")
-                self._ack(link, envelope_id)
+                acked or self._ack(link, envelope_id)
                 return
             headers = {}
             if message.get("retry_attempt"):
@@ -268,15 +275,15 @@ class SocketModeClient:
             _metric(str(message.get("type") or "unknown"))
             if response.status != 200:
                 log.info("Socket Mode envelope %s: Bolt answered %s", envelope_id, response.status)
-                self._ack(link, envelope_id)
+                acked or self._ack(link, envelope_id)
                 return
             body = response.body
             if not body:
-                self._ack(link, envelope_id)
+                acked or self._ack(link, envelope_id)
             elif (response.headers.get("content-type") or [""])[0].startswith("application/json"):
-                self._ack(link, envelope_id, json.loads(body))
+                acked or self._ack(link, envelope_id, json.loads(body))
             else:
-                self._ack(link, envelope_id, {"text": body})
+                acked or self._ack(link, envelope_id, {"text": body})
         except Exception:
             log.exception("Socket Mode envelope %s failed", envelope_id)
         finally:
@@ -306,7 +313,7 @@ class SocketModeClient:
             return True
         except Exception as exc:
             if event_id:
-                log.warning("cannot check event %s for a repeat (%s); left for Slack to re-deliver", event_id,
+                log.warning("cannot check event %s for a repeat (%s); handling it (acked already)", event_id,
                             type(exc).__name__)
                 return None
             log.warning("cannot check envelope %s for a repeat (%s); handling it", envelope_id, type(exc).__name__)
