@@ -24,7 +24,7 @@ from bot.digest.service import post_digest, subscribe
 from bot.poller import poll_feeds
 from bot.slack.client import make_client
 from bot.store import now_ts, open_store
-from tests.digest_helpers import article
+from tests.support.digest_helpers import article
 
 CHANNEL = "C0CLAIMS1"
 ROOT = Path(__file__).resolve().parent.parent

@@ -20,8 +20,8 @@ from bot.feeds.alerts import FAILING, alert_text
 from bot.logs import setup_logging
 from bot.redact import link_target, masked_url, public_url, redact_text
 from bot.slack import blocks
-from tests.blockkit import assert_valid_message, assert_valid_view
-from tests.slack_harness import ADMIN, SlackAppHarness, wait_for
+from tests.support.blockkit import assert_valid_message, assert_valid_view
+from tests.support.slack_harness import ADMIN, SlackAppHarness, wait_for
 from tests.test_hostile_logs import LOG_LINE, closed_port, run_cli
 
 USER = "U0PLAINUSER"

@@ -1,4 +1,4 @@
-"""Fetching over a real loopback socket (tests/feedserver.py), and the address guard.
+"""Fetching over a real loopback socket (tests/support/feedserver.py), and the address guard.
 
 Only 127.0.0.1 is ever connected to. Every fetch below goes through `Recorder`, the
 real network backend plus a log and a safety net: should the guard ever let a
@@ -521,7 +521,7 @@ def tls_server(tmp_path_factory):
     import shutil
     import subprocess
 
-    from tests.feedserver import FeedServer
+    from tests.support.feedserver import FeedServer
 
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command is needed to make a test certificate")

@@ -24,7 +24,7 @@ from bot.scheduler import AibriefScheduler
 from bot.slack import blocks
 from bot.slack.client import make_client
 from bot.store import open_store
-from tests.hostile_cases import good_feed, item, rss
+from tests.support.hostile_cases import good_feed, item, rss
 
 POLICY = AddressPolicy(allowed_networks=(ip_network("127.0.0.1/32"),))
 LIMITS = FetchLimits(connect=1.0, read=1.0, total=2.0)

@@ -24,7 +24,7 @@ from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.digest.service import subscribe
 from bot.logs import RedactSecrets, setup_logging
 from bot.store import open_store
-from tests.helpers import article
+from tests.support.helpers import article
 
 BOT_TOKEN = "xoxb-1111111111-2222222222-SeCrEtBoTtOkEnValue"
 APP_TOKEN = "xapp-1-A0SECRET-3333333333-SeCrEtApPtOkEn"

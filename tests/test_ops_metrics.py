@@ -16,7 +16,7 @@ from bot.config import Settings
 from bot.ops.metrics import REGISTRY
 from bot.runner import run
 from bot.store import open_store
-from tests.slack_harness import ADMIN, CHANNEL, SECRET, sign, wait_for
+from tests.support.slack_harness import ADMIN, CHANNEL, SECRET, sign, wait_for
 from tests.test_slack_runner import free_port
 from tests.test_socket_mode import APP_TOKEN, SocketModeStandIn
 

@@ -10,7 +10,7 @@ from bot.models import Feed, SearchHit, Watchlist
 from bot.query import QueryError, parse
 from bot.slack import blocks
 from bot.store import AuditEntry
-from tests.blockkit import assert_valid_message, assert_valid_view
+from tests.support.blockkit import assert_valid_message, assert_valid_view
 
 NOW = datetime(2025, 3, 2, 12, 0, tzinfo=timezone.utc)
 EVIL = "<!channel> <@U123> &amp; <https://evil.example|click me>"

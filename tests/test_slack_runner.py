@@ -16,7 +16,7 @@ from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.config import Settings
 from bot.runner import run
 from bot.store import open_store
-from tests.slack_harness import SECRET, sign, wait_for
+from tests.support.slack_harness import SECRET, sign, wait_for
 
 def free_port() -> int:
     with socket.socket() as s:
