@@ -190,7 +190,7 @@ def setup_store(db_path: str, base_url: str, folder: Path, n_watchlists: int):
 def poll(store):
     """One full poll of every feed (what `aibrief fetch` does), timed."""
     from bot.config import Settings
-    from bot.poller import poll_feeds, policy_for
+    from bot.poll.poller import poll_feeds, policy_for
 
     settings = Settings(database=store.path)
     policy = policy_for(settings, ("127.0.0.1/32",))

@@ -80,7 +80,7 @@ def _serve(feeds: int, items: int, conn) -> None:
 
 def child(args) -> None:
     from bot.config import Settings
-    from bot.poller import poll_feeds, policy_for
+    from bot.poll.poller import poll_feeds, policy_for
     from bot.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:

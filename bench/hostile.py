@@ -4,7 +4,7 @@
 
 A server process runs the loopback feed server (tests/support/feedserver.py) with every case of
 tests/support/hostile_cases.py registered; each child opens a fresh SQLite store holding that
-case's feed and a good feed, runs `bot.poller.poll_feeds` once with `FetchLimits()` (20 s, 15 MiB,
+case's feed and a good feed, runs `bot.poll.poller.poll_feeds` once with `FetchLimits()` (20 s, 15 MiB,
 5 redirects) and a loopback-only address policy, and reports. Fake DNS answers the `.test`
 names, and a safety net refuses to dial anything but 127.0.0.1, as in the tests.
 
@@ -43,7 +43,7 @@ def child(name: str, url: str, good: str, db: str) -> None:
     from bot.config import Settings
     from bot.feeds import netpolicy
     from bot.feeds.fetch import FetchLimits
-    from bot.poller import poll_feeds
+    from bot.poll.poller import poll_feeds
     from bot.store import open_store
     from tests.support.hostile_cases import FakeResolver, guard_dialling
 

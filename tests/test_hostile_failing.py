@@ -13,13 +13,13 @@ from ipaddress import ip_network
 
 import pytest
 
-from bot.backoff import MAX_BACKOFF_SECONDS
+from bot.poll.backoff import MAX_BACKOFF_SECONDS
 from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.config import Settings
 from bot.feeds import alerts
 from bot.feeds.fetch import FetchLimits
 from bot.feeds.netpolicy import AddressPolicy
-from bot.poller import poll_feeds
+from bot.poll.poller import poll_feeds
 from bot.scheduler import AibriefScheduler
 from bot.slack import blocks
 from bot.slack.client import make_client

@@ -1,4 +1,4 @@
-"""Hostile feeds at the level of a whole poll (bot.poller.poll_feeds), over the loopback server.
+"""Hostile feeds at the level of a whole poll (bot.poll.poller.poll_feeds), over the loopback server.
 
 Each case of tests/support/hostile_cases.py is polled together with a good feed, in one run, with
 the real fetch/parse/store pipeline and a real SQLite store. For every case: the poll
@@ -27,7 +27,7 @@ from bot.feeds import netpolicy
 from bot.feeds.fetch import FetchLimits
 from bot.feeds.netpolicy import AddressPolicy
 from bot.feeds.normalize import TITLE_LIMIT
-from bot.poller import poll_feeds
+from bot.poll.poller import poll_feeds
 from bot.store import open_store
 from tests.support import hostile_cases
 from tests.support.hostile_cases import GOOD_PATH, GOOD_TITLES, Case, FakeResolver, good_feed, guard_dialling
