@@ -21,7 +21,7 @@ from bot.redact import redact_text
 from bot.query import QueryError
 from bot.search import search, watch_matches, watch_test
 from bot.slack import blocks
-from bot.slack.commands import ACTIONS, Command, CommandError, parse_command
+from bot.slack.command_text import ACTIONS, Command, CommandError, parse_command
 from bot.slack.deps import Deps, actor, bot_in_channel, reply
 from bot.slack.lists import list_reply
 from bot.slack.inflight import BUSY_MESSAGE
