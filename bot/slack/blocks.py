@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from typing import Iterable, Sequence
 
 from bot.models import Feed, SearchHit, Watchlist
-from bot.humanize import when  # noqa: F401  (re-exported for listeners)
+from bot.humanize import relative_time
 from bot.mrkdwn import cut as cut_mrkdwn
 from bot.mrkdwn import emphasize, emphasized_link, escape, link, truncate
 from bot.redact import link_target, masked_url, public_url, redact_text
@@ -468,12 +468,12 @@ def feed_line(feed: Feed, now: datetime | None = None, *, admin: bool = False) -
     state = "disabled" if not feed.enabled else ("failing" if feed.last_error else "ok")
     icon = {"ok": ":large_green_circle:", "failing": ":red_circle:", "disabled": ":white_circle:"}[state]
     title = escape(truncate(feed.title, 80)) if feed.title else "(untitled)"
-    line = f"{icon} *{title}* — {feed_link(feed.url, admin)}\nlast success {when(feed.last_success, now)}"
+    line = f"{icon} *{title}* — {feed_link(feed.url, admin)}\nlast success {relative_time(feed.last_success, now)}"
     if feed.last_error and admin:
-        line += (f" · last error {when(feed.last_error_at, now)} ({feed.error_count}×): "
+        line += (f" · last error {relative_time(feed.last_error_at, now)} ({feed.error_count}×): "
                  f"{escape(truncate(redact_text(feed.last_error), 200))}")
     elif feed.last_error:
-        line += (f" · failing ({public_feed_error(feed.last_error)}), last error {when(feed.last_error_at, now)} "
+        line += (f" · failing ({public_feed_error(feed.last_error)}), last error {relative_time(feed.last_error_at, now)} "
                  f"({feed.error_count}×)")
     return line
 
@@ -651,7 +651,7 @@ def home_view(
         lines = []
         for s in schedules[:30]:
             if s.enabled and s.next_run:
-                state = f"next {s.next_run.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({when(s.next_run, now)})"
+                state = f"next {s.next_run.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({relative_time(s.next_run, now)})"
             else:
                 state = "paused"
             line = f"<#{escape(s.channel)}> daily at *{escape(s.at)}* {escape(s.tz)} — {state}"
