@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 from bot.models import Feed, SearchHit, Watchlist
 from bot.query import QueryError, parse
 from bot.slack import blocks
+from bot.slack.blocks.parts import _fit
 from bot.store import AuditEntry
 from tests.support.blockkit import assert_valid_message, assert_valid_view
 
@@ -187,6 +188,6 @@ def test_modals_are_valid():
 
 
 def test_section_cap_never_splits_an_escape_or_link():
-    text = blocks._fit("a" * 2990 + "&amp;&lt;<https://x.example|label>")
+    text = _fit("a" * 2990 + "&amp;&lt;<https://x.example|label>")
     assert len(text) <= 3000 and text.endswith("…")
     assert not re.search(r"&[a-z]*…$", text) and "<https" not in text
