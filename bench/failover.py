@@ -33,7 +33,8 @@ import httpx  # noqa: E402
 
 from bot.bootstrap import DEFAULT_FEEDS_KEY  # noqa: E402
 from bot.store import open_store  # noqa: E402
-from tests.support.pgcluster import PgCluster, free_loopback_port  # noqa: E402
+from tests.support.net import free_loopback_port  # noqa: E402
+from tests.support.pgcluster import PgCluster  # noqa: E402
 from tests.support.slack_standin import SlackStandIn  # noqa: E402
 
 

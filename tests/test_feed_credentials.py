@@ -22,7 +22,8 @@ from bot.redact import link_target, masked_url, public_url, redact_text
 from bot.slack import blocks
 from tests.support.blockkit import assert_valid_message, assert_valid_view
 from tests.support.slack_harness import ADMIN, SlackAppHarness, wait_for
-from tests.test_hostile_logs import LOG_LINE, closed_port, run_cli
+from tests.support.net import closed_port
+from tests.test_hostile_logs import LOG_LINE, run_cli
 
 USER = "U0PLAINUSER"
 PASSWORD, API_KEY, INTERNAL = "hunter2pw", "SEKRETKEY123", "10.20.30.40"

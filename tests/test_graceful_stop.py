@@ -30,7 +30,7 @@ from bot.digest.post import EVENT_TYPE
 from bot.models import Article
 from bot.store import open_store
 from tests.support.helpers import article
-from tests.support.pgcluster import free_loopback_port
+from tests.support.net import free_loopback_port
 from tests.support.slack_harness import SECRET, sign, wait_for
 
 pytestmark = pytest.mark.slow

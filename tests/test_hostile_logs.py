@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import socket
 import subprocess
 import sys
 from datetime import datetime, timedelta, timezone
@@ -25,6 +24,7 @@ from bot.digest.service import subscribe
 from bot.logs import RedactSecrets, setup_logging
 from bot.store import open_store
 from tests.support.helpers import article
+from tests.support.net import closed_port
 
 BOT_TOKEN = "xoxb-1111111111-2222222222-SeCrEtBoTtOkEnValue"
 APP_TOKEN = "xapp-1-A0SECRET-3333333333-SeCrEtApPtOkEn"
@@ -33,14 +33,6 @@ SECRETS = (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET)
 CHANNEL = "C0LOGS001"
 ROOT = Path(__file__).resolve().parents[1]
 LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} level=[A-Z]+ logger=\S+ ")
-
-
-def closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def run_cli(args: list[str], db: str, slack_url: str, cwd: Path) -> tuple[int, str, str]:

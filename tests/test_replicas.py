@@ -38,7 +38,7 @@ from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.digest.service import subscribe
 from bot.leader import retry_seconds
 from bot.store import open_store
-from tests.support.pgcluster import free_loopback_port
+from tests.support.net import free_loopback_port
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

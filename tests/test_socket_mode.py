@@ -23,7 +23,7 @@ from bot.slack import blocks
 from bot.slack.socket_mode import CLOSE_TIMEOUT, PING_INTERVAL, PING_TIMEOUT
 from bot.store import open_store
 from tests.support.slack_harness import wait_for
-from tests.test_slack_runner import free_port
+from tests.support.net import free_loopback_port as free_port
 from tests.support.ws_standin import SocketModeStandIn
 
 ADMIN = "U0SMADMIN1"
