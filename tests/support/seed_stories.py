@@ -18,7 +18,7 @@ def _paragraphs(text: str, start: str, stop: str) -> str:
 
 
 def seed_articles() -> list[Article]:
-    """The two seed stories, with their text from /work/shared/seeds."""
+    """The two seed stories, with their text from the seeds folder (slack_harness.SEEDS)."""
     dawn = (SEEDS / "004_bddd24d44d775df8.txt").read_text(encoding="utf-8")
     dawn_lines = [line.strip() for line in dawn.splitlines() if line.strip()]
     talks = (SEEDS / "000_a67b0da7d96ec031.txt").read_text(encoding="utf-8")
