@@ -24,12 +24,11 @@ from bot.slack.socket_mode import CLOSE_TIMEOUT, PING_INTERVAL, PING_TIMEOUT
 from bot.store import open_store
 from tests.support.slack_harness import wait_for
 from tests.support.net import free_loopback_port as free_port
-from tests.support.ws_standin import SocketModeStandIn
+from tests.support.ws_standin import APP_TOKEN, SocketModeStandIn
 
 ADMIN = "U0SMADMIN1"
 USER = "U0SMUSER01"
 CHANNEL = "C0SOCKET01"
-APP_TOKEN = "xapp-1-A0AIBRIEF-1-standin"
 
 
 @pytest.fixture
