@@ -6,7 +6,7 @@ Builds a SQLite database of N synthetic articles (titles and summaries of realis
 drawn from the bundled sample feeds' vocabulary, the default watchlists matched against
 them, one feed per 500 articles), then times the real command, `python -m bot db copy
 SOURCE TARGET`, as a separate process. Without --target it starts a throw-away PostgreSQL
-cluster on loopback (tests/pgcluster.py) and removes it after.
+cluster on loopback (tests/support/pgcluster.py) and removes it after.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ def main() -> int:
         cluster = None
         target = args.target
         if target is None:
-            from tests.pgcluster import PgCluster
+            from tests.support.pgcluster import PgCluster
 
             cluster = PgCluster().start()
             target = cluster.new_database()

@@ -3,8 +3,8 @@ with the production retry period (AIBRIEF_POLL_MINUTES=1 → followers retry eve
 
     .venv/bin/python bench/failover.py [--trials 8]
 
-Starts a throw-away PostgreSQL cluster (tests/pgcluster.py) and the loopback Slack stand-in
-(tests/slack_standin.py), then two real `python -m bot run` replicas in HTTP mode on loopback
+Starts a throw-away PostgreSQL cluster (tests/support/pgcluster.py) and the loopback Slack stand-in
+(tests/support/slack_standin.py), then two real `python -m bot run` replicas in HTTP mode on loopback
 ports, with no feeds (nothing leaves the machine). Each trial: wait for exactly one leader
 (GET /healthz), SIGKILL it at a different moment of the follower's retry cycle, time until
 the other replica's /healthz says `"leader": true`, start a fresh replica to be the next
@@ -33,8 +33,9 @@ import httpx  # noqa: E402
 
 from bot.bootstrap import DEFAULT_FEEDS_KEY  # noqa: E402
 from bot.store import open_store  # noqa: E402
-from tests.pgcluster import PgCluster, free_loopback_port  # noqa: E402
-from tests.slack_standin import SlackStandIn  # noqa: E402
+from tests.support.net import free_loopback_port  # noqa: E402
+from tests.support.pgcluster import PgCluster  # noqa: E402
+from tests.support.slack_standin import SlackStandIn  # noqa: E402
 
 
 def main() -> int:

@@ -54,7 +54,7 @@ def load_corpus(folder: Path) -> list[dict]:
 
 
 def _serve(folder: str, conn) -> None:
-    from tests.feedserver import FeedServer
+    from tests.support.feedserver import FeedServer
 
     server = FeedServer().start()
     for m in load_corpus(Path(folder)):
@@ -66,7 +66,7 @@ def _serve(folder: str, conn) -> None:
 
 
 class ServerProcess:
-    """The corpus served by tests/feedserver.py (ETag, Last-Modified, 304s) from another process."""
+    """The corpus served by tests/support/feedserver.py (ETag, Last-Modified, 304s) from another process."""
 
     def __init__(self, folder: Path):
         ctx = multiprocessing.get_context("spawn")
@@ -190,7 +190,7 @@ def setup_store(db_path: str, base_url: str, folder: Path, n_watchlists: int):
 def poll(store):
     """One full poll of every feed (what `aibrief fetch` does), timed."""
     from bot.config import Settings
-    from bot.poller import poll_feeds, policy_for
+    from bot.poll.poller import poll_feeds, policy_for
 
     settings = Settings(database=store.path)
     policy = policy_for(settings, ("127.0.0.1/32",))

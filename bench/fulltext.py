@@ -4,7 +4,7 @@
 
 Teaser feeds (one line per item) and their article pages (~12 KB of realistic HTML each:
 navigation, related links, a script, a footer, 8–14 paragraphs) are generated
-deterministically and served over loopback by tests/feedserver.py in its own process.
+deterministically and served over loopback by tests/support/feedserver.py in its own process.
 
 Baseline: a poll of those feeds into a fresh SQLite store, feeds stored and matched, no page
 fetched. Ours: the same feeds with full text on, polled until no page is pending (the
@@ -52,7 +52,7 @@ def _page(rng: random.Random, title: str) -> bytes:
 
 
 def _serve(feeds: int, items: int, conn) -> None:
-    from tests import feedserver
+    from tests.support import feedserver
 
     # The stand-in writes headers and body separately; with Nagle on, each page then waits
     # ~40 ms for the client's delayed ACK, which no real web server makes a client pay (and
@@ -80,7 +80,7 @@ def _serve(feeds: int, items: int, conn) -> None:
 
 def child(args) -> None:
     from bot.config import Settings
-    from bot.poller import poll_feeds, policy_for
+    from bot.poll.poller import poll_feeds, policy_for
     from bot.store import open_store
 
     with tempfile.TemporaryDirectory() as tmp:

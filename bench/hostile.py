@@ -2,16 +2,16 @@
 
     .venv/bin/python bench/hostile.py [--case SUBSTRING] [--json]
 
-A server process runs the loopback feed server (tests/feedserver.py) with every case of
-tests/hostile_cases.py registered; each child opens a fresh SQLite store holding that
-case's feed and a good feed, runs `bot.poller.poll_feeds` once with `FetchLimits()` (20 s, 15 MiB,
+A server process runs the loopback feed server (tests/support/feedserver.py) with every case of
+tests/support/hostile_cases.py registered; each child opens a fresh SQLite store holding that
+case's feed and a good feed, runs `bot.poll.poller.poll_feeds` once with `FetchLimits()` (20 s, 15 MiB,
 5 redirects) and a loopback-only address policy, and reports. Fake DNS answers the `.test`
 names, and a safety net refuses to dial anything but 127.0.0.1, as in the tests.
 
 Columns: the reason recorded on the feed (or how many articles it gave), the poll's own
 time, the child's wall time (interpreter start included), its peak RSS (ru_maxrss of that
 child, from os.wait4) and the RSS it had before the poll (interpreter and imports).
-The exit status is 1 when a case did not end as tests/hostile_cases.py expects.
+The exit status is 1 when a case did not end as tests/support/hostile_cases.py expects.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def all_cases():
-    from tests.hostile_cases import cases
+    from tests.support.hostile_cases import cases
 
     return cases(drip_seconds=25.0)
 
@@ -43,9 +43,9 @@ def child(name: str, url: str, good: str, db: str) -> None:
     from bot.config import Settings
     from bot.feeds import netpolicy
     from bot.feeds.fetch import FetchLimits
-    from bot.poller import poll_feeds
+    from bot.poll.poller import poll_feeds
     from bot.store import open_store
-    from tests.hostile_cases import FakeResolver, guard_dialling
+    from tests.support.hostile_cases import FakeResolver, guard_dialling
 
     netpolicy.system_resolver = FakeResolver()
     dialled: list[str] = []
@@ -80,8 +80,8 @@ def serve() -> None:
     in a child's peak RSS: ru_maxrss survives fork+exec, so a child forked from a big parent
     would inherit the parent's size as its peak.
     """
-    from tests.feedserver import FeedServer
-    from tests.hostile_cases import GOOD_PATH, good_feed
+    from tests.support.feedserver import FeedServer
+    from tests.support.hostile_cases import GOOD_PATH, good_feed
 
     server = FeedServer().start()
     server.add(GOOD_PATH, good_feed())

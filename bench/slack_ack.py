@@ -32,9 +32,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.models import Article  # noqa: E402
 from bot.store import open_store  # noqa: E402
-from tests.slack_harness import SlackAppHarness  # noqa: E402
-from tests.slack_standin import SlackStandIn  # noqa: E402
-from tests.test_slack_app import seed_articles  # noqa: E402
+from tests.support.seed_stories import seed_articles  # noqa: E402
+from tests.support.slack_harness import SlackAppHarness  # noqa: E402
+from tests.support.slack_standin import SlackStandIn  # noqa: E402
 
 WORDS = ("security model attack policy china travel export cloud chip vendor breach patch agency "
          "research startup report market regulation data privacy deepfake voice election").split()

@@ -4,7 +4,7 @@ SocketModeHandler uses) against ours (bot/slack/socket_mode.py), in the same run
 
     .venv/bin/python bench/socket_reconnect.py [--trials 3] [--give-up 90]
 
-Both connect to the loopback Socket Mode stand-in (tests/ws_standin.py) through the loopback
+Both connect to the loopback Socket Mode stand-in (tests/support/ws_standin.py) through the loopback
 Web API stand-in's apps.connections.open. Two ways to lose a connection: `cut` (the TCP
 connection is closed, no close frame: what a restarting load balancer does) and `silent`
 (nothing arrives any more and nothing is refused: a dead network path). Reported per client
@@ -28,8 +28,8 @@ from slack_bolt import App  # noqa: E402
 from slack_sdk import WebClient  # noqa: E402
 
 from bot.slack.socket_mode import SocketModeClient  # noqa: E402
-from tests.slack_standin import SlackStandIn  # noqa: E402
-from tests.ws_standin import SocketModeStandIn  # noqa: E402
+from tests.support.slack_standin import SlackStandIn  # noqa: E402
+from tests.support.ws_standin import SocketModeStandIn  # noqa: E402
 
 APP_TOKEN = "xapp-1-A0BENCH-1-standin"
 WINDOW = 10.0  # seconds after the loss over which CPU is measured (longer if reconnecting takes longer)

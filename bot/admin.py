@@ -78,7 +78,7 @@ def check_feed(url: str, settings: Settings, policy=None) -> FeedCheck:
     """Fetch the address once and find its feed (a site's address works too), so a typo is
     caught when it is added. Raises AdminError with the reason when there is no feed."""
     from bot.feeds.discover import DiscoveryError, discover
-    from bot.poller import policy_for
+    from bot.poll.poller import policy_for
 
     url = normalize_feed_url(url)
     try:

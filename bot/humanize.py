@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 
-def when(dt: datetime | None, now: datetime | None = None) -> str:
+def relative_time(dt: datetime | None, now: datetime | None = None) -> str:
     """"3h ago" / "in 5h" / "never" — for feed health and next runs."""
     if dt is None:
         return "never"

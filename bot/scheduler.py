@@ -170,7 +170,7 @@ class AibriefScheduler(BackgroundScheduler):
         if self._skip("poll"):
             return
         try:
-            from bot.poller import poll_feeds
+            from bot.poll.poller import poll_feeds
 
             report = poll_feeds(self.store, self.settings)
             metrics.observe_poll(report)

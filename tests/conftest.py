@@ -8,7 +8,7 @@ import pytest
 
 
 # ---- the store on both backends -----------------------------------------------------------
-# One throw-away PostgreSQL cluster per session (tests/pgcluster.py), a database per test.
+# One throw-away PostgreSQL cluster per session (tests/support/pgcluster.py), a database per test.
 # `store` is parametrized over both backends, so a test written against it runs on SQLite
 # and on PostgreSQL alike. PostgreSQL tests are never skipped: a machine without the server
 # programs fails them with the reason (set AIBRIEF_TESTS_WITHOUT_POSTGRES=1 to skip them on a
@@ -19,7 +19,7 @@ BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
 @pytest.fixture(scope="session")
 def pg_cluster():
-    from tests.pgcluster import ClusterUnavailable, PgCluster
+    from tests.support.pgcluster import ClusterUnavailable, PgCluster
 
     try:
         cluster = PgCluster().start()
@@ -92,13 +92,13 @@ def database(backend, tmp_path, request):
 
 
 # ---- a loopback feed server ---------------------------------------------------------------
-# tests/feedserver.py: a real HTTP server on 127.0.0.1 (ephemeral port) with a route table,
+# tests/support/feedserver.py: a real HTTP server on 127.0.0.1 (ephemeral port) with a route table,
 # for fetch tests. Only 127.0.0.1 is ever contacted.
 
 
 @pytest.fixture(scope="session")
 def _feed_server_session():
-    from tests.feedserver import FeedServer
+    from tests.support.feedserver import FeedServer
 
     server = FeedServer().start()
     yield server
@@ -114,13 +114,13 @@ def feed_server(_feed_server_session):
 
 
 # ---- a loopback stand-in of the Slack Web API ------------------------------------------------
-# tests/slack_standin.py: answers the Web API methods the bot calls on 127.0.0.1 (ephemeral
+# tests/support/slack_standin.py: answers the Web API methods the bot calls on 127.0.0.1 (ephemeral
 # port), records every request, and fails the next calls of a method on demand.
 
 
 @pytest.fixture(scope="session")
 def _slack_api_session():
-    from tests.slack_standin import SlackStandIn
+    from tests.support.slack_standin import SlackStandIn
 
     standin = SlackStandIn().start()
     yield standin

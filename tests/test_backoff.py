@@ -1,6 +1,6 @@
 import random
 
-from bot.backoff import MAX_BACKOFF_SECONDS, next_poll_delay
+from bot.poll.backoff import MAX_BACKOFF_SECONDS, next_poll_delay
 
 
 def test_success_polls_on_time_with_jitter():

@@ -21,10 +21,10 @@ import pytest
 from bot.config import Settings
 from bot.digest import post as post_mod
 from bot.digest.service import post_digest, subscribe
-from bot.poller import poll_feeds
+from bot.poll.poller import poll_feeds
 from bot.slack.client import make_client
 from bot.store import now_ts, open_store
-from tests.digest_helpers import article
+from tests.support.digest_helpers import article
 
 CHANNEL = "C0CLAIMS1"
 ROOT = Path(__file__).resolve().parent.parent

@@ -7,19 +7,8 @@ import sys
 
 import pytest
 
-from bot.cli import main
 from bot.feeds.samples import sample_feeds
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for key in list(os.environ):
-        if key.startswith(("SLACK_", "AIBRIEF_")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("AIBRIEF_DATABASE", str(tmp_path / "db.sqlite"))
-    monkeypatch.setenv("AIBRIEF_ALLOW_PRIVATE_NETWORKS", "true")
-    return tmp_path
+from tests.support.cli import env, run  # noqa: F401  (the CLI fixture and runner)
 
 
 @pytest.fixture
@@ -30,12 +19,6 @@ def served(feed_server):
         feed_server.add("/" + s.name, s.content, content_type=s.headers["content-type"], etag=f'"{s.name}"')
         urls.append(feed_server.url("/" + s.name))
     return urls
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def add_all(capsys, urls):

@@ -121,7 +121,7 @@ def test_fetch_exits_1_when_no_feed_could_be_fetched_and_says_each_failure_once(
 
 
 def test_fetch_exits_0_when_some_feeds_worked(env, capsys, feed_server):
-    from tests.test_fetch import RSS
+    from tests.support.feed_docs import RSS
 
     feed_server.add("/ok.xml", RSS)
     assert run(capsys, "feeds", "add", "--no-check", feed_server.url("/ok.xml"))[0] == 0

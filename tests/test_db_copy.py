@@ -14,7 +14,7 @@ from bot.query import parse
 from bot.store import StoreError, open_store
 from bot.store.copy import TABLES, TargetNotEmpty, copy_database, row_counts, table_names
 from bot.watchlists import seed_default_watchlists
-from tests.helpers import article, seed
+from tests.support.helpers import article, seed
 
 pytestmark = pytest.mark.postgres
 

@@ -87,7 +87,7 @@ def test_an_unedited_old_default_is_updated_and_audited_an_edited_one_is_left(st
     edited = PREVIOUS_DEFAULTS["ai-policy"][-1] + " -tiktok"
     store.replace_watchlist_query("ai-policy", edited, only_if=(PREVIOUS_DEFAULTS["ai-policy"][-1],))
     feed = store.add_feed("https://example.com/feed")
-    from tests.helpers import article
+    from tests.support.helpers import article
 
     store.insert_articles(feed.id, [
         article("Malicious models on AI model hub hide code in pickle files", "Researchers found them.",

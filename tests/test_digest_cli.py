@@ -4,7 +4,6 @@ then PostgreSQL), the Slack stand-in on loopback."""
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -12,23 +11,10 @@ import pytest
 from bot.cli import main
 from bot.store import open_store
 from bot.watchlists import SEEDED_KEY
-from tests.blockkit import assert_valid_blocks
-from tests.digest_helpers import WIRE_LEDE, article
+from tests.support.blockkit import assert_valid_blocks
+from tests.support.digest_helpers import WIRE_LEDE, article
 
 CHANNEL = "C0CLI0001"
-
-
-@pytest.fixture(autouse=True)
-def _restore_logging():
-    """`main()` installs a log handler on the test's captured stderr; remove it afterwards,
-    or later tests' log lines hit a closed stream."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for h in list(root.handlers):
-        if h not in handlers:
-            root.removeHandler(h)
-    root.setLevel(level)
 
 
 @pytest.fixture

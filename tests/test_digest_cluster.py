@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.digest.cluster import cluster, link_key, same_story, title_words
-from tests.digest_helpers import T0, WIRE_LEDE, cand
+from tests.support.digest_helpers import T0, WIRE_LEDE, cand
 
 MERGE = [
     pytest.param(

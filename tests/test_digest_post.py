@@ -13,8 +13,8 @@ from bot.config import Settings
 from bot.digest import post as post_mod
 from bot.digest.service import post_digest, resume_unfinished, subscribe
 from bot.slack.client import make_client
-from tests.blockkit import assert_valid_blocks
-from tests.digest_helpers import article
+from tests.support.blockkit import assert_valid_blocks
+from tests.support.digest_helpers import article
 
 CHANNEL = "C0DIGEST1"
 

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from bot import mrkdwn
 from bot.digest.render import build_context, render_messages
 from bot.digest.select import choose, window_for
-from tests.blockkit import assert_valid_blocks
-from tests.digest_helpers import T0, cand, ts
+from tests.support.blockkit import assert_valid_blocks
+from tests.support.digest_helpers import T0, cand, ts
 
 # Text rich in what breaks things: Slack control characters, JSON specials, mentions,
 # bidi controls, emoji, right-to-left scripts, whitespace.

@@ -7,7 +7,7 @@ from datetime import timedelta
 from bot.digest.cluster import Story, cluster
 from bot.digest.rank import diversify, rank, source_cap
 from bot.digest.select import FIRST_WINDOW, MAX_WINDOW, OVERLAP, choose, window_for
-from tests.digest_helpers import T0, cand
+from tests.support.digest_helpers import T0, cand
 
 START, END = T0 - timedelta(hours=24), T0
 

@@ -18,8 +18,8 @@ from bot.digest.render import (
     render_template,
 )
 from bot.digest.select import choose, window_for
-from tests.blockkit import assert_valid_blocks
-from tests.digest_helpers import T0, cand, ts
+from tests.support.blockkit import assert_valid_blocks
+from tests.support.digest_helpers import T0, cand, ts
 
 WINDOW = window_for(None, ts(T0))
 

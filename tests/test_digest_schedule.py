@@ -16,7 +16,7 @@ from bot.models import Subscription
 from bot.scheduler import CATCH_UP_PREFIX, DIGEST_PREFIX, build_scheduler
 from bot.slack.client import make_client
 from bot.store import open_store
-from tests.digest_helpers import article
+from tests.support.digest_helpers import article
 
 UTC = timezone.utc
 CHANNEL = "C0SCHED01"

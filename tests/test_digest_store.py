@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import Subscription
 from bot.store.digests import RunConflict, SlotTaken
-from tests.digest_helpers import T0, article, ts
+from tests.support.digest_helpers import T0, article, ts
 
 NOW = ts(T0)
 

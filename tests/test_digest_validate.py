@@ -18,7 +18,7 @@ from bot.digest.validate import (
     prepare,
     size,
 )
-from tests.blockkit import assert_valid_blocks
+from tests.support.blockkit import assert_valid_blocks
 
 
 def section(text: str) -> dict:

@@ -14,16 +14,11 @@ from bot.cli.common import confirm
 from bot.feeds.discover import DiscoveryError, discover, feed_links
 from bot.feeds.fetch import FetchLimits
 from bot.feeds.netpolicy import AddressPolicy
-from tests.test_cli import env, run  # noqa: F401  (the CLI fixture and runner)
+from tests.support.cli import env, run  # noqa: F401  (the CLI fixture and runner)
+from tests.support.feed_docs import rss
 
 POLICY = AddressPolicy(allowed_networks=(ip_network("127.0.0.1/32"),))
 LIMITS = FetchLimits(connect=2.0, read=2.0, total=5.0)
-
-
-def rss(title: str, n: int = 4) -> bytes:
-    items = "".join(f"<item><title>{title} item {i}</title><link>https://news.example/{title}/{i}</link>"
-                    f"<pubDate>0{i + 1} Mar 2025 10:00:00 GMT</pubDate></item>" for i in range(n))
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{title}</title>{items}</channel></rss>'.encode()
 
 
 def atom(title: str) -> bytes:

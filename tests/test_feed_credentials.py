@@ -20,9 +20,10 @@ from bot.feeds.alerts import FAILING, alert_text
 from bot.logs import setup_logging
 from bot.redact import link_target, masked_url, public_url, redact_text
 from bot.slack import blocks
-from tests.blockkit import assert_valid_message, assert_valid_view
-from tests.slack_harness import ADMIN, SlackAppHarness, wait_for
-from tests.test_hostile_logs import LOG_LINE, closed_port, run_cli
+from tests.support.blockkit import assert_valid_message, assert_valid_view
+from tests.support.slack_harness import ADMIN, SlackAppHarness, wait_for
+from tests.support.net import closed_port
+from tests.support.secret_cli import LOG_LINE, run_cli
 
 USER = "U0PLAINUSER"
 PASSWORD, API_KEY, INTERNAL = "hunter2pw", "SEKRETKEY123", "10.20.30.40"
@@ -126,7 +127,7 @@ def test_the_alert_channel_gets_the_masked_form():
 
 
 def test_blocks_never_carry_the_secret_for_either_reader():
-    from tests.test_slack_blocks import NOW, feed
+    from tests.support.helpers import NOW, feed
 
     f = feed(1, error=NETWORK_ERROR)
     f = type(f)(**{**f.__dict__, "url": FEED})

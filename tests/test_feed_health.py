@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 from bot.feeds.health import DISABLED, FAILING, NEVER_POLLED, OK, UNCHANGED, feed_health
 from bot.models import Feed
 from bot.store.feedstate import PollState
-from tests.test_cli import env, run  # noqa: F401
-from tests.test_discover import rss
+from tests.support.cli import env, run  # noqa: F401
+from tests.support.feed_docs import rss
 
 NOW = datetime(2025, 3, 1, tzinfo=timezone.utc)
 

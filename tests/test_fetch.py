@@ -1,4 +1,4 @@
-"""Fetching over a real loopback socket (tests/feedserver.py), and the address guard.
+"""Fetching over a real loopback socket (tests/support/feedserver.py), and the address guard.
 
 Only 127.0.0.1 is ever connected to. Every fetch below goes through `Recorder`, the
 real network backend plus a log and a safety net: should the guard ever let a
@@ -23,15 +23,11 @@ from bot.feeds.decode import BodyTooLarge, CappedDecoder, UnsupportedEncoding
 from bot.feeds.fetch import USER_AGENT, FeedRequest, FetchLimits, fetch_many, parse_retry_after
 from bot.feeds.netpolicy import AddressPolicy
 from bot.feeds.samples import sample_feeds
+from tests.support.feed_docs import RSS
 
 MiB = 1024 * 1024
 LOOPBACK_ONLY = AddressPolicy(allowed_networks=(ip_network("127.0.0.1/32"),))
 FAST = FetchLimits(connect=1.0, read=1.0, total=2.0, max_body=1 * MiB, max_redirects=5)
-RSS = b"""<?xml version="1.0" encoding="utf-8"?>
-<rss version="2.0"><channel><title>Loopback</title><link>http://127.0.0.1/</link>
-<item><title>One</title><link>http://127.0.0.1/one</link></item></channel></rss>"""
-
-
 class Recorder(httpcore.AsyncNetworkBackend):
     """httpcore's real backend, logging each address dialled; dials nothing but 127.0.0.1."""
 
@@ -521,7 +517,7 @@ def tls_server(tmp_path_factory):
     import shutil
     import subprocess
 
-    from tests.feedserver import FeedServer
+    from tests.support.feedserver import FeedServer
 
     if shutil.which("openssl") is None:
         pytest.skip("the openssl command is needed to make a test certificate")

@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.feeds.fetch import FetchLimits
 from bot.feeds.fulltext import MAX_PAGE_BYTES, PAGES_PER_HOST, extract_text
 from bot.feeds.netpolicy import AddressPolicy
-from bot.poller import poll_feeds
+from bot.poll.poller import poll_feeds
 from bot.query import parse
 
 POLICY = AddressPolicy(allowed_networks=(ip_network("127.0.0.1/32"),))

@@ -13,7 +13,7 @@ import bot
 from bot.query import parse, parse_watchlist
 from bot.store import open_store
 from bot.watchlists import DEFAULT_WATCHLISTS, seed_default_watchlists
-from tests.helpers import article
+from tests.support.helpers import article
 
 DOCS = {
     "said": article("Officials said the plan is done", "no acronyms here"),

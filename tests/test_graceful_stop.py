@@ -29,9 +29,9 @@ from bot.config import Settings
 from bot.digest.post import EVENT_TYPE
 from bot.models import Article
 from bot.store import open_store
-from tests.helpers import article
-from tests.pgcluster import free_loopback_port
-from tests.slack_harness import SECRET, sign, wait_for
+from tests.support.helpers import article
+from tests.support.net import free_loopback_port
+from tests.support.slack_harness import SECRET, sign, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -36,7 +36,7 @@ from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.config import Settings
 from bot.digest.service import subscribe
 from bot.store import open_store
-from tests.hostile_cases import rss
+from tests.support.hostile_cases import rss
 
 FEEDS = 30
 ITEMS = 40
@@ -214,7 +214,7 @@ STORIES = ["Deepfake voice fraud hits bank", "LLM jailbreak found in chatbot", "
 def prepare_digest_db(path: str, digests: Path) -> None:
     from datetime import datetime, timedelta, timezone
 
-    from tests.helpers import article
+    from tests.support.helpers import article
 
     digests.mkdir(exist_ok=True)
     (digests / "perstory.j2").write_text(PER_STORY)

@@ -13,18 +13,18 @@ from ipaddress import ip_network
 
 import pytest
 
-from bot.backoff import MAX_BACKOFF_SECONDS
+from bot.poll.backoff import MAX_BACKOFF_SECONDS
 from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.config import Settings
 from bot.feeds import alerts
 from bot.feeds.fetch import FetchLimits
 from bot.feeds.netpolicy import AddressPolicy
-from bot.poller import poll_feeds
+from bot.poll.poller import poll_feeds
 from bot.scheduler import AibriefScheduler
 from bot.slack import blocks
 from bot.slack.client import make_client
 from bot.store import open_store
-from tests.hostile_cases import good_feed, item, rss
+from tests.support.hostile_cases import good_feed, item, rss
 
 POLICY = AddressPolicy(allowed_networks=(ip_network("127.0.0.1/32"),))
 LIMITS = FetchLimits(connect=1.0, read=1.0, total=2.0)

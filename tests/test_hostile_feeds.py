@@ -1,6 +1,6 @@
-"""Hostile feeds at the level of a whole poll (bot.poller.poll_feeds), over the loopback server.
+"""Hostile feeds at the level of a whole poll (bot.poll.poller.poll_feeds), over the loopback server.
 
-Each case of tests/hostile_cases.py is polled together with a good feed, in one run, with
+Each case of tests/support/hostile_cases.py is polled together with a good feed, in one run, with
 the real fetch/parse/store pipeline and a real SQLite store. For every case: the poll
 finishes in bounded time, the good feed still ingests, the hostile feed either recovers
 (its articles stored) or carries a readable reason (`last_error`, a backed-off next
@@ -27,10 +27,10 @@ from bot.feeds import netpolicy
 from bot.feeds.fetch import FetchLimits
 from bot.feeds.netpolicy import AddressPolicy
 from bot.feeds.normalize import TITLE_LIMIT
-from bot.poller import poll_feeds
+from bot.poll.poller import poll_feeds
 from bot.store import open_store
-from tests import hostile_cases
-from tests.hostile_cases import GOOD_PATH, GOOD_TITLES, Case, FakeResolver, good_feed, guard_dialling
+from tests.support import hostile_cases
+from tests.support.hostile_cases import GOOD_PATH, GOOD_TITLES, Case, FakeResolver, good_feed, guard_dialling
 
 MiB = 1024 * 1024
 POLICY = AddressPolicy(allow_private=False, allowed_networks=(ip_network("127.0.0.1/32"),))

@@ -10,11 +10,7 @@ only the explicit redaction of configured secrets can hide it.
 from __future__ import annotations
 
 import logging
-import os
 import re
-import socket
-import subprocess
-import sys
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -24,35 +20,11 @@ from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.digest.service import subscribe
 from bot.logs import RedactSecrets, setup_logging
 from bot.store import open_store
-from tests.helpers import article
+from tests.support.helpers import article
+from tests.support.net import closed_port
+from tests.support.secret_cli import APP_TOKEN, BOT_TOKEN, LOG_LINE, SECRETS, SIGNING_SECRET, run_cli
 
-BOT_TOKEN = "xoxb-1111111111-2222222222-SeCrEtBoTtOkEnValue"
-APP_TOKEN = "xapp-1-A0SECRET-3333333333-SeCrEtApPtOkEn"
-SIGNING_SECRET = "8f14e45fceea167a5a36dedd4bea2543"
-SECRETS = (BOT_TOKEN, APP_TOKEN, SIGNING_SECRET)
 CHANNEL = "C0LOGS001"
-ROOT = Path(__file__).resolve().parents[1]
-LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4} level=[A-Z]+ logger=\S+ ")
-
-
-def closed_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def run_cli(args: list[str], db: str, slack_url: str, cwd: Path) -> tuple[int, str, str]:
-    env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "LANG", "TMPDIR")}
-    env.update(
-        AIBRIEF_DATABASE=db, AIBRIEF_ALLOW_PRIVATE_NETWORKS="true", AIBRIEF_LOG_LEVEL="DEBUG",
-        SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN=APP_TOKEN, SLACK_SIGNING_SECRET=SIGNING_SECRET,
-        SLACK_API_URL=slack_url, PYTHONPATH=str(ROOT),
-    )
-    proc = subprocess.run([sys.executable, "-m", "bot", "-v", *args], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def assert_no_secret(where: str, text: str) -> None:

@@ -26,8 +26,8 @@ import pytest
 
 from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.store import open_store
-from tests.slack_harness import ADMIN, CHANNEL, SECRET, TEAM, SlackAppHarness, sign, wait_for
-from tests.test_replicas import Replica, wait_until
+from tests.support.replicas import Replica, wait_until
+from tests.support.slack_harness import ADMIN, CHANNEL, SECRET, TEAM, SlackAppHarness, sign, wait_for
 
 ROOT = Path(__file__).resolve().parent.parent
 FORM = "application/x-www-form-urlencoded"

@@ -25,7 +25,7 @@ from bot.runner import health
 from bot.scheduler import build_scheduler
 from bot.slack.client import make_client
 from bot.store import open_store
-from tests.slack_harness import wait_for
+from tests.support.slack_harness import wait_for
 
 CHANNEL = "C0LEADER1"
 PERIOD = 0.1  # the tests' retry period: takeovers in a tenth of a second

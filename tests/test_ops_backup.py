@@ -16,7 +16,7 @@ import pytest
 from bot.leader import FileLeader
 from bot.ops.backup import BackupError, backup_sqlite, restore_sqlite
 from bot.store import open_store
-from tests.helpers import article
+from tests.support.helpers import article
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 10

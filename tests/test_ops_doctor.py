@@ -16,8 +16,8 @@ from bot.digest.service import subscribe
 from bot.ops.doctor import FAIL, failed, find_manifest, manifest_scopes, run_checks
 from bot.slack.client import make_client
 from bot.store import open_store
-from tests.slack_harness import ADMIN, SlackAppHarness
-from tests.slack_standin import DEFAULT_SCOPES
+from tests.support.slack_harness import ADMIN, SlackAppHarness
+from tests.support.slack_standin import DEFAULT_SCOPES
 
 ROOT = Path(__file__).resolve().parent.parent
 OUTSIDE = "C0NOTIN001"  # the bot was never invited here

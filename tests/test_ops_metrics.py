@@ -16,9 +16,9 @@ from bot.config import Settings
 from bot.ops.metrics import REGISTRY
 from bot.runner import run
 from bot.store import open_store
-from tests.slack_harness import ADMIN, CHANNEL, SECRET, sign, wait_for
-from tests.test_slack_runner import free_port
-from tests.test_socket_mode import APP_TOKEN, SocketModeStandIn
+from tests.support.slack_harness import ADMIN, CHANNEL, SECRET, sign, wait_for
+from tests.support.net import free_loopback_port as free_port
+from tests.support.ws_standin import APP_TOKEN, SocketModeStandIn
 
 METRICS = ("aibrief_polls_total", "aibrief_feeds_polled_total", "aibrief_feed_errors_total",
            "aibrief_articles_stored_total", "aibrief_watchlist_matches_total", "aibrief_digests_posted_total",

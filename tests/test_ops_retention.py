@@ -16,7 +16,7 @@ from bench.retention import simulate_year
 from bot.ops.retention import DAY, cutoffs, prune
 from bot.query import parse
 from bot.store import open_store
-from tests.helpers import article
+from tests.support.helpers import article
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = int(datetime(2026, 6, 1, 12, tzinfo=timezone.utc).timestamp())

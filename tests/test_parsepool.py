@@ -19,7 +19,7 @@ def test_parse_workers_die_with_a_killed_bot():
     code = textwrap.dedent(
         """
         import time
-        from bot.parsepool import _get_pool
+        from bot.poll.parsepool import _get_pool
         pool = _get_pool(2)
         print(sum(f.result() for f in [pool.submit(sum, [1, 2]), pool.submit(sum, [3, 4])]), flush=True)
         time.sleep(60)

@@ -1,7 +1,7 @@
 """The poll pipeline: parsing in worker processes and storing in batches changes nothing stored.
 
 The same feeds are polled into two fresh stores, once parsing in this process and once in
-two worker processes (bot.parsepool); the stored articles, feed state and watchlist
+two worker processes (bot.poll.parsepool); the stored articles, feed state and watchlist
 matches must be the same, and the report the same in the feeds' order.
 """
 
@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.feeds.fetch import FetchLimits
 from bot.feeds.netpolicy import AddressPolicy
 from bot.feeds.samples import sample_feeds
-from bot.poller import poll_feeds
+from bot.poll.poller import poll_feeds
 from bot.store import open_store
 
 POLICY = AddressPolicy(allowed_networks=(ip_network("127.0.0.1/32"),))

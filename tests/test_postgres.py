@@ -23,8 +23,8 @@ from bot.store.postgres import (
     lock_key,
 )
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, TS_CONFIG
-from tests.pgcluster import free_loopback_port
-from tests.test_query import ORACLE_DOCS, any_query, evaluate, g_and
+from tests.support.net import free_loopback_port
+from tests.support.query_oracle import ORACLE_DOCS, any_query, evaluate, g_and
 
 pytestmark = pytest.mark.postgres
 

@@ -15,7 +15,7 @@ from bot.query import (
     to_tsquery,
 )
 from bot.explain import highlight_spans, matched_terms
-from tests.helpers import article
+from tests.support.helpers import article
 
 DOCS = {
     # id: (title, summary)

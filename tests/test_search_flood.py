@@ -1,6 +1,6 @@
 """One user flooding `/aibrief` with broad searches must not slow everyone else down.
 
-The real app in HTTP mode (tests/slack_harness.py) on a database of bench-corpus articles
+The real app in HTTP mode (tests/support/slack_harness.py) on a database of bench-corpus articles
 (bench/corpus.py: Zipf-distributed news text) where a broad query costs about half a second
 of database time. User A fires a burst of broad searches, then user B types `/aibrief help`.
 Before the fix, A's searches held every listener thread and B waited seconds; now A has at
@@ -20,7 +20,7 @@ import pytest
 from bench import corpus
 from bot.slack.inflight import BUSY_MESSAGE, MAX_SEARCHES_PER_USER
 from bot.store import open_store
-from tests.slack_harness import SlackAppHarness
+from tests.support.slack_harness import SlackAppHarness
 
 ARTICLES = 20_000
 FLOODER = "U0FLOODER1"

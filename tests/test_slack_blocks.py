@@ -9,22 +9,17 @@ from datetime import datetime, timedelta, timezone
 from bot.models import Feed, SearchHit, Watchlist
 from bot.query import QueryError, parse
 from bot.slack import blocks
+from bot.slack.blocks.parts import _fit
 from bot.store import AuditEntry
-from tests.blockkit import assert_valid_message, assert_valid_view
+from tests.support.blockkit import assert_valid_message, assert_valid_view
+from tests.support.helpers import NOW, feed
 
-NOW = datetime(2025, 3, 2, 12, 0, tzinfo=timezone.utc)
 EVIL = "<!channel> <@U123> &amp; <https://evil.example|click me>"
 
 
 def hit(i: int, title: str = "Title", snippet: str = "A snippet.", url: str | None = None) -> SearchHit:
     return SearchHit(article_id=i, title=title, url=url or f"https://news.example/{i}", source="Dawn",
                      published=datetime(2025, 3, 1, tzinfo=timezone.utc), score=1.0, snippet=snippet)
-
-
-def feed(i: int, error: str | None = None, title: str = "Feed") -> Feed:
-    return Feed(id=i, url=f"https://feeds.example/{i}.xml", title=f"{title} {i}", etag=None, last_modified=None,
-                last_success=NOW - timedelta(hours=2), last_error=error, error_count=3 if error else 0,
-                next_poll=None, last_error_at=NOW - timedelta(minutes=5) if error else None)
 
 
 def all_text(payload) -> str:
@@ -187,6 +182,6 @@ def test_modals_are_valid():
 
 
 def test_section_cap_never_splits_an_escape_or_link():
-    text = blocks._fit("a" * 2990 + "&amp;&lt;<https://x.example|label>")
+    text = _fit("a" * 2990 + "&amp;&lt;<https://x.example|label>")
     assert len(text) <= 3000 and text.endswith("…")
     assert not re.search(r"&[a-z]*…$", text) and "<https" not in text

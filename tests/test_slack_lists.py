@@ -19,8 +19,8 @@ from bot.digest.validate import MAX_MESSAGE_CHARS
 from bot.models import Watchlist
 from bot.slack import blocks
 from bot.store import AuditEntry, open_store
-from tests.blockkit import assert_valid_message
-from tests.slack_harness import ADMIN, SlackAppHarness
+from tests.support.blockkit import assert_valid_message
+from tests.support.slack_harness import ADMIN, SlackAppHarness
 
 USER = "U0PLAINUSER"
 N_FEEDS = 5000

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import threading
 import time
 
@@ -16,13 +15,8 @@ from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.config import Settings
 from bot.runner import run
 from bot.store import open_store
-from tests.slack_harness import SECRET, sign, wait_for
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
+from tests.support.net import free_loopback_port as free_port
+from tests.support.slack_harness import SECRET, sign, wait_for
 
 @pytest.fixture
 def database(tmp_path) -> str:

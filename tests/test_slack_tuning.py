@@ -13,9 +13,9 @@ import pytest
 
 from bot.digest import service as digests
 from bot.search import watch_matches
-from tests.blockkit import assert_valid_blocks, assert_valid_message, assert_valid_view
-from tests.helpers import article
-from tests.slack_harness import ADMIN, CHANNEL, SlackAppHarness
+from tests.support.blockkit import assert_valid_blocks, assert_valid_message, assert_valid_view
+from tests.support.helpers import article
+from tests.support.slack_harness import ADMIN, CHANNEL, SlackAppHarness
 
 USER = "U0PLAINUSER"  # neither in AIBRIEF_ADMINS nor a workspace admin
 AI_SEC = '(AI OR "artificial intelligence") (security OR attack)'

@@ -1,4 +1,4 @@
-"""`aibrief run` in Socket Mode, end to end over a real WebSocket (tests/ws_standin.py).
+"""`aibrief run` in Socket Mode, end to end over a real WebSocket (tests/support/ws_standin.py).
 
 The stand-in hands out its loopback URL from `apps.connections.open`, greets each connection
 with `hello`, and delivers every kind of envelope the bot handles — a slash command, a block
@@ -22,14 +22,13 @@ from bot.runner import run
 from bot.slack import blocks
 from bot.slack.socket_mode import CLOSE_TIMEOUT, PING_INTERVAL, PING_TIMEOUT
 from bot.store import open_store
-from tests.slack_harness import wait_for
-from tests.test_slack_runner import free_port
-from tests.ws_standin import SocketModeStandIn
+from tests.support.slack_harness import wait_for
+from tests.support.net import free_loopback_port as free_port
+from tests.support.ws_standin import APP_TOKEN, SocketModeStandIn
 
 ADMIN = "U0SMADMIN1"
 USER = "U0SMUSER01"
 CHANNEL = "C0SOCKET01"
-APP_TOKEN = "xapp-1-A0AIBRIEF-1-standin"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from bot.store import DuplicateError, NotFoundError, open_store
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 from bot.store.sqlite import SQLiteStore
 from bot.watchlists import seed_default_watchlists
-from tests.helpers import article, seed
+from tests.support.helpers import article, seed
 
 
 FILLER = [

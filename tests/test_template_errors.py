@@ -19,7 +19,7 @@ from bot.digest.render import BUILTIN_DIR, render_messages
 from bot.digest.service import sample_context, subscribe
 from bot.models import Article
 from bot.slack import blocks
-from tests.slack_harness import ADMIN, CHANNEL, SlackAppHarness
+from tests.support.slack_harness import ADMIN, CHANNEL, SlackAppHarness
 
 USER = "U0PLAINUSER"
 SECRET_LINE = "TOPSECRET-do-not-show"

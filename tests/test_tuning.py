@@ -21,7 +21,7 @@ from bot.mrkdwn import emphasize, emphasized_link
 from bot.query import parse, parse_watchlist
 from bot.search import watch_matches
 from bot.tuning import suggest, watch_stats
-from tests.helpers import article
+from tests.support.helpers import article
 
 CHANNEL = "C0TUNING1"
 AI_SEC = '(AI OR "artificial intelligence") (security OR attack)'
@@ -281,8 +281,8 @@ def test_a_full_digest_with_controls_and_highlights_fits_slack_limits(template):
     from bot.digest.render import build_context, render_messages
     from bot.digest.select import choose, window_for
     from bot.digest.validate import MAX_BLOCKS, MAX_MESSAGE_CHARS, MAX_MESSAGES
-    from tests.blockkit import assert_valid_blocks
-    from tests.digest_helpers import T0, cand, ts
+    from tests.support.blockkit import assert_valid_blocks
+    from tests.support.digest_helpers import T0, cand, ts
 
     names = ("ai-security", "ai-policy", "prompt-injection")
     cands = [cand(f"AI security story {i} & <b>{'long words ' * 30}</b> " + "&" * 60, f"Source {i}",
@@ -312,8 +312,8 @@ def test_a_full_digest_with_controls_and_highlights_fits_slack_limits(template):
 def test_even_the_last_resort_layout_has_the_control():
     from bot.digest.render import build_context, builtin_messages
     from bot.digest.select import choose, window_for
-    from tests.blockkit import assert_valid_blocks
-    from tests.digest_helpers import T0, cand, ts
+    from tests.support.blockkit import assert_valid_blocks
+    from tests.support.digest_helpers import T0, cand, ts
 
     window = window_for(None, ts(T0))
     sel = choose([cand("AI attack", "Reuters", hours=1, article_id=42)], start=window.start_dt,

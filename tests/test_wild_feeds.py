@@ -18,7 +18,7 @@ from bot.feeds.fetch import FetchLimits
 from bot.feeds.netpolicy import AddressPolicy
 from bot.feeds.parse import parse_feed
 from bot.feeds.xmlguard import inspect_prolog
-from bot.poller import poll_feeds
+from bot.poll.poller import poll_feeds
 
 WILD = Path(__file__).parent / "data" / "wild"
 NOW = datetime(2025, 11, 4, tzinfo=timezone.utc)

@@ -32,7 +32,7 @@ def cmd_demo(args, settings: Settings) -> int:
 def run_demo(settings: Settings, out: TextIO) -> int:
     from bot.bootstrap import import_feeds, prepare_store
     from bot.digest.service import demo_digest_text
-    from bot.poller import poll_feeds, policy_for
+    from bot.poll.poller import poll_feeds, policy_for
     from bot.search import search
 
     with tempfile.TemporaryDirectory(prefix="aibrief-demo-") as tmp, StaticServer(samples_dir()) as server:

@@ -12,8 +12,9 @@ import sys
 from datetime import datetime, timezone
 
 from bot.cli.common import UsageError, actor, bounded_int, open_store
-from bot.cli.output import ago, shown
+from bot.cli.output import shown
 from bot.config import Settings
+from bot.humanize import relative_time
 
 
 def _store(settings: Settings):
@@ -84,10 +85,10 @@ def _describe(sub, now: datetime) -> list[str]:
         f"{sub.channel:<12} {state:<3} {sub.at} {sub.tz:<20} {when}",
         f"{'':<12}     {watch} · template {sub.template} · up to {sub.max_items} stories"
         + (" · posts empty days" if sub.post_empty else ""),
-        f"{'':<12}     last digest: {ago(sub.last_window_end, now)}",
+        f"{'':<12}     last digest: {relative_time(sub.last_window_end, now)}",
     ]
     if sub.last_error:
-        lines.append(f"{'':<12}     last error ({ago(sub.last_error_at, now)}): {sub.last_error}")
+        lines.append(f"{'':<12}     last error ({relative_time(sub.last_error_at, now)}): {sub.last_error}")
     return lines
 
 

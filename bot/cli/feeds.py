@@ -6,8 +6,9 @@ from __future__ import annotations
 import sys
 
 from bot.cli.common import UsageError, actor, confirm, open_store
-from bot.cli.output import ago, shown
+from bot.cli.output import shown
 from bot.config import Settings
+from bot.humanize import relative_time
 
 
 def register(sub) -> None:
@@ -125,16 +126,16 @@ def print_feed_list(store, out=None) -> None:
         if last is not None and last.outcome == "ok":
             detail.append(f"{last.items} item(s) in the last document")
         if last is not None and last.outcome == "unchanged":
-            detail.append(f"304 Not Modified {ago(last.polled_at)}")
-        detail.append(f"last success {ago(f.last_success)}")
+            detail.append(f"304 Not Modified {relative_time(last.polled_at)}")
+        detail.append(f"last success {relative_time(f.last_success)}")
         if f.enabled:
-            detail.append(f"next poll {ago(f.next_poll) if f.next_poll else 'now'}")
+            detail.append(f"next poll {relative_time(f.next_poll) if f.next_poll else 'now'}")
         print(shown(f"{'':<12} " + " · ".join(detail)), file=out)
         if f.last_error:
-            print(shown(f"{'':<12} last error ({f.error_count}x, {ago(f.last_error_at)}): {f.last_error}"), file=out)
+            print(shown(f"{'':<12} last error ({f.error_count}x, {relative_time(f.last_error_at)}): {f.last_error}"), file=out)
         setting = full.get(f.id)
         if setting is not None and setting.enabled:
             line = f"full text: {setting.pages_ok} page(s) extracted, {setting.pages_failed} kept the feed's text"
             if setting.last_error:
-                line += f" (last: {setting.last_error}, {ago(setting.last_error_at)})"
+                line += f" (last: {setting.last_error}, {relative_time(setting.last_error_at)})"
             print(shown(f"{'':<12} {line}"), file=out)

@@ -16,7 +16,7 @@ def register(sub) -> None:
 
 
 def cmd_fetch(args, settings: Settings) -> int:
-    from bot.poller import poll_feeds
+    from bot.poll.poller import poll_feeds
 
     store = open_store(settings)
     feeds = [f for f in store.list_feeds() if f.enabled]

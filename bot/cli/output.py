@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 
-from bot.humanize import when as ago  # noqa: F401  (re-exported for the commands)
 from bot.mrkdwn import strip_invisible as shown
 
 

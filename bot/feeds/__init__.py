@@ -1,6 +1,8 @@
 """The feed stage: fetch (bounded HTTP), parse (feedparser, made safe), normalize (plain text Articles), OPML.
 
-Folder per stage in the Miniflux manner; callers use the names re-exported here.
+Folder per stage in the Miniflux manner. Callers import from the stage modules themselves
+(bot.feeds.fetch, bot.feeds.parse, …); the names below are re-exported for a caller that
+wants the stage as one namespace.
 """
 
 from bot.feeds.fetch import FeedRequest, FetchLimits, fetch_many, fetch_many_async, fetch_one, make_client

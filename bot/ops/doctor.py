@@ -363,10 +363,10 @@ def _int(value) -> int | None:
 def _ago(ts: int | None) -> str:
     if ts is None:
         return "never"
-    from bot.humanize import when
+    from bot.humanize import relative_time
     from bot.store import from_ts
 
-    return when(from_ts(ts))
+    return relative_time(from_ts(ts))
 
 
 def _one_line(exc: BaseException) -> str:

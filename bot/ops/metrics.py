@@ -64,7 +64,7 @@ def watch_leader(is_leader: Callable[[], bool]) -> None:
 
 # ---- feeding the counters ------------------------------------------------------------------
 def observe_poll(report) -> None:
-    """One finished poll (bot.poller.PollReport)."""
+    """One finished poll (bot.poll.poller.PollReport)."""
     from bot.slack.blocks import public_feed_error
 
     polls.inc()

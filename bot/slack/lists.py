@@ -9,7 +9,7 @@ admins, and feed addresses are masked per reader (bot.slack.blocks.feed_link).
 from __future__ import annotations
 
 from bot.slack import blocks
-from bot.slack.commands import ACTIONS, DEFAULT_AUDIT, MAX_AUDIT
+from bot.slack.command_text import ACTIONS, DEFAULT_AUDIT, MAX_AUDIT
 from bot.slack.deps import Deps
 
 KINDS = (blocks.LIST_FEEDS, blocks.LIST_WATCH, blocks.LIST_AUDIT)

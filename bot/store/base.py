@@ -1,4 +1,6 @@
-"""The store: every SQL statement the bot runs lives in this package.
+"""The store: the SQL of the bot's own data lives in this package (the scheduler's leader
+lock in bot/leader.py and the backup checks in bot/ops/backup.py still run a few statements
+of their own).
 
 `Store` holds the SQL that SQLite and PostgreSQL share (written with `?` placeholders; the
 PostgreSQL backend translates them). Each backend subclass owns what differs: connections,

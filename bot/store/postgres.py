@@ -2,8 +2,10 @@
 full-text search on a generated, GIN-indexed tsvector.
 
 Why this shape: several `aibrief run` replicas share one database, so everything that must
-happen once (migrations now; the scheduler's leadership and claims later) is decided by
-PostgreSQL's own locks, never by a replica's memory. The SQL in base.py is written once
+happen once is decided by PostgreSQL's own locks, never by a replica's memory: migrations
+run under an advisory lock (here), the scheduler's leadership is a session-level advisory
+lock (bot/leader.py), and due feeds are claimed with row locks that skip rows another
+replica is claiming (`SKIP_LOCKED`, Store.claim_due_feeds). The SQL in base.py is written once
 with `?` placeholders; `_pg_sql` turns it into psycopg's `%s` style here, so both backends
 run the same statements.
 

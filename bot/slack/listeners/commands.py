@@ -15,13 +15,14 @@ from bot import admin
 from bot.admin import AdminError
 from bot.digest import service as digests
 from bot.digest.schedule import next_fire
+from bot.humanize import relative_time
 from bot.mrkdwn import escape, link
 from bot.ops.doctor import doctor_command
 from bot.redact import redact_text
 from bot.query import QueryError
 from bot.search import search, watch_matches, watch_test
 from bot.slack import blocks
-from bot.slack.commands import ACTIONS, Command, CommandError, parse_command
+from bot.slack.command_text import ACTIONS, Command, CommandError, parse_command
 from bot.slack.deps import Deps, actor, bot_in_channel, reply
 from bot.slack.lists import list_reply
 from bot.slack.inflight import BUSY_MESSAGE
@@ -153,7 +154,7 @@ def _digest_schedule(cmd: Command, asker: Asker, deps: Deps) -> dict:
     nxt = next_fire(sub, datetime.now(timezone.utc))
     return blocks.done(
         f"<#{escape(sub.channel)}> gets a daily digest at *{sub.at}* {escape(sub.tz)}; "
-        f"the next one {nxt.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({blocks.when(nxt)})."
+        f"the next one {nxt.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({relative_time(nxt)})."
     )
 
 

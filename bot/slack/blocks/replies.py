@@ -1,120 +1,26 @@
-"""Block Kit payloads for every reply the app sends: pure functions from plain data to dicts.
-
-Kept apart from the listeners so each layout is tested without Slack (and validated with
-slack_sdk.models in the tests). Every string that came from a feed or a user goes through
-`bot.mrkdwn` (escape / link / truncate) before it lands in a mrkdwn field, so a title like
-`<!channel>` shows literally and pings no one. Limits respected here: 50 blocks per
-message, 100 per view, 3000 characters per section, 2000 per button value, 24 per modal title,
-and the digests' size budget (bot.digest.validate.MAX_MESSAGE_CHARS of block JSON) for every
-list reply, which is paged with More / Back buttons like search results.
-
-Feed URLs reach Slack only through `feed_link` (bot.redact): members see host and path,
-admins the URL with its userinfo and query values masked; no payload carries the secrets.
-"""
+"""The replies the app sends in a conversation: search results and Share, help, refusals
+and errors, digest notices, the paged lists (feeds, watchlists, audit) and the tuning
+replies (what a watchlist caught, votes, suggestions)."""
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Iterable, Sequence
 
 from bot.models import Feed, SearchHit, Watchlist
-from bot.humanize import when  # noqa: F401  (re-exported for listeners)
-from bot.mrkdwn import cut as cut_mrkdwn
+from bot.humanize import relative_time
 from bot.mrkdwn import emphasize, emphasized_link, escape, link, truncate
 from bot.redact import link_target, masked_url, public_url, redact_text
-from bot.slack.limits import MAX_BLOCKS, MAX_HEADER_TEXT, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT, MAX_VIEW_BLOCKS
+from bot.slack.limits import MAX_BLOCKS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT
+from bot.slack.blocks.action_ids import (
+    ACTION_LIST_MORE, ACTION_LIST_PREV, ACTION_MORE, ACTION_PREV, ACTION_SHARE, LIST_AUDIT, LIST_FEEDS, LIST_WATCH,
+)
+from bot.slack.blocks.parts import _button, _context, _fit, _section, code, date, message, notice
 
 PAGE_SIZE = 5
 EXAMPLE_QUERY = 'china travel OR visa -crypto'
-
-# action_ids and callback_ids the listeners match on
-ACTION_MORE = "search_more"
-ACTION_PREV = "search_prev"
-ACTION_SHARE = "search_share"
-ACTION_HOME_ADD = "home_add_watch"
-ACTION_HOME_REMOVE = "home_remove_watch"
-ACTION_WATCH_QUERY = "watch_query"  # the add-watchlist modal's query input (dispatches for a preview)
-VIEW_WATCH_ADD = "watch_add_modal"
-VIEW_WATCH_REMOVE = "watch_remove_modal"
-BLOCK_NAME, BLOCK_QUERY, BLOCK_PREVIEW, BLOCK_REMOVE = "name", "query", "preview", "remove"
-ACTION_NAME, ACTION_REMOVE_SELECT = "watch_name", "watch_remove"
-ACTION_LIST_MORE = "list_more"  # More / Back under a list reply (feeds, watchlists, audit)
-ACTION_LIST_PREV = "list_prev"
-LIST_FEEDS, LIST_WATCH, LIST_AUDIT = "feeds", "watch", "audit"
-
-HOME_FEEDS_MAX = 40
-HOME_WATCHLISTS_MAX = 20
-
-
-@dataclass(frozen=True)
-class ScheduleRow:
-    """A channel's digest subscription as the App Home shows it."""
-
-    channel: str
-    at: str  # "HH:MM"
-    tz: str
-    next_run: datetime | None = None
-    enabled: bool = True
-    last_error: str | None = None  # why the last digest failed (e.g. the bot is not in the channel)
-    muted: tuple[str, ...] = ()  # sources its digests skip (`channels mute`)
-
-
-# ---- small pieces ------------------------------------------------------------------------
-def _section(text: str, accessory: dict | None = None, block_id: str | None = None) -> dict:
-    block: dict = {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text)}}
-    if accessory:
-        block["accessory"] = accessory
-    if block_id:
-        block["block_id"] = block_id
-    return block
-
-
-def _context(text: str) -> dict:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _fit(text)}]}
-
-
-def _header(text: str) -> dict:
-    return {"type": "header", "text": {"type": "plain_text", "text": truncate(text, MAX_HEADER_TEXT)}}
-
-
-def _button(text: str, action_id: str, value: str = "", style: str | None = None) -> dict:
-    button: dict = {"type": "button", "text": {"type": "plain_text", "text": text}, "action_id": action_id}
-    if value:
-        button["value"] = value
-    if style:
-        button["style"] = style
-    return button
-
-
-def _plain(text: str, limit: int) -> dict:
-    return {"type": "plain_text", "text": truncate(text, limit)}
-
-
-def _fit(text: str) -> str:
-    """A mrkdwn field under Slack's limit, never cutting an escape or a link in half."""
-    return cut_mrkdwn(text, MAX_SECTION_TEXT)
-
-
-def code(text: str) -> str:
-    """User text shown verbatim inline (`like this`), escaped; backticks can't end it early."""
-    return "`" + escape(text.replace("`", "ʹ")) + "`"
-
-
-def date(dt: datetime | None) -> str:
-    return dt.astimezone(timezone.utc).strftime("%d %b %Y") if dt else "unknown date"
-
-
-def message(text: str, blocks: list[dict]) -> dict:
-    """A message payload: `text` is the notification fallback (escaped mrkdwn too)."""
-    return {"text": truncate(text, 300), "blocks": blocks[:MAX_BLOCKS]}
-
-
-def notice(text: str) -> dict:
-    """A one-section reply whose text is already-built mrkdwn."""
-    return message(text, [_section(text)])
 
 
 # ---- search --------------------------------------------------------------------------------
@@ -468,12 +374,12 @@ def feed_line(feed: Feed, now: datetime | None = None, *, admin: bool = False) -
     state = "disabled" if not feed.enabled else ("failing" if feed.last_error else "ok")
     icon = {"ok": ":large_green_circle:", "failing": ":red_circle:", "disabled": ":white_circle:"}[state]
     title = escape(truncate(feed.title, 80)) if feed.title else "(untitled)"
-    line = f"{icon} *{title}* — {feed_link(feed.url, admin)}\nlast success {when(feed.last_success, now)}"
+    line = f"{icon} *{title}* — {feed_link(feed.url, admin)}\nlast success {relative_time(feed.last_success, now)}"
     if feed.last_error and admin:
-        line += (f" · last error {when(feed.last_error_at, now)} ({feed.error_count}×): "
+        line += (f" · last error {relative_time(feed.last_error_at, now)} ({feed.error_count}×): "
                  f"{escape(truncate(redact_text(feed.last_error), 200))}")
     elif feed.last_error:
-        line += (f" · failing ({public_feed_error(feed.last_error)}), last error {when(feed.last_error_at, now)} "
+        line += (f" · failing ({public_feed_error(feed.last_error)}), last error {relative_time(feed.last_error_at, now)} "
                  f"({feed.error_count}×)")
     return line
 
@@ -591,158 +497,3 @@ def vote_ack(status: str, title: str, watchlists: Sequence[str]) -> dict:
         return notice(f"You already marked {what} as not relevant to {names}; nothing changed.")
     return notice(f":thumbsdown: Thanks: noted that {what} is not relevant to {names}. "
                   "Admins see these votes when they tune the watchlist; nothing changes by itself.")
-
-
-# ---- App Home --------------------------------------------------------------------------------
-def home_view(
-    watchlists: Sequence[Watchlist],
-    counts: dict[str, int],
-    feeds: Sequence[Feed],
-    schedules: Sequence[ScheduleRow],
-    *,
-    is_admin: bool,
-    now: datetime | None = None,
-    stats: dict | None = None,
-) -> dict:
-    """The App Home tab: watchlists with match counts, feed health, digest schedules. For
-    admins, `stats` (watchlist name → bot.tuning.WatchStats) adds each watchlist's tuning
-    figures; a non-admin's tab never shows votes."""
-    now = now or datetime.now(timezone.utc)
-    blocks: list[dict] = [_header("aibrief — AI-security news briefings")]
-    if is_admin:
-        blocks.append({
-            "type": "actions",
-            "block_id": "home_admin",
-            "elements": [
-                _button("Add watchlist", ACTION_HOME_ADD, style="primary"),
-                _button("Remove watchlist", ACTION_HOME_REMOVE),
-            ],
-        })
-    blocks.append(_context("Search with `/aibrief QUERY` in any channel; `/aibrief help` lists every command."))
-
-    blocks += [{"type": "divider"}, _header(f"Watchlists ({len(watchlists)})")]
-    if watchlists:
-        for w in watchlists[:HOME_WATCHLISTS_MAX]:
-            n = counts.get(w.name, 0)
-            text = f"*{escape(w.name)}* — {n} matching article{'s' if n != 1 else ''}\n{code(truncate(w.query, 500))}"
-            stat = (stats or {}).get(w.name) if is_admin else None
-            if stat is not None:
-                text += "\n" + "\n".join(stats_lines(stat))
-            blocks.append(_section(text))
-        if len(watchlists) > HOME_WATCHLISTS_MAX:
-            blocks.append(_context(f"… and {len(watchlists) - HOME_WATCHLISTS_MAX} more: `/aibrief watch list`"))
-    else:
-        blocks.append(_section("No watchlists yet."))
-
-    failing = sum(1 for f in feeds if f.last_error)
-    blocks += [{"type": "divider"}, _header(f"Feeds ({len(feeds)}, {failing} failing)")]
-    # failing feeds first: they are what an admin opens this tab to see
-    ordered = sorted(feeds, key=lambda f: (not f.last_error, f.title.lower() or f.url))
-    shown = ordered[:HOME_FEEDS_MAX]
-    if shown:
-        blocks += _chunked("", [feed_line(f, now, admin=is_admin) for f in shown], max_blocks=20)
-        if len(feeds) > len(shown):
-            blocks.append(_context(f"… and {len(feeds) - len(shown)} more: `/aibrief feeds list`"))
-    else:
-        blocks.append(_section("No feeds yet."))
-
-    blocks += [{"type": "divider"}, _header(f"Digest schedules ({len(schedules)})")]
-    if schedules:
-        lines = []
-        for s in schedules[:30]:
-            if s.enabled and s.next_run:
-                state = f"next {s.next_run.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({when(s.next_run, now)})"
-            else:
-                state = "paused"
-            line = f"<#{escape(s.channel)}> daily at *{escape(s.at)}* {escape(s.tz)} — {state}"
-            if s.muted:
-                line += "\nmuted sources: " + ", ".join(escape(m) for m in s.muted[:20])
-            if s.last_error:
-                line += f"\n:warning: last digest failed: {escape(truncate(schedule_error(s.last_error, is_admin), 200))}"
-            lines.append(line)
-        blocks += _chunked("", lines, max_blocks=10)
-        if len(schedules) > 30:
-            blocks.append(_context(f"… and {len(schedules) - 30} more: `aibrief channels list`"))
-    else:
-        blocks.append(_section("No channel gets a digest yet. In a channel: `/aibrief digest schedule 09:00 Europe/Berlin`"))
-    return {"type": "home", "blocks": blocks[:MAX_VIEW_BLOCKS]}
-
-
-# ---- modals ----------------------------------------------------------------------------------
-def preview_text(query: str, hits: Sequence[SearchHit], total: int) -> str:
-    if not query.strip():
-        return "Type a query and press Enter to see what it would match."
-    text = f"Would match *{total}* stored article{'s' if total != 1 else ''}"
-    if hits:
-        text += ", e.g.\n" + "\n".join(f"• {link(h.url, truncate(h.title, 150))} ({escape(truncate(h.source, 60))})" for h in hits[:3])
-    return text + "."
-
-
-def add_watchlist_modal(preview: str | None = None, private_metadata: str = "") -> dict:
-    """The admin's add-watchlist modal. Pressing Enter in the query box refreshes the preview."""
-    view = {
-        "type": "modal",
-        "callback_id": VIEW_WATCH_ADD,
-        "title": _plain("Add a watchlist", 24),
-        "submit": _plain("Save", 24),
-        "close": _plain("Cancel", 24),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": BLOCK_NAME,
-                "label": _plain("Name", 2000),
-                "hint": _plain("Lower-case letters, digits, - _ or . (e.g. ai-security)", 2000),
-                "element": {"type": "plain_text_input", "action_id": ACTION_NAME, "max_length": 40,
-                            "placeholder": _plain("llm-jailbreaks", 150)},
-            },
-            {
-                "type": "input",
-                "block_id": BLOCK_QUERY,
-                "dispatch_action": True,
-                "label": _plain("Query", 2000),
-                "hint": _plain('Words, "phrases", OR, -exclude, prefix*, (groups). Press Enter to preview.', 2000),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": ACTION_WATCH_QUERY,
-                    "max_length": 500,
-                    "placeholder": _plain('jailbreak (LLM OR chatbot) -crypto', 150),
-                    "dispatch_action_config": {"trigger_actions_on": ["on_enter_pressed"]},
-                },
-            },
-            _section(preview or preview_text("", [], 0), block_id=BLOCK_PREVIEW),
-        ],
-    }
-    if private_metadata:
-        view["private_metadata"] = private_metadata
-    return view
-
-
-def remove_watchlist_modal(watchlists: Sequence[Watchlist]) -> dict:
-    if not watchlists:
-        return {
-            "type": "modal",
-            "title": _plain("Remove a watchlist", 24),
-            "close": _plain("Close", 24),
-            "blocks": [_section("There are no watchlists to remove.")],
-        }
-    options = [
-        {"text": _plain(w.name, 75), "value": w.name, "description": _plain(w.query, 75)}
-        for w in watchlists[:100]
-    ]
-    return {
-        "type": "modal",
-        "callback_id": VIEW_WATCH_REMOVE,
-        "title": _plain("Remove a watchlist", 24),
-        "submit": _plain("Remove", 24),
-        "close": _plain("Cancel", 24),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": BLOCK_REMOVE,
-                "label": _plain("Watchlist", 2000),
-                "element": {"type": "static_select", "action_id": ACTION_REMOVE_SELECT, "options": options,
-                            "placeholder": _plain("Choose one", 150)},
-            },
-            _context("Its stored matches are forgotten; the change is recorded in the audit log."),
-        ],
-    }

@@ -20,7 +20,7 @@ conversations.replies (with metadata only when include_all_metadata is set, as S
 conversations.info (the bot is a member unless the channel is in `not_member`), views.publish,
 views.open, and `POST /response/<id>` (a response_url). `auth.test` carries the granted bot
 scopes in its `x-oauth-scopes` header (`scopes`, by default everything slack-manifest.yml asks
-for). With a Socket Mode stand-in attached (tests/ws_standin.py: `SlackStandIn(socket_mode=…)`
+for). With a Socket Mode stand-in attached (tests/support/ws_standin.py: `SlackStandIn(socket_mode=…)`
 or `attach_socket`), `apps.connections.open` with an `xapp-` token answers its `ws://` URL;
 without one it answers `not_authed`.
 Any other method answers {"ok": false, "error": "unknown_method"}; `on(method, fn)` adds one.
@@ -79,7 +79,7 @@ DEFAULT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "grou
 class SlackStandIn:
     def __init__(self, *, retry_after: int = 1, socket_mode=None):
         self.retry_after = retry_after
-        self.socket = socket_mode  # a started tests.ws_standin.SocketModeStandIn, or None
+        self.socket = socket_mode  # a started tests.support.ws_standin.SocketModeStandIn, or None
         self.scopes: list[str] = list(DEFAULT_SCOPES)
         self.not_member: set[str] = set()
         self._lock = threading.Lock()

@@ -21,7 +21,7 @@ from typing import Callable
 
 import httpcore
 
-from tests.feedserver import FeedServer
+from tests.support.feedserver import FeedServer
 
 GOOD_PATH = "/good.xml"
 GOOD_TITLES = ["Good one", "Good two", "Good three"]

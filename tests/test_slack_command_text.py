@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.slack.commands import CommandError, parse_command, unslack
+from bot.slack.command_text import CommandError, parse_command, unslack
 
 
 @pytest.mark.parametrize(

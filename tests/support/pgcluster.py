@@ -17,12 +17,13 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
 import uuid
 from pathlib import Path
+
+from tests.support.net import free_loopback_port
 
 # The role the tests connect as: not a superuser, but the owner of its databases, as an
 # operator's application role would be. Migrations must work with just that.
@@ -52,12 +53,6 @@ def find_bindir() -> Path:
         "PostgreSQL server programs (initdb, pg_ctl) not found: install Debian's `postgresql` "
         "package (.ci/run does this when run as root)"
     )
-
-
-def free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PgCluster:

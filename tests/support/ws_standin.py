@@ -34,6 +34,7 @@ from websockets.asyncio.server import serve
 from websockets.exceptions import ConnectionClosed
 
 APP_ID = "A0AIBRIEF"
+APP_TOKEN = "xapp-1-A0AIBRIEF-1-standin"  # the app-level token the tests give the bot (the stand-in takes any)
 
 
 @dataclass

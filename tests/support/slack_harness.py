@@ -57,7 +57,7 @@ def sign(body: bytes, timestamp: int | str, secret: str = SECRET) -> str:
 @dataclass
 class SlackAppHarness:
     store: object
-    slack: object  # tests.slack_standin.SlackStandIn
+    slack: object  # tests.support.slack_standin.SlackStandIn
     settings: Settings = None
     server: HttpServer = None
     wsgi: TimedWsgi = None

@@ -17,14 +17,14 @@ from datetime import datetime, timezone
 from ipaddress import ip_network
 from typing import Callable
 
-from bot.backoff import next_poll_delay
+from bot.poll.backoff import next_poll_delay
 from bot.config import Settings
 from bot.feeds.fetch import FeedRequest, FetchLimits, fetch_one, make_client
 from bot.feeds.fulltext import Page, fetch_pages
 from bot.feeds.netpolicy import AddressPolicy
 from bot.feeds.parse import parse_feed
 from bot.models import Feed, FetchResult, ParsedFeed
-from bot.parsepool import ParseRunner, default_workers
+from bot.poll.parsepool import ParseRunner, default_workers
 from bot.store import Store, now_ts
 
 log = logging.getLogger("aibrief.poll")
@@ -87,7 +87,7 @@ def poll_feeds(
     """Poll the feeds that are due (all of them with `force`) once.
 
     `parse_workers`: processes that parse while the fetch goes on (None: by the number of
-    feeds and cores, see `bot.parsepool`; 0: parse in this process)."""
+    feeds and cores, see `bot.poll.parsepool`; 0: parse in this process)."""
     now = now_ts()
     poll_seconds = settings.poll_seconds
     if feeds is None:

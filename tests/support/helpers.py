@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime, timedelta, timezone
 
-from bot.models import Article
+from bot.models import Article, Feed
 
 SEED_TRAVEL = dict(
     title="China tells its AI leaders to avoid US travel over security concerns: report",
@@ -45,3 +45,14 @@ def article(title: str, summary: str = "", *, source: str = "Example News", url:
 def seed(name: str) -> Article:
     d = SEED_TRAVEL if name == "travel" else SEED_TALKS
     return article(d["title"], d["summary"], source=d["source"], url=d["url"], published=d["published"])
+
+
+# A fixed "now" for layouts that show relative times, and a feed last polled two hours before
+# it (failing for five minutes when `error` is given).
+NOW = datetime(2025, 3, 2, 12, 0, tzinfo=timezone.utc)
+
+
+def feed(i: int, error: str | None = None, title: str = "Feed") -> Feed:
+    return Feed(id=i, url=f"https://feeds.example/{i}.xml", title=f"{title} {i}", etag=None, last_modified=None,
+                last_success=NOW - timedelta(hours=2), last_error=error, error_count=3 if error else 0,
+                next_poll=None, last_error_at=NOW - timedelta(minutes=5) if error else None)
