@@ -7,33 +7,15 @@ failure once and exits 1 when nothing could be fetched.
 
 from __future__ import annotations
 
-import os
 from datetime import datetime, timezone
 
 import pytest
 
-from bot.cli import main
 from bot.models import Article
 from bot.store import open_store
+from tests.support.cli import env, run  # noqa: F401  (env is a fixture)
 
 BIDI = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "Invoice\u202efdp.exe" shows as "Invoiceexe.pdf"
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    for key in list(os.environ):
-        if key.startswith(("SLACK_", "AIBRIEF_")):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("AIBRIEF_DATABASE", str(tmp_path / "db.sqlite"))
-    monkeypatch.setenv("AIBRIEF_ALLOW_PRIVATE_NETWORKS", "true")
-    return tmp_path
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 # ---- numbers --------------------------------------------------------------------------------
