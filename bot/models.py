@@ -80,6 +80,17 @@ class Watchlist:
     query: str
 
 
+def article_json(article_id: int, title: str, url: str, source: str, published: datetime) -> dict:
+    """The fields every article has in `--json` output, in one shape (ISO 8601 UTC with Z)."""
+    return {
+        "id": article_id,
+        "title": title,
+        "url": url,
+        "source": source,
+        "published": published.isoformat().replace("+00:00", "Z"),
+    }
+
+
 @dataclass(frozen=True)
 class SearchHit:
     """One search result, best first; `score` is the blended relevance+recency (higher is better)."""
@@ -97,11 +108,7 @@ class SearchHit:
 
     def as_json(self) -> dict:
         return {
-            "id": self.article_id,
-            "title": self.title,
-            "url": self.url,
-            "source": self.source,
-            "published": self.published.isoformat().replace("+00:00", "Z"),
+            **article_json(self.article_id, self.title, self.url, self.source, self.published),
             "score": round(self.score, 6),
             "snippet": self.snippet,
             "matched": [m.as_json() for m in self.matched],

@@ -26,6 +26,7 @@ from datetime import datetime, timezone
 
 from bot.digest.cluster import STOPWORDS
 from bot.explain import Matched, _stem, matched_terms, term_text, text_tokens
+from bot.models import article_json
 from bot.query import Node, Phrase, QueryError, Term, leaves, parse_watchlist, word_tokens
 
 MIN_VOTED = 2  # voted articles needed before anything is suggested
@@ -50,11 +51,7 @@ class VotedArticle:
 
     def as_json(self) -> dict:
         return {
-            "id": self.article_id,
-            "title": self.title,
-            "url": self.url,
-            "source": self.source,
-            "published": self.published.isoformat().replace("+00:00", "Z"),
+            **article_json(self.article_id, self.title, self.url, self.source, self.published),
             "votes": self.votes,
             "matched": [m.as_json() for m in self.matched],
         }
