@@ -26,7 +26,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bot.models import Article  # noqa: E402
 from bot.ops.retention import DAY, prune  # noqa: E402
 from bot.store import open_store  # noqa: E402
-from bot.store.upkeep import database_bytes  # noqa: E402
 
 START = int(datetime(2025, 1, 1, tzinfo=timezone.utc).timestamp())
 WORDS = ("security model attack policy china travel export cloud chip vendor breach patch agency research "
@@ -68,7 +67,7 @@ def simulate_year(path: str, *, days: int, per_day: int, retention: int | None, 
             if retention is not None:
                 prune(store, retention, now=now, should_stop=lambda: False)
             if (day + 1) % every == 0 or day == days - 1:
-                sizes.append((day + 1, database_bytes(store), store.count_articles()))
+                sizes.append((day + 1, store.database_bytes(), store.count_articles()))
         return sizes
     finally:
         store.close()

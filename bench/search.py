@@ -185,7 +185,7 @@ def main() -> int:
 
     if postgres:  # the engine's own ranked full-text query: ts_rank over the GIN-indexed tsvector
         from bot.query import parse, to_tsquery
-        from bot.store.postgres import TSQUERY
+        TSQUERY = f"to_tsquery('{store.ts_config}', ?)"  # as the backend writes it
 
         raw_sql = f"SELECT id FROM articles WHERE tsv @@ {TSQUERY} ORDER BY ts_rank(tsv, {TSQUERY}) DESC LIMIT 10"
         exprs = [to_tsquery(parse(q)) for _, q in queries]

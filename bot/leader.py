@@ -2,13 +2,14 @@
 
 Several replicas may share one database; exactly one of them should poll and post, the
 others serve Slack requests only and stand by. Leadership is decided by the database's own
-locks, never by a replica's memory or clock:
+locks, never by a replica's memory or clock. The store says which lock
+(`Store.leader_lock()`, bot/store/locks.py); this module runs the election over it:
 
-- **PostgreSQL**: a session-level `pg_try_advisory_lock(lock_key('aibrief-scheduler'))` held
-  on a connection of the leader's own (not from the pool, where the session would be reused
-  and reset). PostgreSQL releases the lock when that session ends: the process exited, was
-  killed, or its host vanished (then the server's TCP keepalives, set short on this
-  connection, end the session within about `SERVER_DEAD_PEER_S`).
+- **PostgreSQL**: a session-level advisory lock held on a connection of the leader's own (not
+  from the pool, where the session would be reused and reset). PostgreSQL releases the lock
+  when that session ends: the process exited, was killed, or its host vanished (then the
+  server's TCP keepalives, set short on that connection, end the session within about half
+  a minute).
 - **SQLite** (one machine): an exclusive `flock` on `<database>-leader` next to the database
   file. The kernel releases it when the process dies, so two `aibrief run` on one file (an
   overlapping restart, a second copy started by mistake) behave like replicas: one leads,
@@ -31,37 +32,15 @@ article once and post each message once.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from typing import Callable, Optional
 
 log = logging.getLogger("aibrief.leader")
 
-LOCK_NAME = "aibrief-scheduler"
 RETRY_SECONDS = 5.0  # a follower's retry period (and the leader's check period), at most
 MIN_RETRY_SECONDS = 0.5
 STALE_AFTER = 3  # periods without a successful check after which a leader stops leading
-
-# The leader's connection: libpq keepalives and a user timeout so that the *client* notices
-# a dead network within ~15 s, and server-side keepalives so that PostgreSQL ends the
-# session of a vanished leader (and frees its lock) within ~25 s instead of the OS default
-# of two hours. (Both are ignored on Unix-socket connections, where death is seen at once.)
-CLIENT_OPTIONS = {
-    "keepalives": 1,
-    "keepalives_idle": 10,
-    "keepalives_interval": 5,
-    "keepalives_count": 3,
-    "tcp_user_timeout": 15000,  # ms
-    "application_name": "aibrief-leader",
-}
-SERVER_SETTINGS = (
-    "SET tcp_keepalives_idle = 10",
-    "SET tcp_keepalives_interval = 5",
-    "SET tcp_keepalives_count = 3",
-    "SET tcp_user_timeout = 15000",
-)
-SERVER_DEAD_PEER_S = 10 + 5 * 3
 
 
 def retry_seconds(poll_seconds: float) -> float:
@@ -75,8 +54,8 @@ Callback = Callable[[], None]
 
 
 class Leadership:
-    """The election loop, common to every backend; subclasses say how to take, check and
-    give back the lock.
+    """The election loop, common to every backend, over a lock the store gives
+    (`lock`: acquire, check, release, kind; see bot/store/locks.py).
 
     `start(on_elected, on_deposed)` makes a first attempt in the calling thread (so the
     first replica leads as soon as `start` returns) and then keeps trying (follower) or
@@ -84,9 +63,9 @@ class Leadership:
     for long; an exception in one is logged and does not change the outcome.
     """
 
-    kind = "abstract"
-
-    def __init__(self, *, period: float = RETRY_SECONDS, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, lock, *, period: float = RETRY_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.lock = lock
+        self.kind = lock.kind
         self.period = period
         self._clock = clock
         self._leading = False
@@ -100,6 +79,11 @@ class Leadership:
         self.elections = 0  # how many times this replica became the leader
 
     # ---- what the rest of the bot asks -------------------------------------------------------
+    @property
+    def backend_pid(self) -> Optional[int]:
+        """PostgreSQL: the backend process holding (or trying for) the lock, else None."""
+        return getattr(self.lock, "backend_pid", None)
+
     def is_leader(self) -> bool:
         """True while this replica holds the lock and has confirmed so recently."""
         with self._lock:
@@ -129,7 +113,7 @@ class Leadership:
         with self._lock:
             was_leading, self._leading = self._leading, False
         try:
-            self._release()
+            self.lock.release()
         except Exception:  # already gone: nothing to give back
             log.debug("releasing the leader lock failed", exc_info=True)
         if was_leading:
@@ -145,22 +129,13 @@ class Leadership:
         with self._lock:
             leading = self._leading
         if leading:
-            try:
-                held = self._check()
-            except Exception as exc:
-                log.warning("leader check failed lock=%s error=%s", self.kind, _one_line(exc))
-                held = False
-            if held:
+            if self._ask(self.lock.check, "leader check failed"):
                 with self._lock:
                     self._confirmed_at = self._clock()
                 return True
             self._depose()
             return False
-        try:
-            won = self._acquire()
-        except Exception as exc:
-            log.warning("cannot try for leadership lock=%s error=%s", self.kind, _one_line(exc))
-            won = False
+        won = self._ask(self.lock.acquire, "cannot try for leadership")
         if won:
             with self._lock:
                 self._leading = True
@@ -170,13 +145,22 @@ class Leadership:
             self._call(self._on_elected, "on_elected")
         return won
 
+    def _ask(self, question: Callable[[], bool], failure: str) -> bool:
+        """The lock's answer (acquire or check); an exception counts as "no" and is logged,
+        so a broken connection never ends the loop."""
+        try:
+            return question()
+        except Exception as exc:
+            log.warning("%s lock=%s error=%s", failure, self.kind, _one_line(exc))
+            return False
+
     def _depose(self) -> None:
         with self._lock:
             self._leading = False
             self._elected_at = None
         log.warning("leadership lost lock=%s: scheduled work stops until it is won back", self.kind)
         try:
-            self._release()
+            self.lock.release()
         except Exception:
             log.debug("cleanup after losing leadership failed", exc_info=True)
         self._call(self._on_deposed, "on_deposed")
@@ -189,154 +173,10 @@ class Leadership:
         except Exception:
             log.exception("leadership callback %s failed", name)
 
-    # ---- backend hooks ------------------------------------------------------------------------------
-    def _acquire(self) -> bool:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _check(self) -> bool:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _release(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-
-class SoleLeader(Leadership):
-    """Always the leader: nothing else can share this database (`:memory:`), or the
-    platform has no advisory file locks."""
-
-    kind = "none"
-
-    def _acquire(self) -> bool:
-        return True
-
-    def _check(self) -> bool:
-        return True
-
-    def _release(self) -> None:
-        pass
-
-
-class FileLeader(Leadership):
-    """An exclusive, non-blocking `flock` on a lock file beside the SQLite database."""
-
-    kind = "file"
-
-    def __init__(self, path: str, **kwargs):
-        super().__init__(**kwargs)
-        self.path = path
-        self._fd: Optional[int] = None
-
-    def _acquire(self) -> bool:
-        import fcntl
-
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)  # beside the database: private like it
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
-            return False
-        except BaseException:
-            os.close(fd)
-            raise
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())  # for a curious admin: who leads
-        self._fd = fd
-        return True
-
-    def _check(self) -> bool:
-        """Still ours, unless someone deleted or replaced the lock file (a second process
-        would then lock the new file and lead too)."""
-        if self._fd is None:
-            return False
-        try:
-            return os.fstat(self._fd).st_ino == os.stat(self.path).st_ino
-        except FileNotFoundError:
-            return False
-
-    def _release(self) -> None:
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            os.close(fd)  # closing the descriptor releases the flock
-
-
-class PostgresLeader(Leadership):
-    """A session-level advisory lock on a dedicated connection (see the module docstring)."""
-
-    kind = "postgresql"
-
-    def __init__(self, store, name: str = LOCK_NAME, **kwargs):
-        from bot.store.postgres import lock_key
-
-        super().__init__(**kwargs)
-        self.store = store
-        self.key = lock_key(name)
-        self._conn = None  # a follower keeps its connection between attempts
-
-    def _connection(self):
-        if self._conn is None or self._conn.closed:
-            conn = self.store.dedicated_connection(**CLIENT_OPTIONS)
-            try:
-                for statement in SERVER_SETTINGS:
-                    conn.execute(statement)
-            except BaseException:
-                conn.close()
-                raise
-            self._conn = conn
-        return self._conn
-
-    @property
-    def backend_pid(self) -> Optional[int]:
-        """The PostgreSQL backend process of this replica's lock connection (operators: find
-        the leader in pg_stat_activity, application_name 'aibrief-leader')."""
-        conn = self._conn
-        return None if conn is None or conn.closed else conn.info.backend_pid
-
-    def _acquire(self) -> bool:
-        try:
-            conn = self._connection()
-            return bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0])
-        except Exception:
-            self._drop()
-            raise
-
-    def _check(self) -> bool:
-        # A session-level advisory lock is released only by its own session (or when the
-        # session ends), so the very session that took it, still answering, still holds it.
-        # Never reconnect here: a new session would answer but hold nothing.
-        conn = self._conn
-        if conn is None or conn.closed:
-            return False
-        try:
-            return conn.execute("SELECT 1").fetchone() == (1,)
-        except Exception:
-            self._drop()
-            raise
-
-    def _release(self) -> None:
-        self._drop()  # ending the session releases the lock; no unlock round trip needed
-
-    def _drop(self) -> None:
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            try:
-                conn.close()
-            except Exception:
-                pass
-
 
 def leadership_for(store, settings) -> Leadership:
-    """The leadership this replica takes part in, for its store's backend."""
-    period = retry_seconds(settings.poll_seconds)
-    if getattr(store, "backend", "") == "postgresql":
-        return PostgresLeader(store, period=period)
-    path = getattr(store, "path", ":memory:")
-    if path == ":memory:" or path.startswith("file:"):
-        return SoleLeader(period=period)
-    try:
-        import fcntl  # noqa: F401  (POSIX only)
-    except ImportError:
-        return SoleLeader(period=period)
-    return FileLeader(os.path.abspath(os.path.expanduser(path)) + "-leader", period=period)
+    """The leadership this replica takes part in, over its store's lock."""
+    return Leadership(store.leader_lock(), period=retry_seconds(settings.poll_seconds))
 
 
 def _one_line(exc: BaseException) -> str:

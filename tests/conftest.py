@@ -35,7 +35,7 @@ def pg_cluster():
 def pg_template(pg_cluster):
     """A database migrated to the latest schema, used as the template of each test's
     database: copying it is faster than migrating afresh every time."""
-    from bot.store.postgres import PostgresStore
+    from bot.store import PostgresStore
 
     url = pg_cluster.new_database()
     PostgresStore(url).close()
@@ -63,7 +63,7 @@ def _open_test_store(backend: str, tmp_path, request):
 @pytest.fixture(params=BACKENDS)
 def store(request, tmp_path):
     """An empty store at the latest schema version, on each backend in turn."""
-    from bot.store.schema import LATEST_VERSION
+    from bot.store import LATEST_VERSION
 
     s, url = _open_test_store(request.param, tmp_path, request)
     yield s

@@ -165,7 +165,7 @@ def test_a_non_empty_target_is_refused_unless_forced(tmp_path, pg_url):
 
 
 def test_an_older_source_schema_is_refused_with_advice(tmp_path, pg_url):
-    from bot.store.sqlite import SQLiteStore
+    from bot.store import SQLiteStore
 
     old = SQLiteStore(str(tmp_path / "old.db"), migrate=False)
     old.migrate(target=1)

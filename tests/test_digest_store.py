@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.models import Subscription
-from bot.store.digests import RunConflict, SlotTaken
+from bot.store import RunConflict, SlotTaken
 from tests.support.digest_helpers import T0, article, ts
 
 NOW = ts(T0)

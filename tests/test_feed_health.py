@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from bot.feeds.health import DISABLED, FAILING, NEVER_POLLED, OK, UNCHANGED, feed_health
 from bot.models import Feed
-from bot.store.feedstate import PollState
+from bot.store import PollState
 from tests.support.cli import env, run  # noqa: F401
 from tests.support.feed_docs import rss
 

@@ -10,8 +10,7 @@ import stat
 
 import pytest
 
-from bot.leader import FileLeader
-from bot.store import open_store
+from bot.store import FileLock, open_store
 
 
 def mode(path) -> int:
@@ -33,10 +32,10 @@ def test_new_folders_and_files_are_private(tmp_path, umask_022):
     assert mode(tmp_path / "data") == 0o700 and mode(tmp_path / "data" / "team") == 0o700
     for suffix in ("", "-wal", "-shm"):
         assert mode(f"{db}{suffix}") == 0o600, suffix
-    leader = FileLeader(f"{db}-leader")
-    assert leader._acquire()
+    lock = FileLock(f"{db}-leader")
+    assert lock.acquire()
     assert mode(f"{db}-leader") == 0o600
-    leader._release()
+    lock.release()
     store.close()
     assert mode(tmp_path) == before  # a folder that already existed is left as it was
 

@@ -13,18 +13,11 @@ import pytest
 from bot.bootstrap import DEFAULT_FEEDS_KEY
 from bot.config import Settings
 from bot.digest.service import subscribe
-from bot.leader import (
-    STALE_AFTER,
-    FileLeader,
-    PostgresLeader,
-    SoleLeader,
-    leadership_for,
-    retry_seconds,
-)
+from bot.leader import STALE_AFTER, Leadership, leadership_for, retry_seconds
 from bot.runner import health
 from bot.scheduler import build_scheduler
 from bot.slack.client import make_client
-from bot.store import open_store
+from bot.store import FileLock, NoLock, open_store
 from tests.support.slack_harness import wait_for
 
 CHANNEL = "C0LEADER1"
@@ -61,7 +54,7 @@ def pg_stores(pg_cluster, pg_template):
 
 @pytest.mark.postgres
 def test_the_advisory_lock_makes_exactly_one_leader(pg_stores):
-    leaders = [PostgresLeader(s, period=PERIOD) for s in pg_stores]
+    leaders = [Leadership(s.leader_lock(), period=PERIOD) for s in pg_stores]
     try:
         for le in leaders:
             le.start()
@@ -83,7 +76,7 @@ def test_the_advisory_lock_makes_exactly_one_leader(pg_stores):
 
 @pytest.mark.postgres
 def test_when_the_leaders_connection_dies_another_replica_takes_over(pg_stores, pg_cluster):
-    a, b = PostgresLeader(pg_stores[0], period=PERIOD), PostgresLeader(pg_stores[1], period=PERIOD)
+    a, b = Leadership(pg_stores[0].leader_lock(), period=PERIOD), Leadership(pg_stores[1].leader_lock(), period=PERIOD)
     deposed = []
     try:
         a.start(on_deposed=lambda: deposed.append(time.monotonic()))
@@ -115,7 +108,7 @@ def test_when_the_leaders_connection_dies_another_replica_takes_over(pg_stores, 
 @pytest.mark.postgres
 def test_a_follower_survives_the_database_being_unreachable_for_a_while(pg_stores, pg_cluster):
     """A failed attempt (connection refused, killed) is retried; it never kills the loop."""
-    a, b = PostgresLeader(pg_stores[0], period=PERIOD), PostgresLeader(pg_stores[1], period=PERIOD)
+    a, b = Leadership(pg_stores[0].leader_lock(), period=PERIOD), Leadership(pg_stores[1].leader_lock(), period=PERIOD)
     try:
         a.start()
         b.start()
@@ -137,7 +130,7 @@ def test_a_leader_whose_check_stalls_stops_leading():
     """If the check cannot run (a hung network call), the replica stops claiming leadership
     after STALE_AFTER periods instead of believing it forever."""
     now = [100.0]
-    le = SoleLeader(period=5.0, clock=lambda: now[0])
+    le = Leadership(NoLock(), period=5.0, clock=lambda: now[0])
     le.step()
     assert le.is_leader()
     now[0] += STALE_AFTER * 5.0
@@ -155,7 +148,7 @@ def test_on_sqlite_a_file_lock_makes_one_leader_and_hands_over(tmp_path):
     try:
         settings = Settings(database=db)
         a, b = leadership_for(store, settings), leadership_for(store, settings)
-        assert isinstance(a, FileLeader) and a.path == db + "-leader"
+        assert isinstance(a.lock, FileLock) and a.lock.path == db + "-leader"
         a.period = b.period = PERIOD
         a.start()
         b.start()
@@ -175,7 +168,7 @@ def test_on_sqlite_a_file_lock_makes_one_leader_and_hands_over(tmp_path):
 def test_an_in_memory_database_is_always_led():
     store = open_store(":memory:")
     le = leadership_for(store, Settings(database=":memory:")).start()
-    assert isinstance(le, SoleLeader) and le.is_leader()
+    assert isinstance(le.lock, NoLock) and le.is_leader()
     le.stop()
     store.close()
 
@@ -270,7 +263,7 @@ def test_a_new_leader_polls_at_once_and_posts_the_digest_due_during_the_handover
 
 # ---- health ------------------------------------------------------------------------------------------
 def test_health_reports_the_database_and_leadership(store):
-    le = SoleLeader().start()
+    le = Leadership(NoLock()).start()
     assert health(store, le) == {"ok": True, "database": "ok", "leader": True}
     le.stop()
     assert health(store, le) == {"ok": True, "database": "ok", "leader": False}

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.leader import FileLeader
+from bot.leader import Leadership
 from bot.ops.backup import BackupError, backup_sqlite, restore_sqlite
-from bot.store import open_store
+from bot.store import FileLock, open_store
 from tests.support.helpers import article
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -72,7 +72,7 @@ def test_restore_is_refused_while_a_bot_leads_on_the_database(tmp_path):
     store.insert_articles(None, [article(f"Kept story {i}") for i in range(3)])
     backup = backup_sqlite(str(db), str(tmp_path / "kept.db"))
     store.insert_articles(None, [article("Written after the backup")])
-    leader = FileLeader(f"{db}-leader").start()  # what a running `aibrief run` holds
+    leader = Leadership(FileLock(f"{db}-leader")).start()  # what a running `aibrief run` holds
     try:
         assert leader.is_leader()
         with pytest.raises(BackupError, match=r"a bot is running on .* stop it first"):

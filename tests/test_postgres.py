@@ -13,14 +13,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from bot.query import QueryError, parse, to_tsquery
-from bot.store import StoreError, open_store
-from bot.store.postgres import (
+from bot.store import (
     DatabaseUnavailable,
     PostgresStore,
     SchemaTooNew,
-    _pg_sql,
+    StoreError,
     describe_url,
     lock_key,
+    open_store,
+    pg_sql,
 )
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, TS_CONFIG
 from tests.support.net import free_loopback_port
@@ -42,7 +43,7 @@ pytestmark = pytest.mark.postgres
     ],
 )
 def test_placeholders_become_psycopg_style(sql, expected):
-    assert _pg_sql(sql) == expected
+    assert pg_sql(sql) == expected
 
 
 def test_translated_statements_run(store_pg):

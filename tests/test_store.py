@@ -4,9 +4,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.query import parse
-from bot.store import DuplicateError, NotFoundError, open_store
-from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
-from bot.store.sqlite import SQLiteStore
+from bot.store import LATEST_VERSION, DuplicateError, NotFoundError, SQLiteStore, open_store
+from bot.store.schema import SQLITE_MIGRATIONS
 from bot.watchlists import seed_default_watchlists
 from tests.support.helpers import article, seed
 

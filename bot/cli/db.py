@@ -92,8 +92,7 @@ class _Progress:
 
 
 def cmd_copy(args, settings: Settings) -> int:
-    from bot.store import open_store
-    from bot.store.copy import CopyMismatch, copy_database
+    from bot.store import CopyMismatch, copy_database, open_store, shown_database
 
     source_loc, target_loc = _location(args.source), _location(args.target)
     if _same(source_loc, target_loc):
@@ -106,7 +105,7 @@ def cmd_copy(args, settings: Settings) -> int:
     try:
         target = open_store(target_loc)
         try:
-            progress = _Progress(f"Copying {_shown(source_loc)} → {_shown(target_loc)} …")
+            progress = _Progress(f"Copying {shown_database(source_loc)} → {shown_database(target_loc)} …")
             try:
                 report = copy_database(source, target, force=args.force, progress=progress)
             except CopyMismatch as exc:
@@ -125,9 +124,3 @@ def cmd_copy(args, settings: Settings) -> int:
     return 0
 
 
-def _shown(location: str) -> str:
-    if _is_pg(location):
-        from bot.store.postgres import describe_url
-
-        return "postgresql://" + describe_url(location)
-    return location

@@ -91,11 +91,10 @@ def cmd_restore(args, settings: Settings) -> int:
 def cmd_prune(args, settings: Settings) -> int:
     from bot.ops.retention import prune, vacuum
     from bot.store import open_store
-    from bot.store.upkeep import database_bytes
 
     store = open_store(settings.database)
     try:
-        before = database_bytes(store)
+        before = store.database_bytes()
         report = prune(store, settings.retention_days, dry_run=args.dry_run, should_stop=lambda: False)
         print(report.summary()[0].upper() + report.summary()[1:] + ".")
         if args.vacuum and not args.dry_run:

@@ -33,7 +33,7 @@ from bot.digest.schedule import GRACE, check_tz, due_slot, normalize_at
 from bot.digest.select import Selection, Window, choose, drop_muted, window_for
 from bot.digest.validate import Message
 from bot.models import DigestCandidate, Subscription
-from bot.store.digests import RunConflict, SlotTaken
+from bot.store import RunConflict, SlotTaken
 
 log = logging.getLogger("aibrief.digest")
 

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.store.schema import LATEST_VERSION
+from bot.store import LATEST_VERSION, backup_database_file, inspect_database_file
 
 
 class BackupError(Exception):
@@ -43,20 +43,10 @@ class BackupReport:
 
 def _check(path: Path) -> tuple[str, int, int]:
     """(integrity_check's answer, schema version, article count) of a database file, read-only."""
-    conn = sqlite3.connect(path, timeout=15)
     try:
-        conn.execute("PRAGMA query_only = 1")
-        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        try:
-            articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
-        except sqlite3.DatabaseError:
-            articles = -1
+        return inspect_database_file(path)
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path} is not a usable SQLite database ({exc})") from None
-    finally:
-        conn.close()
-    return integrity, version, articles
 
 
 def backup_sqlite(database: str, target: str, *, force: bool = False) -> BackupReport:
@@ -75,14 +65,7 @@ def backup_sqlite(database: str, target: str, *, force: bool = False) -> BackupR
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # private from the first byte
     os.close(fd)
     try:
-        src = sqlite3.connect(source, timeout=15)
-        dst = sqlite3.connect(tmp)
-        try:
-            src.backup(dst)  # pages=-1: every page in one step, from one snapshot
-            dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file (the bot turns WAL on again)
-        finally:
-            dst.close()
-            src.close()
+        backup_database_file(source, tmp)
         integrity, version, articles = _check(tmp)
         if integrity != "ok":
             raise BackupError(f"the backup failed its integrity check: {integrity}")

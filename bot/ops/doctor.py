@@ -70,8 +70,7 @@ def check_settings(settings: Settings) -> list[Finding]:
 
 # ---- database --------------------------------------------------------------------------------
 def check_database(settings: Settings, open_store: Callable) -> tuple[list[Finding], object | None]:
-    from bot.store.schema import LATEST_VERSION
-    from bot.store import upkeep
+    from bot.store import LATEST_VERSION
 
     if not settings.database_is_postgres and not Path(settings.database).expanduser().exists():
         # opening would create an empty file, and every later check would fail on missing tables
@@ -95,17 +94,17 @@ def check_database(settings: Settings, open_store: Callable) -> tuple[list[Findi
                          "upgrade aibrief to the version that migrated it"))
     else:
         out.append(_ok("database", f"{_shown_db(settings)} reachable, schema version {version} (latest)"))
-    if getattr(store, "backend", "") != "postgresql":
-        out += _sqlite_files(Path(store.path))
+    files = store.files()
+    if files:
+        out += _sqlite_files(files)
     try:
-        size = upkeep.database_bytes(store)
+        size = store.database_bytes()
         text = f"size {_mib(size)}, {store.count_articles()} article(s)"
-        if getattr(store, "backend", "") == "postgresql":
-            last = upkeep.postgres_last_vacuum(store)
-            text += f", articles last vacuumed {_ago(last)}"
+        free = store.free_fraction()
+        if free is None:  # PostgreSQL: autovacuum's business
+            text += f", articles last vacuumed {_ago(store.last_vacuum())}"
         else:
-            free = upkeep.sqlite_free_fraction(store)
-            text += f", {free:.0%} free pages (reused by new articles), last vacuum {_ago(_int(store.get_meta('last_vacuum')))}"
+            text += f", {free:.0%} free pages (reused by new articles), last vacuum {_ago(store.last_vacuum())}"
         if size > BIG_DATABASE:
             out.append(_warn("database", text, "consider a shorter AIBRIEF_RETENTION_DAYS, then aibrief db prune"))
         else:
@@ -115,9 +114,11 @@ def check_database(settings: Settings, open_store: Callable) -> tuple[list[Findi
     return out, store
 
 
-def _sqlite_files(path: Path) -> list[Finding]:
+def _sqlite_files(files: list[Path]) -> list[Finding]:
+    """`files`: the database file first, then its companions (Store.files())."""
+    path = files[0]
     out = []
-    for candidate in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-leader")):
+    for candidate in files:
         try:
             mode = stat.S_IMODE(candidate.stat().st_mode)
         except OSError:
@@ -342,22 +343,13 @@ def doctor_command(text: str, user: str, deps, client) -> dict | None:
 
 # ---- small helpers -------------------------------------------------------------------------------
 def _shown_db(settings: Settings) -> str:
-    if settings.database_is_postgres:
-        from bot.store.postgres import describe_url
+    from bot.store import shown_database
 
-        return "postgresql://" + describe_url(settings.database)
-    return settings.database
+    return shown_database(settings.database)
 
 
 def _mib(n: int) -> str:
     return f"{n / (1 << 20):.1f} MiB"
-
-
-def _int(value) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except ValueError:
-        return None
 
 
 def _ago(ts: int | None) -> str:

@@ -23,14 +23,13 @@ from typing import Callable
 
 from bot.ops import metrics
 from bot.ops.shutdown import stopping
-from bot.store import upkeep
+from bot.store import count_prunable, delete_articles, prunable_ids
 
 log = logging.getLogger("aibrief.retention")
 
 DAY = 86400
 RECENT_DIGEST_DAYS = 30
 BATCH = 500  # articles per delete transaction
-VACUUM_KEY = "last_vacuum"  # meta: when `db prune --vacuum` last rewrote the SQLite file
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def prune(store, retention_days: int, *, now: int | None = None, dry_run: bool =
     started = time.monotonic()
     edges = cutoffs(int(time.time()) if now is None else int(now), retention_days)
     report = PruneReport(retention_days, dry_run=dry_run)
-    prunable, report.kept = upkeep.count_prunable(store, older_than=edges.older_than, keep_since=edges.keep_since)
+    prunable, report.kept = count_prunable(store, older_than=edges.older_than, keep_since=edges.keep_since)
     if dry_run:
         report.pruned = prunable
         return report
@@ -80,10 +79,10 @@ def prune(store, retention_days: int, *, now: int | None = None, dry_run: bool =
         if should_stop():
             report.stopped = True
             break
-        ids = upkeep.prunable_ids(store, older_than=edges.older_than, keep_since=edges.keep_since, limit=batch)
+        ids = prunable_ids(store, older_than=edges.older_than, keep_since=edges.keep_since, limit=batch)
         if not ids:
             break
-        deleted = upkeep.delete_articles(store, ids)
+        deleted = delete_articles(store, ids)
         report.pruned += deleted
         report.batches += 1
         metrics.pruned(deleted)
@@ -99,7 +98,6 @@ def prune(store, retention_days: int, *, now: int | None = None, dry_run: bool =
 def vacuum(store, *, now: int | None = None) -> tuple[int, int]:
     """SQLite: rewrite the file without its free pages; returns (bytes before, bytes after).
     (PostgreSQL's autovacuum does this job there; run VACUUM FULL yourself only if needed.)"""
-    before = upkeep.database_bytes(store)
-    store._all("VACUUM")
-    store.set_meta(VACUUM_KEY, str(int(time.time()) if now is None else int(now)))
-    return before, upkeep.database_bytes(store)
+    before = store.database_bytes()
+    store.vacuum(int(time.time()) if now is None else int(now))
+    return before, store.database_bytes()

@@ -577,6 +577,43 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
         ]
 
     # ---- backend hooks ---------------------------------------------------------------------
+    # What differs between SQLite and PostgreSQL is a method of each backend, so that no caller
+    # asks which backend it has: the scheduler's lock (bot/leader.py), the database's files
+    # and size (doctor, db prune) and the bulk copy's steps (copy.py).
+    def leader_lock(self):  # pragma: no cover - abstract
+        """The lock the scheduler's leadership is won with (bot/store/locks.py)."""
+        raise NotImplementedError
+
+    def files(self) -> list:  # pragma: no cover - abstract
+        """The files on this machine that hold the bot's data (none for a server database)."""
+        raise NotImplementedError
+
+    def database_bytes(self) -> int:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def free_fraction(self) -> float | None:  # pragma: no cover - abstract
+        """The share of the database that is reusable free space, None where not measured."""
+        raise NotImplementedError
+
+    def last_vacuum(self) -> int | None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def table_names(self) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def table_columns(self, table: str) -> list[str]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def insert_rows(self, tx, table: str, columns: Sequence[str], rows: list[tuple]) -> None:  # pragma: no cover
+        raise NotImplementedError
+
+    def clear_tables(self, tx, tables: Sequence[str]) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def bulk_load(self, tx, tables: Sequence[str], identities: Sequence[str], progress):  # pragma: no cover
+        """A context manager around a bulk copy's inserts (copy.py)."""
+        raise NotImplementedError
+
     def migrate(self) -> int:  # pragma: no cover - abstract
         raise NotImplementedError
 

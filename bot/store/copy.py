@@ -80,30 +80,15 @@ class CopyReport:
 # ---- what a database holds -----------------------------------------------------------------
 def table_names(store: Store) -> list[str]:
     """The tables of the store's schema that hold the bot's data (not backend internals)."""
-    if store.backend == "sqlite":
-        rows = store._all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-    else:
-        rows = store._all(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
-        )
     return [
-        r[0] for r in rows if r[0] not in INTERNAL_TABLES and not r[0].startswith(INTERNAL_PREFIXES)
+        name for name in store.table_names()
+        if name not in INTERNAL_TABLES and not name.startswith(INTERNAL_PREFIXES)
     ]
 
 
 def table_columns(store: Store, table: str) -> list[str]:
     """The table's stored columns (not PostgreSQL's generated ones), in definition order."""
-    if store.backend == "sqlite":
-        return [r[1] for r in store._all(f"PRAGMA table_info({table})")]
-    return [
-        r[0]
-        for r in store._all(
-            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = ? AND is_generated = 'NEVER' ORDER BY ordinal_position",
-            (table,),
-        )
-    ]
+    return store.table_columns(table)
 
 
 def row_counts(store: Store, tx=None) -> dict[str, int]:
@@ -147,27 +132,18 @@ def copy_database(source: Store, target: Store, *, force: bool = False,
     with source.transaction(write=False) as src, target.transaction() as dst:
         source_counts = row_counts(source, src)
         if force:
-            _clear(target, dst)
-        deferred: list[str] = []
-        if target.backend == "postgresql":
-            deferred = target.drop_secondary_indexes(dst, [t.name for t in TABLES])
-        for t in TABLES:
-            cols = table_columns(target, t.name)
-            total = source_counts[t.name]
-            progress(t.name, 0, total)
-            done = 0
-            for rows in _batches(src, t, cols, batch):
-                _insert(target, dst, t.name, cols, rows)
-                done += len(rows)
-                progress(t.name, done, total)
-        if target.backend == "postgresql":
-            progress("(indexes)", 0, len(deferred))
-            target.restore_indexes(dst, deferred)
-            progress("(indexes)", len(deferred), len(deferred))
-            dst.run("ANALYZE")  # statistics for the planner (and search's IDF estimates) now
+            target.clear_tables(dst, [t.name for t in TABLES])
+        identities = [t.name for t in TABLES if t.identity]
+        with target.bulk_load(dst, [t.name for t in TABLES], identities, progress):
             for t in TABLES:
-                if t.identity:
-                    target.reset_identity(dst, t.name)
+                cols = table_columns(target, t.name)
+                total = source_counts[t.name]
+                progress(t.name, 0, total)
+                done = 0
+                for rows in _batches(src, t, cols, batch):
+                    target.insert_rows(dst, t.name, cols, rows)
+                    done += len(rows)
+                    progress(t.name, done, total)
         if target.backend != source.backend:
             progress("(match scores)", 0, 1)
             _rescore_matches(target, dst)
@@ -199,22 +175,6 @@ def _batches(tx, table: CopyTable, cols: Sequence[str], size: int) -> Iterator[l
         if len(rows) < size:
             return
         last = tuple(rows[-1][i] for i in key_at)
-
-
-def _insert(target: Store, tx, table: str, cols: Sequence[str], rows: list[tuple]) -> None:
-    if target.backend == "postgresql":
-        target.copy_rows(tx, table, cols, rows)
-    else:
-        marks = ", ".join("?" * len(cols))
-        tx.many(f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
-
-
-def _clear(target: Store, tx) -> None:
-    if target.backend == "postgresql":
-        tx.run(f"TRUNCATE {', '.join(t.name for t in TABLES)}")
-        return
-    for t in reversed(TABLES):
-        tx.run(f"DELETE FROM {t.name}")
 
 
 def _rescore_matches(target: Store, tx) -> None:

@@ -4,9 +4,9 @@ full-text search on a generated, GIN-indexed tsvector.
 Why this shape: several `aibrief run` replicas share one database, so everything that must
 happen once is decided by PostgreSQL's own locks, never by a replica's memory: migrations
 run under an advisory lock (here), the scheduler's leadership is a session-level advisory
-lock (bot/leader.py), and due feeds are claimed with row locks that skip rows another
+lock (`AdvisoryLock`, here), and due feeds are claimed with row locks that skip rows another
 replica is claiming (`SKIP_LOCKED`, Store.claim_due_feeds). The SQL in base.py is written once
-with `?` placeholders; `_pg_sql` turns it into psycopg's `%s` style here, so both backends
+with `?` placeholders; `pg_sql` turns it into psycopg's `%s` style here, so both backends
 run the same statements.
 
 Connections come from a pool and are in autocommit mode: a statement outside
@@ -65,6 +65,93 @@ def lock_key(name: str) -> int:
 
 
 MIGRATE_LOCK = lock_key("migrate")
+LEADER_LOCK = "aibrief-scheduler"  # the scheduler's leadership (bot/leader.py)
+
+# The leader's connection: libpq keepalives and a user timeout so that the *client* notices
+# a dead network within ~15 s, and server-side keepalives so that PostgreSQL ends the
+# session of a vanished leader (and frees its lock) within ~25 s instead of the OS default
+# of two hours. (Both are ignored on Unix-socket connections, where death is seen at once.)
+LEADER_CLIENT_OPTIONS = {
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 15000,  # ms
+    "application_name": "aibrief-leader",
+}
+LEADER_SERVER_SETTINGS = (
+    "SET tcp_keepalives_idle = 10",
+    "SET tcp_keepalives_interval = 5",
+    "SET tcp_keepalives_count = 3",
+    "SET tcp_user_timeout = 15000",
+)
+SERVER_DEAD_PEER_S = 10 + 5 * 3
+
+
+class AdvisoryLock:
+    """A session-level `pg_try_advisory_lock` held on a connection of its own, not from the
+    pool (where the session would be reused and reset). PostgreSQL releases it when that
+    session ends: the process exited, was killed, or its host vanished (then the server's
+    TCP keepalives, set short on this connection, end the session within about
+    SERVER_DEAD_PEER_S). The lock interface is bot/store/locks.py's."""
+
+    kind = "postgresql"
+
+    def __init__(self, store: "PostgresStore", name: str = LEADER_LOCK):
+        self.store = store
+        self.key = lock_key(name)
+        self._conn = None  # a follower keeps its connection between attempts
+
+    def _connection(self):
+        if self._conn is None or self._conn.closed:
+            conn = self.store.dedicated_connection(**LEADER_CLIENT_OPTIONS)
+            try:
+                for statement in LEADER_SERVER_SETTINGS:
+                    conn.execute(statement)
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    @property
+    def backend_pid(self) -> int | None:
+        """The PostgreSQL backend process of this lock's connection (operators: find the
+        leader in pg_stat_activity, application_name 'aibrief-leader')."""
+        conn = self._conn
+        return None if conn is None or conn.closed else conn.info.backend_pid
+
+    def acquire(self) -> bool:
+        try:
+            conn = self._connection()
+            return bool(conn.execute("SELECT pg_try_advisory_lock(%s)", (self.key,)).fetchone()[0])
+        except Exception:
+            self._drop()
+            raise
+
+    def check(self) -> bool:
+        # A session-level advisory lock is released only by its own session (or when the
+        # session ends), so the very session that took it, still answering, still holds it.
+        # Never reconnect here: a new session would answer but hold nothing.
+        conn = self._conn
+        if conn is None or conn.closed:
+            return False
+        try:
+            return conn.execute("SELECT 1").fetchone() == (1,)
+        except Exception:
+            self._drop()
+            raise
+
+    def release(self) -> None:
+        self._drop()  # ending the session releases the lock; no unlock round trip needed
+
+    def _drop(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()
+            except Exception:
+                pass
 
 
 # ---- `?` → `%s` -----------------------------------------------------------------------------
@@ -72,7 +159,7 @@ _TOKEN = re.compile(r"""'(?:[^']|'')*'|"(?:[^"]|"")*"|\?|%""")
 
 
 @lru_cache(maxsize=1024)
-def _pg_sql(sql: str) -> str:
+def pg_sql(sql: str) -> str:
     """`?` placeholders become `%s` and a literal `%` becomes `%%` (psycopg reads `%` as the
     start of a placeholder everywhere, even inside string literals); a `?` inside a quoted
     literal or identifier stays as it is."""
@@ -99,17 +186,17 @@ class _Tx:
         self.rowcount = 0
 
     def run(self, sql: str, params: Sequence = ()) -> int:
-        self.cur.execute(_pg_sql(sql), tuple(params))
+        self.cur.execute(pg_sql(sql), tuple(params))
         self.rowcount = self.cur.rowcount
         return self.rowcount
 
     def all(self, sql: str, params: Sequence = ()) -> list[tuple]:
-        self.cur.execute(_pg_sql(sql), tuple(params))
+        self.cur.execute(pg_sql(sql), tuple(params))
         self.rowcount = self.cur.rowcount
         return self.cur.fetchall() if self.cur.description else []
 
     def many(self, sql: str, seq: Iterable[Sequence]) -> None:
-        self.cur.executemany(_pg_sql(sql), [tuple(p) for p in seq])
+        self.cur.executemany(pg_sql(sql), [tuple(p) for p in seq])
         self.rowcount = self.cur.rowcount
 
 
@@ -185,6 +272,10 @@ class PostgresStore(Store):
                 raise
 
     # ---- connections -------------------------------------------------------------------
+    def leader_lock(self) -> AdvisoryLock:
+        """The scheduler's leadership lock (bot/leader.py): a session advisory lock."""
+        return AdvisoryLock(self)
+
     def dedicated_connection(self, **options) -> psycopg.Connection:
         """A new autocommit connection outside the pool, for what must live on a session of
         its own (a session advisory lock such as the scheduler's leadership). `options` are
@@ -233,7 +324,7 @@ class PostgresStore(Store):
                 self._local.conn.execute(f"SET LOCAL statement_timeout = {left_ms}")
             return _Tx(self._local.conn).all(sql, params)
         with self._connection() as conn:  # autocommit: one statement, one round trip
-            cur = conn.execute(_pg_sql(sql), tuple(params))
+            cur = conn.execute(pg_sql(sql), tuple(params))
             return cur.fetchall() if cur.description else []
 
     def close(self) -> None:
@@ -396,7 +487,61 @@ class PostgresStore(Store):
             (prefix, limit),
         )[0][0])
 
-    # ---- bulk copy (aibrief db copy) -----------------------------------------------------
+    # ---- size and upkeep (doctor, db prune) --------------------------------------------------
+    def files(self) -> list:
+        """No files of ours: the server keeps the data."""
+        return []
+
+    def database_bytes(self) -> int:
+        return int(self._all("SELECT pg_database_size(current_database())")[0][0])
+
+    def free_fraction(self) -> None:
+        """Not measured: autovacuum reuses dead space on its own."""
+        return None
+
+    def last_vacuum(self) -> int | None:
+        """When `articles` was last vacuumed (by hand or by autovacuum), unix seconds, or None."""
+        row = self._all(
+            "SELECT EXTRACT(EPOCH FROM GREATEST(last_vacuum, last_autovacuum))::bigint "
+            "FROM pg_stat_user_tables WHERE relname = 'articles'"
+        )
+        return int(row[0][0]) if row and row[0][0] is not None else None
+
+    # ---- bulk copy (aibrief db copy, bot/store/copy.py) ------------------------------------
+    def table_names(self) -> list[str]:
+        """Every base table of the current schema, by name."""
+        return [r[0] for r in self._all(
+            "SELECT table_name FROM information_schema.tables "
+            "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+        )]
+
+    def table_columns(self, table: str) -> list[str]:
+        """The stored columns (generated ones, such as articles.tsv, are rebuilt, not copied)."""
+        return [r[0] for r in self._all(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = ? AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            (table,),
+        )]
+
+    def insert_rows(self, tx: _Tx, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        self.copy_rows(tx, table, columns, rows)
+
+    def clear_tables(self, tx: _Tx, tables: Sequence[str]) -> None:
+        tx.run(f"TRUNCATE {', '.join(tables)}")
+
+    @contextmanager
+    def bulk_load(self, tx: _Tx, tables: Sequence[str], identities: Sequence[str], progress) -> Iterator[None]:
+        """Secondary indexes off while the rows go in, built once after; then fresh planner
+        statistics, and the identity sequences moved past the copied ids."""
+        deferred = self.drop_secondary_indexes(tx, tables)
+        yield
+        progress("(indexes)", 0, len(deferred))
+        self.restore_indexes(tx, deferred)
+        progress("(indexes)", len(deferred), len(deferred))
+        tx.run("ANALYZE")  # statistics for the planner (and search's IDF estimates) now
+        for table in identities:
+            self.reset_identity(tx, table)
+
     def copy_rows(self, tx: _Tx, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
         """Append rows with COPY (far faster than INSERTs); returns how many."""
         n = 0

@@ -31,13 +31,14 @@ from bot.store.base import (
     Store,
     too_slow,
 )
+from bot.store.locks import FileLock, NoLock, file_lock_for
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 
 log = logging.getLogger("aibrief.store")
 
 BUSY_TIMEOUT_MS = 15000
 # The files beside the database: SQLite's write-ahead log and shared memory, and the
-# scheduler's leader lock (bot/leader.py). They hold what the database holds.
+# scheduler's leader lock (bot/store/locks.py). They hold what the database holds.
 COMPANION_SUFFIXES = ("-wal", "-shm", "-leader")
 MMAP_BYTES = 1 << 30
 # How often (in SQLite VM instructions) a budgeted search looks at the clock (well under a
@@ -134,8 +135,67 @@ class SQLiteStore(Store):
             self._all_conns.clear()
         self._local = threading.local()
 
+    def leader_lock(self) -> FileLock | NoLock:
+        """The scheduler's leadership lock (bot/leader.py): a file lock beside the database."""
+        return file_lock_for(self.path)
+
     def integrity_check(self) -> str:
         return self._all("PRAGMA integrity_check")[0][0]
+
+    # ---- size and upkeep (doctor, db prune) --------------------------------------------------
+    VACUUM_KEY = "last_vacuum"  # meta: when `db prune --vacuum` last rewrote the file
+
+    def files(self) -> list[Path]:
+        """The files that hold the bot's data: the database and its companions (their modes
+        matter: they hold feed credentials)."""
+        path = Path(self.path).expanduser()
+        return [path, *(Path(f"{path}{suffix}") for suffix in COMPANION_SUFFIXES)]
+
+    def database_bytes(self) -> int:
+        """The file's size: its pages in use and free."""
+        page_size = self._all("PRAGMA page_size")[0][0]
+        return int(self._all("PRAGMA page_count")[0][0]) * int(page_size)
+
+    def free_fraction(self) -> float:
+        """The share of the file that is free pages (reused by later writes; VACUUM returns them)."""
+        pages = self._all("PRAGMA page_count")[0][0] or 1
+        return float(self._all("PRAGMA freelist_count")[0][0]) / float(pages)
+
+    def last_vacuum(self) -> int | None:
+        """When `vacuum` last rewrote the file, unix seconds, or None."""
+        value = self.get_meta(self.VACUUM_KEY)
+        try:
+            return int(value) if value is not None else None
+        except ValueError:
+            return None
+
+    def vacuum(self, now: int) -> None:
+        """Rewrite the file without its free pages, and remember when."""
+        self._all("VACUUM")
+        self.set_meta(self.VACUUM_KEY, str(int(now)))
+
+    # ---- bulk copy (aibrief db copy, bot/store/copy.py) ------------------------------------
+    def table_names(self) -> list[str]:
+        """Every table of the database, by name (internal ones too: copy.py filters)."""
+        return [r[0] for r in self._all("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+
+    def table_columns(self, table: str) -> list[str]:
+        return [r[1] for r in self._all(f"PRAGMA table_info({table})")]
+
+    def insert_rows(self, tx: _Tx, table: str, columns: Sequence[str], rows: list[tuple]) -> None:
+        marks = ", ".join("?" * len(columns))
+        tx.many(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def clear_tables(self, tx: _Tx, tables: Sequence[str]) -> None:
+        """Empty `tables` (listed in foreign-key order: deleted from the last)."""
+        for table in reversed(tables):
+            tx.run(f"DELETE FROM {table}")
+
+    @contextmanager
+    def bulk_load(self, tx: _Tx, tables: Sequence[str], identities: Sequence[str], progress) -> Iterator[None]:
+        """Nothing to prepare or finish: SQLite's indexes are cheap to fill row by row, and
+        an INTEGER PRIMARY KEY continues after the largest id by itself."""
+        yield
 
     # ---- migrations --------------------------------------------------------------------
     def schema_version(self) -> int:
@@ -397,6 +457,36 @@ def make_private_file(path: Path) -> None:
         if mode & 0o077:
             log.warning("%s can be read by other users (mode %04o); it holds the bot's data: chmod 600 %s",
                         candidate, mode, candidate)
+
+
+def inspect_database_file(path: Path) -> tuple[str, int, int]:
+    """(integrity_check's answer, schema version, article count or -1) of a database file,
+    read-only (a backup's check). Raises sqlite3.DatabaseError for what is no database."""
+    conn = sqlite3.connect(path, timeout=15)
+    try:
+        conn.execute("PRAGMA query_only = 1")
+        integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        try:
+            articles = conn.execute("SELECT COUNT(*) FROM articles").fetchone()[0]
+        except sqlite3.DatabaseError:
+            articles = -1
+    finally:
+        conn.close()
+    return integrity, version, articles
+
+
+def backup_database_file(source: Path, target: Path) -> None:
+    """Copy the database at `source` into the (empty) file `target` with SQLite's online
+    backup: one consistent snapshot, while writers go on."""
+    src = sqlite3.connect(source, timeout=15)
+    dst = sqlite3.connect(target)
+    try:
+        src.backup(dst)  # pages=-1: every page in one step, from one snapshot
+        dst.execute("PRAGMA journal_mode = DELETE")  # one self-contained file (the bot turns WAL on again)
+    finally:
+        dst.close()
+        src.close()
 
 
 _tokenizers = threading.local()

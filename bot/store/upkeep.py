@@ -1,8 +1,10 @@
-"""SQL for keeping a long-running database in shape: retention, size, backups' checks.
+"""SQL for retention: which old articles nothing keeps, and deleting them.
 
 Plain functions over a `Store` (both backends: `?` placeholders, which the PostgreSQL store
 rewrites), kept here because every SQL statement lives in bot/store/. The policy — what to
-keep, how many at a time, when — is bot/ops/retention.py's.
+keep, how many at a time, when — is bot/ops/retention.py's. What differs per backend (the
+database's size, free pages, VACUUM) is a method of each backend (`Store.database_bytes`,
+`free_fraction`, `last_vacuum`, `vacuum`).
 
 Deleting an article deletes what hangs off it by foreign key (ON DELETE CASCADE: its
 matches, digest items, votes, full-text state) and its full-text entry: SQLite's FTS5 table
@@ -54,26 +56,3 @@ def delete_articles(store, ids: Sequence[int]) -> int:
     with store.transaction() as tx:
         return tx.run(f"DELETE FROM articles WHERE id IN ({marks})", list(ids))
 
-
-def database_bytes(store) -> int:
-    """The database's size on disk: SQLite's pages in use and free (the file), or PostgreSQL's
-    pg_database_size."""
-    if getattr(store, "backend", "") == "postgresql":
-        return int(store._all("SELECT pg_database_size(current_database())")[0][0])
-    page_size = store._all("PRAGMA page_size")[0][0]
-    return int(store._all("PRAGMA page_count")[0][0]) * int(page_size)
-
-
-def sqlite_free_fraction(store) -> float:
-    """The share of the SQLite file that is free pages (reused by later writes; VACUUM returns them)."""
-    pages = store._all("PRAGMA page_count")[0][0] or 1
-    return float(store._all("PRAGMA freelist_count")[0][0]) / float(pages)
-
-
-def postgres_last_vacuum(store) -> int | None:
-    """When `articles` was last vacuumed (by hand or by autovacuum), unix seconds, or None."""
-    row = store._all(
-        "SELECT EXTRACT(EPOCH FROM GREATEST(last_vacuum, last_autovacuum))::bigint "
-        "FROM pg_stat_user_tables WHERE relname = 'articles'"
-    )
-    return int(row[0][0]) if row and row[0][0] is not None else None
