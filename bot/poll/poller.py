@@ -34,6 +34,12 @@ MAX_BATCH_FEEDS = 50  # feeds stored (and matched) per transaction at most
 
 @dataclass
 class FeedOutcome:
+    """How one feed's poll went, for the poll's report, alerts and metrics: fetched and
+    stored, unchanged (304), or failed and why. A second type beside the store's
+    `StoredPoll` (what one successful poll wrote: new ids and matches) because most of
+    this never reaches the store as one record (a 304, an error, the feed disabled) and the
+    store has no business knowing about fetches."""
+
     url: str
     title: str
     new_article_ids: list[int] = field(default_factory=list)

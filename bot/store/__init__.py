@@ -9,18 +9,13 @@ store's own business. The backends' names (`SQLiteStore`, `PostgresStore`, `desc
 from __future__ import annotations
 
 from bot.config import is_postgres_url
-from bot.store.base import (  # noqa: F401  (the package's public names)
-    AuditEntry,
-    DuplicateError,
-    PollOutcome,
-    NotFoundError,
-    QueryTooBroad,
-    Store,
-    StoreError,
-)
+from bot.store.audit import AuditEntry  # noqa: F401  (the package's public names)
+from bot.store.base import Store  # noqa: F401
 from bot.store.clock import from_ts, now_ts, to_ts  # noqa: F401
 from bot.store.copy import CopyMismatch, TargetNotEmpty, copy_database  # noqa: F401
 from bot.store.digests import RunConflict, SlotTaken  # noqa: F401
+from bot.store.errors import DuplicateError, NotFoundError, QueryTooBroad, StoreError  # noqa: F401
+from bot.store.feeds import StoredPoll  # noqa: F401
 from bot.store.feedstate import PollState  # noqa: F401
 from bot.store.locks import FileLock, NoLock  # noqa: F401
 from bot.store.schema import LATEST_VERSION  # noqa: F401

@@ -1,30 +1,33 @@
-"""The store: the SQL of the bot's own data lives in this package (the scheduler's leader
-lock in bot/leader.py and the backup checks in bot/ops/backup.py still run a few statements
-of their own).
+"""The store's core: `Store`, the transaction plumbing and the meta flags, the search both
+backends share, and the hooks each backend implements.
 
-`Store` holds the SQL that SQLite and PostgreSQL share (written with `?` placeholders; the
-PostgreSQL backend translates them). Each backend subclass owns what differs: connections,
-DDL and migrations, and the full-text parts (the query compiled per backend from one parsed
-`bot.query` tree). Callers never see SQL or a cursor: they get the dataclasses of
-`bot.models`.
+All of the bot's SQL lives in bot/store/ (tests/test_import_graph.py checks), one module per
+subject, each a mixin combined here: feeds.py, articles.py (storing and matching),
+watchlists.py, audit.py, digests.py, feedstate.py, feedback.py, seen.py. They hold the SQL
+SQLite and PostgreSQL share (written with `?` placeholders; the PostgreSQL backend
+translates them). Each backend subclass (sqlite.py, postgres.py) owns what differs:
+connections, DDL and migrations, the full-text parts (the query compiled per backend from
+one parsed `bot.query` tree), the leader's lock, sizes and the bulk copy's steps. Callers
+never see SQL or a cursor: they get the dataclasses of `bot.models` and the mixins.
 """
 
 from __future__ import annotations
 
-import json
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
-from functools import lru_cache
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from bot.lead import lead_of
-from bot.models import Article, Feed, SearchHit, Watchlist
+from bot.models import SearchHit
+from bot.store.articles import ArticleQueries
+from bot.store.audit import AuditEntry, AuditQueries  # noqa: F401  (the package's names)
 from bot.store.clock import from_ts, now_ts, to_ts  # noqa: F401  (the package's names)
 from bot.store.digests import DigestQueries
-from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY, FeedStateQueries
-from bot.store.seen import SeenQueries
+from bot.store.errors import DuplicateError, NotFoundError, QueryTooBroad, StoreError  # noqa: F401
 from bot.store.feedback import FeedbackQueries
+from bot.store.feeds import FeedQueries, StoredPoll  # noqa: F401  (the package's names)
+from bot.store.feedstate import FeedStateQueries
+from bot.store.seen import SeenQueries
+from bot.store.watchlists import WatchlistQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -71,77 +74,9 @@ def prefix_tokens(node) -> list[str]:
     ))
 
 
-@lru_cache(maxsize=4096)
-def _parsed_query(query: str):
-    """A watchlist's parsed query; the trees are immutable, and a poll matches the same
-    few dozen queries for every batch of new articles."""
-    from bot.query import parse_watchlist
-
-    return parse_watchlist(query)
-
-
-class StoreError(Exception):
-    """A store operation a user asked for cannot be done (e.g. a name already taken)."""
-
-
-class DuplicateError(StoreError):
-    pass
-
-
-class QueryTooBroad(StoreError):
-    """A search refused or stopped because answering it would take too long: a prefix that
-    expands to too many index words, or a query that ran past its time budget. Its message
-    starts "this query is too broad: " and says what to change."""
-
-
-class NotFoundError(StoreError):
-    pass
-
-
-@dataclass(frozen=True)
-class PollOutcome:
-    """What one feed's poll changed, written in one transaction."""
-
-    feed_id: int
-    new_article_ids: list[int]
-    matches: dict[str, int]  # watchlist name → newly matched articles
-
-
-@dataclass(frozen=True)
-class AuditEntry:
-    id: int
-    at: datetime
-    actor: str
-    action: str
-    target: str
-    before: Any
-    after: Any
-
-
-FEED_COLUMNS = (
-    "id, url, title, etag, last_modified, last_success, last_error, error_count, "
-    "next_poll, enabled, last_error_at"
-)
-
-
-def _feed(row: Sequence) -> Feed:
-    return Feed(
-        id=row[0],
-        url=row[1],
-        title=row[2],
-        etag=row[3],
-        last_modified=row[4],
-        last_success=from_ts(row[5]),
-        last_error=row[6],
-        error_count=row[7],
-        next_poll=from_ts(row[8]),
-        enabled=bool(row[9]),
-        last_error_at=from_ts(row[10]),
-    )
-
-
-class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
-    """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
+class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQueries, SeenQueries,
+            FeedStateQueries, FeedbackQueries):
+    """Backend-neutral SQL, by subject in the mixins. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"
 
@@ -177,314 +112,6 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
             return
         with self.transaction() as t:
             t.run(sql, (key, value))
-
-    # ---- feeds ---------------------------------------------------------------------------
-    def add_feed(self, url: str, title: str = "", *, now: int | None = None) -> Feed:
-        with self.transaction() as tx:
-            if tx.all("SELECT 1 FROM feeds WHERE url = ?", (url,)):
-                raise DuplicateError(f"feed already listed: {url}")
-            # ON CONFLICT: replicas starting together on a new database import the default
-            # feeds at the same moment; the loser gets DuplicateError, not a unique-key error.
-            rows = tx.all(
-                "INSERT INTO feeds(url, title, added_at, next_poll) VALUES (?, ?, ?, ?) "
-                f"ON CONFLICT (url) DO NOTHING RETURNING {FEED_COLUMNS}",
-                (url, title, now or now_ts(), None),
-            )
-            if not rows:
-                raise DuplicateError(f"feed already listed: {url}")
-            return _feed(rows[0])
-
-    def remove_feed(self, url: str) -> Feed:
-        with self.transaction() as tx:
-            rows = tx.all(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
-            if not rows:
-                raise NotFoundError(f"no such feed: {url}")
-            tx.run("DELETE FROM feeds WHERE url = ?", (url,))
-            return _feed(rows[0])
-
-    def get_feed(self, url: str) -> Feed | None:
-        row = self._one(f"SELECT {FEED_COLUMNS} FROM feeds WHERE url = ?", (url,))
-        return _feed(row) if row else None
-
-    def list_feeds(self) -> list[Feed]:
-        return [_feed(r) for r in self._all(f"SELECT {FEED_COLUMNS} FROM feeds ORDER BY url")]
-
-    def feeds_due(self, now: int) -> list[Feed]:
-        rows = self._all(
-            f"SELECT {FEED_COLUMNS} FROM feeds WHERE enabled = 1 "
-            "AND (next_poll IS NULL OR next_poll <= ?) ORDER BY next_poll, id",
-            (now,),
-        )
-        return [_feed(r) for r in rows]
-
-    # Appended to the claim's row selection by backends that can lock rows (PostgreSQL).
-    SKIP_LOCKED = ""
-
-    def claim_due_feeds(self, now: int, *, lease_seconds: int) -> list[Feed]:
-        """Take the enabled feeds due for a poll, atomically: their next poll moves to
-        `now + lease_seconds`, so a second poller (another replica that also believes it
-        leads, for a moment) finds them not due and fetches none of them. The poll's result
-        then sets the real next poll; a poller that dies mid-poll leaves its feeds to be
-        polled again when the lease runs out.
-
-        SQLite's single writer (BEGIN IMMEDIATE) makes the UPDATE atomic by itself; on
-        PostgreSQL rows being claimed by another transaction are skipped (SKIP LOCKED), and
-        one claimed a moment ago no longer matches `next_poll <= now`.
-        """
-        with self.transaction() as tx:
-            rows = tx.all(
-                f"UPDATE feeds SET next_poll = ? WHERE id IN ("
-                f" SELECT id FROM feeds WHERE enabled = 1 AND (next_poll IS NULL OR next_poll <= ?){self.SKIP_LOCKED}"
-                f") RETURNING {FEED_COLUMNS}",
-                (now + lease_seconds, now),
-            )
-        return sorted((_feed(r) for r in rows), key=lambda f: f.id)
-
-    def count_feeds(self) -> int:
-        return self._one("SELECT COUNT(*) FROM feeds")[0]
-
-    def record_poll_success(
-        self,
-        feed_id: int,
-        articles: Iterable[Article],
-        *,
-        now: int,
-        next_poll: int,
-        etag: str | None,
-        last_modified: str | None,
-        title: str | None = None,
-        new_url: str | None = None,
-        match: bool = True,
-    ) -> PollOutcome:
-        """Store one feed's poll — articles, matches and feed state — in one transaction.
-
-        A crash anywhere in here leaves either all of this poll or none of it, so a
-        restarted bot simply polls the feed again. `match=False` leaves matching to the
-        caller, who then calls `match_new_articles` inside the same outer transaction
-        (the poller does, to match a whole batch of feeds in one pass).
-        """
-        with self.transaction() as tx:
-            new_ids = self._insert_articles(tx, feed_id, articles, now)
-            matches = self._match_articles(tx, new_ids, now) if new_ids and match else {}
-            tx.run(
-                "UPDATE feeds SET etag = ?, last_modified = ?, last_success = ?, last_error = NULL, "
-                "error_count = 0, next_poll = ?, title = CASE WHEN ? <> '' THEN ? ELSE title END "
-                "WHERE id = ?",
-                (etag, last_modified, now, next_poll, title or "", title or "", feed_id),
-            )
-            if new_url:
-                clash = tx.all("SELECT id FROM feeds WHERE url = ? AND id <> ?", (new_url, feed_id))
-                if not clash:
-                    tx.run("UPDATE feeds SET url = ? WHERE id = ?", (new_url, feed_id))
-        return PollOutcome(feed_id, new_ids, matches)
-
-    def record_poll_error(
-        self, feed_id: int, error: str, *, now: int, next_poll: int, disable: bool = False
-    ) -> int:
-        """Record a failed poll; returns the feed's consecutive error count."""
-        with self.transaction() as tx:
-            tx.run(
-                "UPDATE feeds SET last_error = ?, last_error_at = ?, error_count = error_count + 1, "
-                "next_poll = ?, enabled = CASE WHEN ? = 1 THEN 0 ELSE enabled END WHERE id = ?",
-                (error[:500], now, next_poll, 1 if disable else 0, feed_id),
-            )
-            row = tx.all("SELECT error_count FROM feeds WHERE id = ?", (feed_id,))
-        return row[0][0] if row else 0
-
-    def _insert_articles(self, tx, feed_id: int, articles: Iterable[Article], now: int) -> list[int]:
-        """Insert the articles not seen before (by dedupe key); return their new ids."""
-        new_ids: list[int] = []
-        sql = (
-            "INSERT INTO articles(feed_id, dedupe_key, guid, url, title, summary, lead, source, author, "
-            "published, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT(dedupe_key) DO NOTHING RETURNING id"
-        )
-        for a in articles:
-            rows = tx.all(
-                sql,
-                (
-                    feed_id,
-                    a.dedupe_key,
-                    a.guid,
-                    a.url,
-                    a.title,
-                    a.summary,
-                    lead_of(a.summary),
-                    a.source,
-                    a.author,
-                    to_ts(a.published),
-                    now,
-                ),
-            )
-            if rows:
-                new_ids.append(rows[0][0])
-        return new_ids
-
-    def insert_articles(self, feed_id: int | None, articles: Iterable[Article], now: int | None = None) -> list[int]:
-        """Insert and match articles outside a poll (tests, benchmarks, `db copy`)."""
-        now = now or now_ts()
-        with self.transaction() as tx:
-            ids = self._insert_articles(tx, feed_id, articles, now)
-            if ids:
-                self._match_articles(tx, ids, now)
-        return ids
-
-    # ---- articles ------------------------------------------------------------------------
-    def count_articles(self) -> int:
-        return self._one("SELECT COUNT(*) FROM articles")[0]
-
-    def get_articles(self, ids: Sequence[int]) -> dict[int, dict]:
-        out: dict[int, dict] = {}
-        ids = list(ids)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self._all(
-                f"SELECT a.id, a.url, a.title, {DISPLAY_SUMMARY}, a.source, a.published, a.feed_id, a.dedupe_key "
-                f"FROM articles a {DISPLAY_JOIN} WHERE a.id IN ({marks})",
-                chunk,
-            ):
-                out[r[0]] = {
-                    "id": r[0],
-                    "url": r[1],
-                    "title": r[2],
-                    "summary": r[3],
-                    "source": r[4],
-                    "published": from_ts(r[5]),
-                    "feed_id": r[6],
-                    "dedupe_key": r[7],
-                }
-        return out
-
-    # ---- watchlists ----------------------------------------------------------------------
-    def list_watchlists(self) -> list[Watchlist]:
-        return [Watchlist(*r) for r in self._all("SELECT id, name, query FROM watchlists ORDER BY name")]
-
-    def get_watchlist(self, name: str) -> Watchlist | None:
-        row = self._one("SELECT id, name, query FROM watchlists WHERE name = ?", (name,))
-        return Watchlist(*row) if row else None
-
-    def add_watchlist(self, name: str, query: str, *, match_existing: bool = True, now: int | None = None) -> Watchlist:
-        """Save a watchlist; it also matches what is already stored, so `watch test` and the
-        next digest agree from the moment it exists."""
-        node = _parsed_query(query)  # raises QueryError before anything is written
-        now = now or now_ts()
-        with self.transaction() as tx:
-            if tx.all("SELECT 1 FROM watchlists WHERE name = ?", (name,)):
-                raise DuplicateError(f"a watchlist named {name!r} already exists")
-            rows = tx.all(  # ON CONFLICT: see add_feed (the default watchlists are seeded at start)
-                "INSERT INTO watchlists(name, query, created_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (name) DO NOTHING RETURNING id",
-                (name, query, now),
-            )
-            if not rows:
-                raise DuplicateError(f"a watchlist named {name!r} already exists")
-            wid = rows[0][0]
-            if match_existing:
-                self._match_one(tx, wid, node, None, now)
-                self._drop_excluded(tx, wid)
-        return Watchlist(wid, name, query)
-
-    def replace_watchlist_query(self, name: str, query: str, *, only_if: Sequence[str], now: int | None = None) -> str | None:
-        """Give a watchlist a new query and match it again over everything stored — only while
-        it still holds one of the `only_if` texts (the guarded UPDATE makes two replicas doing
-        this at once harmless). Returns the text it replaced, or None when it did nothing."""
-        node = _parsed_query(query)
-        now = now or now_ts()
-        with self.transaction() as tx:
-            rows = tx.all("SELECT id, query FROM watchlists WHERE name = ?", (name,))
-            if not rows or rows[0][1] not in only_if or rows[0][1] == query:
-                return None
-            wid, before = rows[0]
-            if not tx.run("UPDATE watchlists SET query = ? WHERE id = ? AND query = ?", (query, wid, before)):
-                return None
-            tx.run("DELETE FROM matches WHERE watchlist_id = ?", (wid,))
-            self._match_one(tx, wid, node, None, now)
-            self._drop_excluded(tx, wid)
-        return before
-
-    def remove_watchlist(self, name: str) -> Watchlist:
-        with self.transaction() as tx:
-            rows = tx.all("SELECT id, name, query FROM watchlists WHERE name = ?", (name,))
-            if not rows:
-                raise NotFoundError(f"no watchlist named {name!r}")
-            tx.run("DELETE FROM matches WHERE watchlist_id = ?", (rows[0][0],))
-            tx.run("DELETE FROM watchlists WHERE id = ?", (rows[0][0],))
-        return Watchlist(*rows[0])
-
-    def watchlist_match_counts(self) -> dict[str, int]:
-        rows = self._all(
-            "SELECT w.name, COUNT(m.article_id) FROM watchlists w "
-            "LEFT JOIN matches m ON m.watchlist_id = w.id GROUP BY w.name ORDER BY w.name"
-        )
-        return {r[0]: r[1] for r in rows}
-
-    def _match_articles(self, tx, article_ids: list[int], now: int) -> dict[str, int]:
-        """Match every watchlist against just these (new) articles, through the full-text index."""
-        from bot.query import QueryError
-
-        counts: dict[str, int] = {}
-        for wid, name, query in tx.all("SELECT id, name, query FROM watchlists"):
-            try:
-                node = _parsed_query(query)
-            except QueryError:
-                continue  # saved before a grammar change; shown as invalid in `watch list`
-            counts[name] = self._match_one(tx, wid, node, article_ids, now) - self._drop_excluded(tx, wid)
-        return counts
-
-    def _drop_excluded(self, tx, watchlist_id: int) -> int:
-        """Undo matches an admin excluded (`watch exclude`), by the article's URL."""
-        return tx.run(
-            "DELETE FROM matches WHERE watchlist_id = ? AND article_id IN ("
-            " SELECT a.id FROM watchlist_exclusions e JOIN articles a ON a.url = e.url"
-            " WHERE e.watchlist_id = ?)",
-            (watchlist_id, watchlist_id),
-        )
-
-    def match_new_articles(self, ids_by_feed: dict[int, list[int]], now: int) -> dict[int, dict[str, int]]:
-        """Match every watchlist against the articles just stored for several feeds, in one pass.
-
-        Call it inside the transaction that inserted them (after `record_poll_success(...,
-        match=False)` for each feed): each full-text query then runs once per batch instead of
-        once per feed, which is most of a poll's database time (the index has to be searched
-        per query, not per article). Returns the new matches per feed id and watchlist name.
-        """
-        ids = [i for group in ids_by_feed.values() for i in group]
-        if not ids:
-            return {}
-        with self.transaction() as tx:
-            counts = self._match_articles(tx, ids, now)
-            if len(ids_by_feed) == 1:
-                return {next(iter(ids_by_feed)): {k: v for k, v in counts.items()}}
-            out: dict[int, dict[str, int]] = {feed_id: {} for feed_id in ids_by_feed}
-            feed_of = {i: feed_id for feed_id, group in ids_by_feed.items() for i in group}
-            rows = tx.all(
-                "SELECT m.article_id, w.name FROM matches m JOIN watchlists w ON w.id = m.watchlist_id "
-                "WHERE m.article_id BETWEEN ? AND ?",
-                (min(ids), max(ids)),
-            )
-            for aid, name in rows:
-                feed_id = feed_of.get(aid)
-                if feed_id is not None:
-                    out[feed_id][name] = out[feed_id].get(name, 0) + 1
-            for feed_id in out:  # the same keys as a per-feed match gives: every watchlist, zeros too
-                for name in counts:
-                    out[feed_id].setdefault(name, 0)
-            return out
-
-    def matches_for_articles(self, article_ids: Sequence[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {}
-        ids = list(article_ids)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for aid, name in self._all(
-                "SELECT m.article_id, w.name FROM matches m JOIN watchlists w ON w.id = m.watchlist_id "
-                f"WHERE m.article_id IN ({marks}) ORDER BY w.name",
-                chunk,
-            ):
-                out.setdefault(aid, []).append(name)
-        return out
 
     # ---- search (full-text parts are per backend) -----------------------------------------
     def bounded_search(
@@ -541,40 +168,8 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
             for r in rows
         ]
 
-    def watchlist_matches(self, watchlist_id: int, node, *, limit: int = 20, since: datetime | None = None) -> list[SearchHit]:
-        """What one watchlist caught, newest first (`node`: its parsed query, to say why)."""
-        rows = self._all(
-            "SELECT a.id, a.title, a.url, a.source, a.published, a.summary, m.score "
-            "FROM matches m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.watchlist_id = ? AND a.published >= ? "
-            "ORDER BY a.published DESC, a.id DESC LIMIT ?",
-            (watchlist_id, to_ts(since) if since else 0, limit),
-        )
-        return self._hits(rows, node)
-
     def count_matching(self, node) -> int:
         return self._count_rows(node)
-
-    # ---- audit ---------------------------------------------------------------------------
-    def audit(self, actor: str, action: str, target: str, before: Any, after: Any, tx=None) -> None:
-        sql = "INSERT INTO audit_log(at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)"
-        params = (now_ts(), actor, action, target, json.dumps(before), json.dumps(after))
-        if tx is not None:
-            tx.run(sql, params)
-            return
-        with self.transaction() as t:
-            t.run(sql, params)
-
-    def audit_entries(self, limit: int = 50) -> list[AuditEntry]:
-        rows = self._all(
-            "SELECT id, at, actor, action, target, before, after FROM audit_log "
-            "ORDER BY at DESC, id DESC LIMIT ?",
-            (limit,),
-        )
-        return [
-            AuditEntry(r[0], from_ts(r[1]), r[2], r[3], r[4], json.loads(r[5] or "null"), json.loads(r[6] or "null"))
-            for r in rows
-        ]
 
     # ---- backend hooks ---------------------------------------------------------------------
     # What differs between SQLite and PostgreSQL is a method of each backend, so that no caller
