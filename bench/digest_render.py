@@ -23,7 +23,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.config import Settings  # noqa: E402
-from bot.digest.render import build_context, render_messages  # noqa: E402
+from bot.digest.context import build_context  # noqa: E402
+from bot.digest.render import render_messages  # noqa: E402
 from bot.digest.select import choose, window_for  # noqa: E402
 from bot.digest.service import render_digest, subscribe  # noqa: E402
 from bot.models import Article, DigestCandidate  # noqa: E402

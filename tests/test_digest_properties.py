@@ -8,7 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import mrkdwn
-from bot.digest.render import build_context, render_messages
+from bot.digest.context import build_context
+from bot.digest.render import render_messages
 from bot.digest.select import choose, window_for
 from tests.support.blockkit import assert_valid_blocks
 from tests.support.digest_helpers import T0, cand, ts

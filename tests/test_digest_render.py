@@ -9,15 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.digest.render import (
-    BUILTIN_DIR,
-    TemplateProblem,
-    build_context,
-    messages_to_text,
-    render_messages,
-    render_template,
-)
+from bot.digest.context import build_context
+from bot.digest.render import BUILTIN_DIR, TemplateProblem, render_messages, render_template
 from bot.digest.select import choose, window_for
+from bot.digest.terminal import messages_to_text
 from tests.support.blockkit import assert_valid_blocks
 from tests.support.digest_helpers import T0, cand, ts
 

@@ -347,7 +347,7 @@ def test_a_label_naming_another_address_shows_the_real_domain_everywhere(tmp_pat
         # the digest templates and the last-resort layout, on a story labelled as Google
         context = sample_context()
         item = context["items"][0]
-        from bot.digest.render import Marked
+        from bot.digest.escape import Marked
 
         label = "https://accounts.google.com/login hello"
         context["items"][0] = type(item)(**{**item.__dict__, "url": PHISH, "title": type(item.title)(label),

@@ -278,7 +278,8 @@ def test_bold_spans_never_come_from_feed_text_and_never_break_markup():
 # ---- the controls keep the digest inside Slack's limits ---------------------------------------------------------------
 @pytest.mark.parametrize("template", ["daily", "compact"])
 def test_a_full_digest_with_controls_and_highlights_fits_slack_limits(template):
-    from bot.digest.render import build_context, render_messages
+    from bot.digest.context import build_context
+    from bot.digest.render import render_messages
     from bot.digest.select import choose, window_for
     from bot.digest.validate import MAX_BLOCKS, MAX_MESSAGE_CHARS, MAX_MESSAGES
     from tests.support.blockkit import assert_valid_blocks
@@ -310,7 +311,8 @@ def test_a_full_digest_with_controls_and_highlights_fits_slack_limits(template):
 
 
 def test_even_the_last_resort_layout_has_the_control():
-    from bot.digest.render import build_context, builtin_messages
+    from bot.digest.context import build_context
+    from bot.digest.render import builtin_messages
     from bot.digest.select import choose, window_for
     from tests.support.blockkit import assert_valid_blocks
     from tests.support.digest_helpers import T0, cand, ts

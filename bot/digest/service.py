@@ -19,18 +19,18 @@ from typing import Callable
 
 from bot.config import Settings
 from bot.digest.post import PostResult, post_run
+from bot.digest.context import build_context
 from bot.digest.render import (
     DEFAULT_TEMPLATE,
     TemplateProblem,
     available_templates,
-    build_context,
-    messages_to_text,
     normalize_name,
     render_messages,
     render_template,
 )
 from bot.digest.schedule import GRACE, check_tz, due_slot, normalize_at
 from bot.digest.select import Selection, Window, choose, drop_muted, window_for
+from bot.digest.terminal import messages_to_text
 from bot.digest.validate import Message
 from bot.models import DigestCandidate, Subscription
 from bot.store import RunConflict, SlotTaken
