@@ -100,12 +100,11 @@ def child(args) -> None:
             if args.mode == "baseline" or not store.pending_full_text() or polls > 100:
                 break
         elapsed = time.perf_counter() - started
-        pages = store._all("SELECT state, COUNT(*) FROM article_fulltext GROUP BY state")
         result = {
             "seconds": elapsed,
             "polls": polls,
             "articles": store.count_articles(),
-            "pages": dict(pages),
+            "pages": store.full_text_states(),
             "matches": sum(store.watchlist_match_counts().values()),
             "errors": len(report.errors),
             "peak_rss": peak_rss_mb(),

@@ -121,10 +121,10 @@ def test_per_host_limit_one_at_a_time_and_the_rest_next_poll(feed_server, store)
     poll(store)
     fetched = [i for i in range(n) if feed_server.requests_for(f"/p{i}")]
     assert len(fetched) == PAGES_PER_HOST and most[0] == 1
-    assert store._all("SELECT COUNT(*) FROM article_fulltext WHERE state = 'pending'") == [(3,)]
+    assert store.full_text_states().get("pending") == 3
     poll(store)
     assert all(len(feed_server.requests_for(f"/p{i}")) == 1 for i in range(n))
-    assert store._all("SELECT state, COUNT(*) FROM article_fulltext GROUP BY state") == [("ok", n)]
+    assert store.full_text_states() == {"ok": n}
 
 
 def test_429_with_a_long_retry_after_stops_the_host_until_the_next_poll(feed_server, store):
@@ -133,10 +133,10 @@ def test_429_with_a_long_retry_after_stops_the_host_until_the_next_poll(feed_ser
     add_full_text_feed(store, feed_server, [("One", "/busy1"), ("Two", "/busy2")])
     poll(store)
     assert len(feed_server.requests_for("/busy1")) == 1 and feed_server.requests_for("/busy2") == []
-    assert store._all("SELECT COUNT(*) FROM article_fulltext WHERE state = 'pending'") == [(2,)]
+    assert store.full_text_states().get("pending") == 2
     feed_server.add("/busy1", article_page("One"), content_type="text/html")
     poll(store)
-    assert store._all("SELECT state, COUNT(*) FROM article_fulltext GROUP BY state") == [("ok", 2)]
+    assert store.full_text_states() == {"ok": 2}
 
 
 def test_a_redirect_to_a_private_address_is_refused(feed_server, store):
@@ -155,7 +155,7 @@ def test_switching_full_text_off_leaves_pending_pages_alone(feed_server, store):
     feed_server.add("/later", article_page("Later"), content_type="text/html")
     poll(store)
     assert len(feed_server.requests_for("/later")) == 1
-    assert store._all("SELECT state FROM article_fulltext") == [("skipped",)]
+    assert store.full_text_states() == {"skipped": 1}
 
 
 @pytest.mark.parametrize(

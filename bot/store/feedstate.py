@@ -119,6 +119,10 @@ class FeedStateQueries:
         )
         return [PendingPage(*r) for r in rows]
 
+    def full_text_states(self) -> dict[str, int]:
+        """How many articles' pages are in each state (pending, ok, failed, skipped)."""
+        return dict(self._all("SELECT state, COUNT(*) FROM article_fulltext GROUP BY state"))
+
     def finish_full_text(self, page: PendingPage, text: str | None, error: str | None, *, now: int) -> None:
         """Record one page: with `text`, the indexed summary becomes teaser + text and the
         teaser is kept for display; without, the feed's text stays and the reason is
