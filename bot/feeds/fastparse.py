@@ -151,23 +151,19 @@ def _xhtml(el: ET.Element) -> str:
     """Inline XHTML as markup (tags and text; attributes do not reach plain text)."""
     parts: list[str] = []
 
-    def walk(node: ET.Element) -> None:
-        tag = node.tag.rsplit("}", 1)[-1].lower()
-        parts.append(f"<{tag}>")
+    def inside(node: ET.Element) -> None:
+        """A node's text and its children (each in its tags, then its tail)."""
         if node.text:
             parts.append(escape(node.text, quote=False))
         for child in node:
-            walk(child)
+            tag = child.tag.rsplit("}", 1)[-1].lower()
+            parts.append(f"<{tag}>")
+            inside(child)
+            parts.append(f"</{tag}>")
             if child.tail:
                 parts.append(escape(child.tail, quote=False))
-        parts.append(f"</{tag}>")
 
-    if el.text:
-        parts.append(escape(el.text, quote=False))
-    for child in el:
-        walk(child)
-        if child.tail:
-            parts.append(escape(child.tail, quote=False))
+    inside(el)
     return "".join(parts).strip()
 
 

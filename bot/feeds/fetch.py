@@ -370,29 +370,11 @@ async def fetch_many_async(
         return list(await asyncio.gather(*(one(r) for r in reqs)))
 
 
-def fetch_many(
-    reqs: Iterable[FeedRequest],
-    *,
-    policy: AddressPolicy,
-    limits: FetchLimits = FetchLimits(),
-    concurrency: int = 16,
-    on_result: Callable[[FetchResult], None] | None = None,
-    backend: httpcore.AsyncNetworkBackend | None = None,
-    resolver: Resolver | None = None,
-) -> list[FetchResult]:
+def fetch_many(reqs: Iterable[FeedRequest], *, policy: AddressPolicy, **options) -> list[FetchResult]:
     """Poll every feed once, `concurrency` at a time, on one shared client; results in request order.
 
     Runs its own event loop, so call it from plain (non-async) code such as the CLI or a
-    scheduler thread. `on_result` is called in the loop's thread as each feed finishes.
+    scheduler thread. `options` are fetch_many_async's (limits, concurrency, on_result,
+    backend, resolver); `on_result` is called in the loop's thread as each feed finishes.
     """
-    return asyncio.run(
-        fetch_many_async(
-            reqs,
-            policy=policy,
-            limits=limits,
-            concurrency=concurrency,
-            on_result=on_result,
-            backend=backend,
-            resolver=resolver,
-        )
-    )
+    return asyncio.run(fetch_many_async(reqs, policy=policy, **options))

@@ -13,6 +13,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from html import unescape
 from html.parser import HTMLParser
+from itertools import chain
 from typing import Any, Mapping
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
@@ -124,9 +125,8 @@ def _simple_html_text(s: str, want: int) -> str | None:
     size = 0
     skip = 0
     pos = 0
-    for m in _SIMPLE_TOKEN.finditer(s):
-        text = s[pos : m.start()]
-        pos = m.end()
+    for m in chain(_SIMPLE_TOKEN.finditer(s), (None,)):  # None: the text after the last tag
+        text = s[pos : m.start()] if m is not None else s[pos:]
         if text:
             if "<" in text:
                 return None
@@ -134,6 +134,9 @@ def _simple_html_text(s: str, want: int) -> str | None:
                 data = unescape(text) if "&" in text else text
                 parts.append(data)
                 size += len(data) if len(data) < 64 else len(" ".join(data.split()))
+        if m is None:
+            break
+        pos = m.end()
         tag = m.group(2)
         if tag is None:  # a comment
             continue
@@ -152,14 +155,6 @@ def _simple_html_text(s: str, want: int) -> str | None:
             skip += 1
         elif tag in _BLOCK_TAGS:
             parts.append(" ")
-    text = s[pos:]
-    if text:
-        if "<" in text:
-            return None
-        if not skip:
-            data = unescape(text) if "&" in text else text
-            parts.append(data)
-            size += len(data) if len(data) < 64 else len(" ".join(data.split()))
     if size > want - 128:  # near where the parser would stop reading: let it decide
         return None
     return "".join(parts)
