@@ -39,6 +39,16 @@ def bounded_int(lo: int, hi: int) -> Callable[[str], int]:
     return parse
 
 
+def command_group(subparsers, name: str, help: str, func: Callable):
+    """`aibrief NAME ACTION …`: a command whose ACTION is required, run by `func`; returns the
+    actions' subparsers."""
+    group = subparsers.add_parser(name, help=help)
+    group.set_defaults(func=func)
+    actions = group.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    return actions
+
+
 def actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from datetime import datetime, timezone
 
-from bot.cli.common import UsageError, actor, bounded_int, open_store
+from bot.cli.common import UsageError, actor, bounded_int, command_group, open_store
 from bot.cli.output import shown
 from bot.config import Settings
 from bot.humanize import relative_time
@@ -168,9 +168,7 @@ def register(subparsers) -> None:
     s.add_argument("--post", action="store_true", help="send it to Slack (needs SLACK_BOT_TOKEN)")
     s.set_defaults(func=cmd_digest)
 
-    s = subparsers.add_parser("channels", help="digest subscriptions")
-    csub = s.add_subparsers(dest="action", metavar="ACTION")
-    csub.required = True
+    csub = command_group(subparsers, "channels", "digest subscriptions", cmd_channels)
     csub.add_parser("list", help="subscribed channels, next digest times, last errors")
     a = csub.add_parser("add", help="subscribe a channel (or change its subscription)")
     a.add_argument("channel", metavar="CHANNEL", help="channel ID, e.g. C0123ABCD")
@@ -192,4 +190,3 @@ def register(subparsers) -> None:
     m = csub.add_parser("unmute", help="undo `channels mute`")
     m.add_argument("channel", metavar="CHANNEL")
     m.add_argument("source", metavar="SOURCE", nargs="+")
-    s.set_defaults(func=cmd_channels)

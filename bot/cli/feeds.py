@@ -5,16 +5,14 @@ from __future__ import annotations
 
 import sys
 
-from bot.cli.common import UsageError, actor, confirm, open_store
+from bot.cli.common import UsageError, actor, command_group, confirm, open_store
 from bot.cli.output import shown
 from bot.config import Settings
 from bot.humanize import relative_time
 
 
 def register(sub) -> None:
-    s = sub.add_parser("feeds", help="the feed list")
-    fsub = s.add_subparsers(dest="action", metavar="ACTION")
-    fsub.required = True
+    fsub = command_group(sub, "feeds", "the feed list", cmd_feeds)
     fsub.add_parser("list", help="feeds with their health")
     f = fsub.add_parser("add", help="follow a feed, or a site (its feed is found); checked once")
     f.add_argument("url")
@@ -30,7 +28,6 @@ def register(sub) -> None:
     f = fsub.add_parser("import", help="add the feeds of an OPML file")
     f.add_argument("file")
     fsub.add_parser("export", help="print the feeds as OPML")
-    s.set_defaults(func=cmd_feeds)
 
 
 def cmd_feeds(args, settings: Settings) -> int:

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import sys
 
-from bot.cli.common import actor, bounded_int, open_store, parse_day
+from bot.cli.common import actor, bounded_int, command_group, open_store, parse_day
 from bot.cli.output import print_hits, shown
 from bot.config import Settings
 from bot.search import MAX_LIMIT
 
 
 def register(sub) -> None:
-    s = sub.add_parser("watch", help="keyword watchlists")
-    wsub = s.add_subparsers(dest="action", metavar="ACTION")
-    wsub.required = True
+    wsub = command_group(sub, "watch", "keyword watchlists", cmd_watch)
     wsub.add_parser("list", help="watchlists with their match counts")
     w = wsub.add_parser("add", help="add a watchlist")
     w.add_argument("name")
@@ -34,7 +32,6 @@ def register(sub) -> None:
     w = wsub.add_parser("exclude", help="drop one article (by URL) from a watchlist for good")
     w.add_argument("name")
     w.add_argument("url")
-    s.set_defaults(func=cmd_watch)
 
 
 def cmd_watch(args, settings: Settings) -> int:

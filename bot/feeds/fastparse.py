@@ -230,17 +230,25 @@ def _rss(root: ET.Element, base: str) -> dict:
     return {"feed": feed, "entries": entries, "version": version, "bozo": False}
 
 
+def _passed_over(el: ET.Element, harmless: frozenset) -> bool:
+    """An entry's element that adds nothing to it: a harmless one, or leaf media (media with
+    children is more than this parser reads: refused, feedparser takes the document)."""
+    if el.tag in harmless:
+        return True
+    if el.tag in _LEAF_MEDIA:
+        if len(el):
+            raise _Unsupported("media element with children")
+        return True
+    return False
+
+
 def _rss_item(item: ET.Element, base: str) -> dict:
     entry: dict[str, Any] = {}
     seen: set[str] = set()
     guid_is_link = False
     for el in item:
         tag = el.tag
-        if tag in _HARMLESS_ITEM:
-            continue
-        if tag in _LEAF_MEDIA:
-            if len(el):
-                raise _Unsupported("media element with children")
+        if _passed_over(el, _HARMLESS_ITEM):
             continue
         if tag in seen:
             raise _Unsupported(f"repeated {tag}")
@@ -337,11 +345,7 @@ def _atom_entry(item: ET.Element, base: str) -> dict:
     summary = content = None
     for el in item:
         tag = el.tag
-        if tag in _HARMLESS_ENTRY:
-            continue
-        if tag in _LEAF_MEDIA:
-            if len(el):
-                raise _Unsupported("media element with children")
+        if _passed_over(el, _HARMLESS_ENTRY):
             continue
         if tag == ATOM + "link":
             _atom_link(el, base, entry)
