@@ -8,7 +8,7 @@ meanwhile), into a temporary file beside the target that is checked with
 `PRAGMA integrity_check` and only then renamed into place, private (0600) like the database.
 
 Restore replaces the database file with a checked backup, and refuses while a bot runs on
-it: the running leader holds the lock file `<database>-leader` (bot/leader.py), which
+it: the running leader holds the lock file `<database>-leader` (bot/store/locks.py), which
 restore takes itself for the duration. The replaced file and its `-wal`/`-shm` (which belong
 to it: left beside the restored file they would be replayed into it) are kept, renamed
 `<name>.replaced-<timestamp>`.

@@ -5,9 +5,9 @@ Why this shape: several `aibrief run` replicas share one database, so everything
 happen once is decided by PostgreSQL's own locks, never by a replica's memory: migrations
 run under an advisory lock (here), the scheduler's leadership is a session-level advisory
 lock (`AdvisoryLock`, here), and due feeds are claimed with row locks that skip rows another
-replica is claiming (`SKIP_LOCKED`, Store.claim_due_feeds). The SQL in base.py is written once
-with `?` placeholders; `pg_sql` turns it into psycopg's `%s` style here, so both backends
-run the same statements.
+replica is claiming (`SKIP_LOCKED`, Store.claim_due_feeds). The shared SQL (base.py and
+the subject mixins) is written once with `?` placeholders; `pg_sql` turns it into psycopg's
+`%s` style here, so both backends run the same statements.
 
 Connections come from a pool and are in autocommit mode: a statement outside
 `transaction()` is its own transaction (one round trip), and `transaction()` pins one
