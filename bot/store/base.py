@@ -25,6 +25,7 @@ from bot.store.digests import DigestQueries
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY, FeedStateQueries
 from bot.store.seen import SeenQueries
 from bot.store.feedback import FeedbackQueries
+from bot.store.personal import PersonalQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -140,7 +141,7 @@ def _feed(row: Sequence) -> Feed:
     )
 
 
-class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
+class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries, PersonalQueries):
     """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"
@@ -430,6 +431,7 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
             except QueryError:
                 continue  # saved before a grammar change; shown as invalid in `watch list`
             counts[name] = self._match_one(tx, wid, node, article_ids, now) - self._drop_excluded(tx, wid)
+        self._match_personal(tx, article_ids, now)  # people's own saved searches (bot/store/personal.py)
         return counts
 
     def _drop_excluded(self, tx, watchlist_id: int) -> int:
@@ -583,7 +585,10 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
     def schema_version(self) -> int:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _match_one(self, tx, watchlist_id: int, node, article_ids: list[int] | None, now: int) -> int:
+    def _match_one(self, tx, watchlist_id: int, node, article_ids: list[int] | None, now: int,
+                   *, table: str = "matches") -> int:
+        """Store `node`'s matches among `article_ids` (None: all) in `table` (`matches`, or
+        `personal_matches` for a person's saved search: the same columns)."""
         raise NotImplementedError  # pragma: no cover
 
     def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
