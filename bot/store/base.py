@@ -26,6 +26,7 @@ from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY, FeedStateQueries
 from bot.store.seen import SeenQueries
 from bot.store.feedback import FeedbackQueries
 from bot.store.personal import PersonalQueries
+from bot.store.preview import PreviewQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -141,7 +142,8 @@ def _feed(row: Sequence) -> Feed:
     )
 
 
-class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries, PersonalQueries):
+class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries, PersonalQueries,
+            PreviewQueries):
     """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Sequence
 
 from bot.models import DigestCandidate
@@ -25,6 +26,19 @@ from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY
 # Saved searches one person may keep: each is one more full-text query per ingest batch.
 MAX_PERSONAL_WATCHES = 20
 PERSONAL_MAX_CANDIDATES = 1000
+
+
+class TooManySearches(ValueError):
+    """A person already keeps MAX_PERSONAL_WATCHES saved searches."""
+
+
+@lru_cache(maxsize=4096)
+def _parsed(query: str):
+    """A saved search parsed as a watchlist is (the same limits and scope); cached, since each
+    ingest batch matches every saved search again."""
+    from bot.query import parse_watchlist
+
+    return parse_watchlist(query)
 
 
 @dataclass(frozen=True)
@@ -75,10 +89,8 @@ class PersonalQueries:
                            now: int | None = None) -> tuple[PersonalWatch, bool]:
         """Save `query` for `user_id` and match it over what is stored; (watch, created).
         The same query again is not an error: it is already there (created False). Raises
-        StoreError past `limit`, QueryError for a query the watchlist parser refuses."""
-        from bot.store.base import StoreError, _parsed_query
-
-        node = _parsed_query(query)
+        TooManySearches past `limit`, QueryError for a query the watchlist parser refuses."""
+        node = _parsed(query)
         now = now or now_ts()
         with self.transaction() as tx:
             rows = tx.all("SELECT id, created_at FROM personal_watches WHERE user_id = ? AND query = ?",
@@ -87,7 +99,7 @@ class PersonalQueries:
                 return PersonalWatch(rows[0][0], user_id, query, from_ts(rows[0][1])), False
             count = tx.all("SELECT COUNT(*) FROM personal_watches WHERE user_id = ?", (user_id,))[0][0]
             if count >= limit:
-                raise StoreError(f"you already have {count} saved searches (at most {limit}): "
+                raise TooManySearches(f"you already have {count} saved searches (at most {limit}): "
                                  "remove one with `/aibrief digest me unwatch N`")
             rows = tx.all(
                 "INSERT INTO personal_watches(user_id, query, created_at) VALUES (?, ?, ?) "
@@ -113,16 +125,23 @@ class PersonalQueries:
         r = rows[0]
         return PersonalWatch(r[0], r[1], r[2], from_ts(r[3]))
 
+    def personal_match_counts(self, user_id: str) -> dict[int, int]:
+        """Stored articles each of `user_id`'s saved searches matched, by watch id."""
+        return {r[0]: r[1] for r in self._all(
+            "SELECT p.id, COUNT(m.article_id) FROM personal_watches p "
+            "LEFT JOIN personal_matches m ON m.watchlist_id = p.id WHERE p.user_id = ? GROUP BY p.id",
+            (user_id,),
+        )}
+
     def _match_personal(self, tx, article_ids: list[int], now: int) -> int:
         """Every saved search against just these (new) articles; called where the team's
         watchlists are matched, in the same transaction."""
         from bot.query import QueryError
-        from bot.store.base import _parsed_query
 
         n = 0
         for wid, query in tx.all("SELECT id, query FROM personal_watches"):
             try:
-                node = _parsed_query(query)
+                node = _parsed(query)
             except QueryError:
                 continue
             n += self._match_one(tx, wid, node, article_ids, now, table="personal_matches")
