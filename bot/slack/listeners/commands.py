@@ -154,10 +154,10 @@ def _digest_schedule(cmd: Command, asker: Asker, deps: Deps) -> dict:
     sub = digests.subscribe(deps.store, actor(asker.user), asker.channel, at=cmd.at, tz=cmd.tz,
                             days=cmd.days, weekly=cmd.weekly, settings=deps.settings)
     nxt = next_fire(sub, datetime.now(timezone.utc))
-    return blocks.done(
-        f"<#{escape(sub.channel)}> gets a digest at *{sub.at}* {escape(sub.tz)}, {escape(describe_days(sub))}; "
-        f"the next one {personal_blocks.when_text(nxt)} ({relative_time(nxt)})."
-    )
+    where = f"<#{escape(sub.channel)}>"
+    what = (f"gets a daily digest at *{sub.at}* {escape(sub.tz)}" if not sub.days else
+            f"gets a digest at *{sub.at}* {escape(sub.tz)}, {escape(describe_days(sub))}")
+    return blocks.done(f"{where} {what}; the next one {personal_blocks.when_text(nxt)} ({relative_time(nxt)}).")
 
 
 # ---- a person's own digest by DM: anyone, for themselves only (asker.user, never the text) ----
