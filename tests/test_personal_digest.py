@@ -90,6 +90,12 @@ def test_a_member_subscribes_by_dm_and_the_digest_arrives_there_once(app, store,
     for m in msgs:
         assert_valid_blocks(m["blocks"])
     assert store.dm_channel(USER) == DM
+    # "Not relevant" under an item of their DM digest counts, as in a channel
+    [control] = [el for m in msgs for b in m["blocks"] for el in
+                 ([b["accessory"]] if "accessory" in b else []) + b.get("elements", [])
+                 if el.get("action_id") == "digest_not_relevant"][:1]
+    _, key = app.click({"action_id": "digest_not_relevant", "value": control["value"]}, user=USER, channel=DM)
+    assert "recorded" in app.reply(key)["text"].lower() or "thanks" in app.reply(key)["text"].lower()
     # the next digest: nothing new, nothing posted; a later one reuses the cached DM channel
     assert post_digest(store, app.settings, client, USER, sleep=no_sleep).status == "empty"
     feed = store.add_feed("http://127.0.0.1/feed2", "Feed 2")
@@ -107,10 +113,10 @@ def test_digest_me_with_zone_days_watchlists_then_off(app, store, slack_api):
     sub = store.get_subscription(USER)
     assert (sub.tz, sub.days, sub.watchlists) == ("America/Chicago", "mon,tue,wed,thu,fri", ("ai-security",))
     _, key = app.command("digest me 09:00 weekly fri", user=USER)  # what is not mentioned is kept
+    assert "weekly on Fri" in app.reply(key)["text"]
     sub = store.get_subscription(USER)
     assert (sub.at, sub.tz, sub.days, sub.weekly, sub.watchlists) == ("09:00", "America/Chicago", "fri", True,
                                                                       ("ai-security",))
-    assert "weekly on Fri" in app.reply(key)["text"]
     _, key = app.command("digest me 09:00 mon-frx", user=USER)
     assert "bad day 'frx'" in app.reply(key)["text"]
     _, key = app.command("digest me off", user=USER)
