@@ -118,6 +118,11 @@ class SearchHit:
 
 
 # ---- digests (bot/digest, bot/store/digests.py) ---------------------------------------------
+def is_user_id(value: str) -> bool:
+    """A Slack user ID (U…, or W… on Enterprise Grid): a digest keyed by it goes to that person by DM."""
+    return (value or "")[:1] in ("U", "W")
+
+
 @dataclass(frozen=True)
 class Subscription:
     """A channel's (or, keyed by a user ID, a person's DM) digest: when (local `HH:MM` in an
@@ -144,7 +149,7 @@ class Subscription:
     @property
     def personal(self) -> bool:
         """A person's own digest, posted to them by DM."""
-        return self.channel[:1] in ("U", "W")
+        return is_user_id(self.channel)
 
     def settings(self) -> dict:
         """The admin-visible settings (what the audit log records before/after a change)."""

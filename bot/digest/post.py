@@ -45,6 +45,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.models import DigestRun
+from bot.models import is_user_id as is_person
 from bot.ops import metrics
 from bot.ops.shutdown import stopping
 
@@ -217,10 +218,6 @@ def _slack_error(exc: SlackApiError) -> tuple[int, str]:
     except Exception:  # a non-JSON body
         error = ""
     return status, error or f"HTTP {status}"
-
-
-def is_person(channel: str) -> bool:
-    return (channel or "")[:1] in ("U", "W")
 
 
 def destination(store, client, channel: str) -> str:

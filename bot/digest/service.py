@@ -32,7 +32,7 @@ from bot.digest.render import (
 from bot.digest.schedule import GRACE, check_tz, due_slot, normalize_at, parse_days, parse_weekly, period
 from bot.digest.select import MAX_WINDOW, Selection, Window, choose, drop_muted, window_for
 from bot.digest.validate import Message
-from bot.models import DigestCandidate, Subscription
+from bot.models import DigestCandidate, Subscription, is_user_id
 from bot.store.digests import RunConflict, SlotTaken
 
 log = logging.getLogger("aibrief.digest")
@@ -91,9 +91,7 @@ def normalize_channel(text: str) -> str:
     return value
 
 
-def is_personal(channel: str) -> bool:
-    """A subscription keyed by a user ID: that person's own digest, posted to them by DM."""
-    return (channel or "")[:1] in ("U", "W")
+is_personal = is_user_id  # a subscription keyed by a user ID: that person's own digest, by DM
 
 
 def _check_template(name: str, settings: Settings) -> str:

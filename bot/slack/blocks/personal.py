@@ -19,7 +19,9 @@ NOTIFY_VALUE_MAX = 2000  # Slack's limit on a button's value
 
 def notify_button(query: str) -> dict | None:
     """"Notify me" under search results: the query goes into the clicker's DM digest."""
-    value = json.dumps({"q": query}, ensure_ascii=False)
+    # ASCII-escaped: the query arrives back intact, and no invisible control (bidi, zero-width)
+    # a user typed travels raw in the payload
+    value = json.dumps({"q": query})
     return _button("Notify me", ACTION_NOTIFY, value) if len(value) <= NOTIFY_VALUE_MAX else None
 
 
