@@ -72,6 +72,8 @@ def not_relevant(store, user: str, channel: str | None, raw_value: object, *, no
     if parsed is None or not user or not channel:
         return VoteResult("refused")
     article_id, names = parsed
+    if channel == store.dm_channel(user):  # the clicker's personal digest: kept under their user ID
+        channel = user
     targets = store.vote_targets(article_id, names, channel)
     if not targets:
         return VoteResult("refused", article_id)

@@ -118,11 +118,17 @@ class SearchHit:
 
 
 # ---- digests (bot/digest, bot/store/digests.py) ---------------------------------------------
+def is_user_id(value: str) -> bool:
+    """A Slack user ID (U…, or W… on Enterprise Grid): a digest keyed by it goes to that person by DM."""
+    return (value or "")[:1] in ("U", "W")
+
+
 @dataclass(frozen=True)
 class Subscription:
-    """A channel's daily digest: when (local `HH:MM` in an IANA zone), what, and how it looks."""
+    """A channel's (or, keyed by a user ID, a person's DM) digest: when (local `HH:MM` in an
+    IANA zone, on `days`), what, and how it looks."""
 
-    channel: str
+    channel: str  # a channel ID, or a user ID (U…/W…) for a personal digest sent by DM
     at: str = "09:00"
     tz: str = "UTC"
     watchlists: tuple[str, ...] | None = None  # None: every watchlist, including future ones
@@ -137,6 +143,13 @@ class Subscription:
     error_count: int = 0  # consecutive failed digests
     created_by: str = ""
     updated_by: str = ""
+    days: str = ""  # "mon,tue,wed,thu,fri" (bot/digest/schedule.py parse_days); "" = every day
+    weekly: bool = False  # once a week on `days` (one day), covering the week
+
+    @property
+    def personal(self) -> bool:
+        """A person's own digest, posted to them by DM."""
+        return is_user_id(self.channel)
 
     def settings(self) -> dict:
         """The admin-visible settings (what the audit log records before/after a change)."""
@@ -148,6 +161,8 @@ class Subscription:
             "max_items": self.max_items,
             "post_empty": self.post_empty,
             "enabled": self.enabled,
+            "days": self.days,
+            "weekly": self.weekly,
         }
 
 

@@ -4,9 +4,11 @@
   one at a time (`max_instances=1`, `coalesce`), the first soon after start. With
   AIBRIEF_ALERT_CHANNEL set, a feed that starts failing, recovers or is disabled gets one
   message there (bot/feeds/alerts.py).
-- `digest:<channel>`: a CronTrigger at the subscription's local time in its IANA zone, so
-  09:00 in New York stays 09:00 across DST. `misfire_grace_time` (6 h) and `coalesce`
-  let a late job (a suspended laptop, a busy pool) run once, not once per missed day.
+- `digest:<channel>`: a CronTrigger at the subscription's local time in its IANA zone, on
+  its days (every day, `mon-fri`, `mon,thu`, weekly), so 09:00 in New York stays 09:00
+  across DST. `misfire_grace_time` (6 h; 24 h for a weekly digest) and `coalesce` let a late
+  job (a suspended laptop, a busy pool) run once, not once per missed day. A person's DM
+  digest (keyed by their user ID) is one more such job.
 - A digest that fired while the bot was down is not known to an in-memory scheduler, so
   at start `catch_up()` adds a one-off job for every channel whose digest fired within the
   grace period and did not run; the job posts it once (the subscription's local-date slot
@@ -35,7 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import Settings
 from bot.digest import service
-from bot.digest.schedule import GRACE, trigger_for
+from bot.digest.schedule import GRACE, grace_for, trigger_for
 from bot.models import Subscription
 from bot.ops import jobs as ops_jobs
 from bot.ops import metrics
@@ -75,7 +77,7 @@ class AibriefScheduler(BackgroundScheduler):
 
     # ---- digest jobs ---------------------------------------------------------------------------
     def _signature(self, sub: Subscription) -> tuple:
-        return (sub.at, sub.tz, sub.enabled)
+        return (sub.at, sub.tz, sub.enabled, sub.days, sub.weekly)
 
     def reschedule(self, channel: str) -> None:
         """(Re)create or remove the channel's digest job from its subscription in the store."""
@@ -93,9 +95,11 @@ class AibriefScheduler(BackgroundScheduler):
             return
         self.add_job(
             self.digest_job, trigger, args=[channel], id=job_id, name=f"digest {channel}", replace_existing=True,
+            misfire_grace_time=int(grace_for(sub).total_seconds()),
         )
         self._known[channel] = self._signature(sub)
-        log.info("digest scheduled channel=%s at=%s tz=%s", channel, sub.at, sub.tz)
+        log.info("digest scheduled channel=%s at=%s tz=%s days=%s weekly=%s", channel, sub.at, sub.tz,
+                 sub.days or "every", sub.weekly)
 
     def rebuild(self) -> None:
         """Digest jobs exactly for the subscriptions in the store."""

@@ -62,6 +62,11 @@ def fill(store) -> None:
     store.queue_full_text(a.id, ids[:2], now=1_700_000_000)
     [page, _] = store.pending_full_text()
     store.finish_full_text(page, page.summary + " the page's text about ransomware", None, now=1_700_000_002)
+    # personal digests: a DM digest on weekdays, its cached DM channel, a saved search and its matches
+    store.save_subscription(Subscription(channel="U0PERSON1", at="07:00", tz="Europe/Paris", days="mon,tue,wed,thu,fri"),
+                            actor="U0PERSON1", now=1_700_000_000)
+    store.save_dm_channel("U0PERSON1", "D0PERSON1", now=1_700_000_000)
+    store.add_personal_watch("U0PERSON1", "prompt injection", now=1_700_000_000)
 
 
 def snapshot(store) -> dict:
@@ -71,7 +76,7 @@ def snapshot(store) -> dict:
         cols = [c for c in ("id", "url", "etag", "last_modified", "error_count", "last_error", "title", "name",
                             "query", "key", "value", "channel", "tz", "watchlists", "run_key", "status", "plan",
                             "seq", "ts", "article_id", "watchlist_id", "actor", "action", "target", "before",
-                            "after", "published", "dedupe_key")
+                            "after", "published", "dedupe_key", "user_id", "channel_id", "days", "weekly")
                 if c in _columns(store, t.name)]
         out[t.name] = store._all(f"SELECT {', '.join(cols)} FROM {t.name} ORDER BY {', '.join(t.key)}")
     out["search"] = {q: [(h.article_id, h.url) for h in store.search(parse(q), limit=20, now=1_700_000_000)]

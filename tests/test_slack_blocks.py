@@ -54,17 +54,19 @@ def test_search_results_page_is_valid_and_has_share_and_more():
     shares = [b["accessory"] for b in payload["blocks"] if b.get("accessory", {}).get("action_id") == blocks.ACTION_SHARE]
     assert [json.loads(s["value"])["id"] for s in shares] == [1, 2, 3, 4, 5]
     actions = [b for b in payload["blocks"] if b["type"] == "actions"][0]["elements"]
-    assert [a["action_id"] for a in actions] == [blocks.ACTION_MORE]
+    assert [a["action_id"] for a in actions] == [blocks.ACTION_MORE, blocks.ACTION_NOTIFY]
     assert json.loads(actions[0]["value"]) == {"q": "china travel", "o": 5}
+    assert json.loads(actions[1]["value"]) == {"q": "china travel"}  # "Notify me": into the clicker's DM digest
 
 
 def test_second_page_has_back_and_last_page_no_more():
     payload = blocks.search_results("q", [hit(i) for i in range(6, 11)], total=10, offset=5)
     assert_valid_message(payload)
     ids = [a["action_id"] for b in payload["blocks"] if b["type"] == "actions" for a in b["elements"]]
-    assert ids == [blocks.ACTION_PREV]
+    assert ids == [blocks.ACTION_PREV, blocks.ACTION_NOTIFY]
     single = blocks.search_results("q", [hit(1)], total=1)
-    assert not [b for b in single["blocks"] if b["type"] == "actions"]
+    assert [a["action_id"] for b in single["blocks"] if b["type"] == "actions" for a in b["elements"]] == [
+        blocks.ACTION_NOTIFY]
     assert "1 result for" in single["blocks"][0]["text"]["text"]
 
 

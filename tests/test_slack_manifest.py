@@ -16,8 +16,10 @@ METHOD_SCOPES = {
     "chat_postMessage": {"chat:write"},
     "chat_postEphemeral": {"chat:write"},
     "conversations_info": {"channels:read", "groups:read"},
-    "conversations_history": {"channels:history", "groups:history"},
-    "conversations_replies": {"channels:history", "groups:history"},
+    # a DM digest's messages are looked up in the DM, as a channel's are in the channel
+    "conversations_history": {"channels:history", "groups:history", "im:history"},
+    "conversations_replies": {"channels:history", "groups:history", "im:history"},
+    "conversations_open": {"im:write"},  # a personal digest's DM channel
     "views_publish": set(),
     "views_open": set(),
     "views_update": set(),

@@ -1,7 +1,8 @@
 """`aibrief digest` and `aibrief channels`: digests from the terminal.
 
 `digest` renders a channel's digest (text for a terminal, or the Block Kit JSON) and with
-`--post` sends it, through the same plain functions the scheduler and the Slack app use.
+`--post` sends it, through the same plain functions the scheduler and the Slack app use;
+`--since/--until` render any window instead (a preview: nothing recorded unless `--post`).
 `channels` adds, changes, lists and removes digest subscriptions (the CLI twin of
 `/aibrief digest schedule|off`).
 """
@@ -25,6 +26,34 @@ def _usage(exc: Exception) -> UsageError:
     return UsageError(str(exc))
 
 
+def _preview_window(store, channel: str | None, args):
+    """The --since/--until window, in the channel's zone (UTC without a subscription)."""
+    from bot.digest.select import WindowError, explicit_window
+
+    if args.until and not args.since:
+        raise UsageError("--until needs --since (the first day of the window)")
+    if not args.since:
+        return None
+    sub = store.get_subscription(channel) if channel else None
+    try:
+        return explicit_window(args.since, args.until, sub.tz if sub else "UTC",
+                               int(datetime.now(timezone.utc).timestamp()))
+    except WindowError as exc:
+        raise _usage(exc) from None
+
+
+def _nothing_recent(store, window) -> str | None:
+    """When the window is empty because everything stored is older (a fresh database of last
+    month's news): how many articles there are, the newest date, and a --since to try."""
+    from bot.digest.select import suggest_since
+
+    count, newest = store.stored_span()
+    if not count or newest is None or newest.timestamp() >= window.start:
+        return None
+    return (f"{count} article{'s are' if count != 1 else ' is'} stored, the newest from {newest:%Y-%m-%d}; "
+            f"try --since {suggest_since(newest)}")
+
+
 def cmd_digest(args, settings: Settings) -> int:
     from bot.digest.service import SubscriptionError, normalize_channel, post_digest, render_digest
 
@@ -42,10 +71,11 @@ def cmd_digest(args, settings: Settings) -> int:
         elif args.post:
             listed = ", ".join(s.channel for s in subs) or "none yet"
             raise UsageError(f"--post needs --channel ID (subscribed channels: {listed})")
+    window = _preview_window(store, channel, args)
     if args.post:
         from bot.slack.client import make_client
 
-        result = post_digest(store, settings, make_client(settings), channel)
+        result = post_digest(store, settings, make_client(settings), channel, window=window)
         if result.status == "posted":
             found = f", {result.found} found already in Slack" if result.found else ""
             print(f"Posted the digest to {channel}: {result.articles} article(s) in {len(result.ts)} message(s)"
@@ -59,20 +89,29 @@ def cmd_digest(args, settings: Settings) -> int:
             return 0
         print(f"aibrief: digest for {channel} {result.status}: {result.error}", file=sys.stderr)
         return 1
-    rd = render_digest(store, settings, channel)
+    rd = render_digest(store, settings, channel, window=window)
     for err in rd.errors:
         print(f"aibrief: warning: {err}", file=sys.stderr)
+    hint = _nothing_recent(store, rd.window) if rd.empty and window is None else None
+    if hint:
+        print(hint)
+        return 0
     if args.format == "blocks":
         print(rd.as_blocks_json())
     else:
-        where = f"for {channel}" if channel else "preview (every watchlist, last 24 hours)"
+        if window is not None:
+            until = datetime.fromtimestamp(window.end, tz=timezone.utc)
+            span = f"published {rd.window.start_dt:%Y-%m-%d %H:%M} – {until:%Y-%m-%d %H:%M} UTC, nothing recorded"
+            where = f"for {channel}, {span}" if channel else f"preview (every watchlist), {span}"
+        else:
+            where = f"for {channel}" if channel else "preview (every watchlist, last 24 hours)"
         print(f"# Digest {where}: {rd.stories} stories, template {rd.template}\n", file=sys.stderr)
         print(shown(rd.as_text()))
     return 0
 
 
 def _describe(sub, now: datetime) -> list[str]:
-    from bot.digest.schedule import next_fire
+    from bot.digest.schedule import describe_days, next_fire
 
     try:
         nxt = next_fire(sub, now)
@@ -82,7 +121,8 @@ def _describe(sub, now: datetime) -> list[str]:
     state = "on" if sub.enabled else "OFF"
     watch = ", ".join(sub.watchlists) if sub.watchlists is not None else "all watchlists"
     lines = [
-        f"{sub.channel:<12} {state:<3} {sub.at} {sub.tz:<20} {when}",
+        f"{sub.channel:<12} {state:<3} {sub.at} {sub.tz:<20} {describe_days(sub):<16} {when}"
+        + (" · by DM" if sub.personal else ""),
         f"{'':<12}     {watch} · template {sub.template} · up to {sub.max_items} stories"
         + (" · posts empty days" if sub.post_empty else ""),
         f"{'':<12}     last digest: {relative_time(sub.last_window_end, now)}",
@@ -132,6 +172,8 @@ def cmd_channels(args, settings: Settings) -> int:
                 template=args.template,
                 max_items=args.max_items if args.max_items is not None else keep.max_items,
                 post_empty=args.post_empty if args.post_empty is not None else keep.post_empty,
+                days=args.days,
+                weekly=args.weekly,
                 settings=settings,
             )
             print(("Updated" if existing else "Added") + f" the digest for {sub.channel}:")
@@ -166,14 +208,22 @@ def register(subparsers) -> None:
     s.add_argument("--format", choices=("text", "blocks"), default="text",
                    help="text for a terminal (default) or the Block Kit JSON")
     s.add_argument("--post", action="store_true", help="send it to Slack (needs SLACK_BOT_TOKEN)")
+    s.add_argument("--since", metavar="YYYY-MM-DD",
+                   help="render this window instead (from that local day; articles by published date)")
+    s.add_argument("--until", metavar="YYYY-MM-DD", help="the window's last day, inclusive (default: now)")
     s.set_defaults(func=cmd_digest)
 
     csub = command_group(subparsers, "channels", "digest subscriptions", cmd_channels)
     csub.add_parser("list", help="subscribed channels, next digest times, last errors")
     a = csub.add_parser("add", help="subscribe a channel (or change its subscription)")
-    a.add_argument("channel", metavar="CHANNEL", help="channel ID, e.g. C0123ABCD")
+    a.add_argument("channel", metavar="CHANNEL",
+                   help="channel ID, e.g. C0123ABCD; or a user ID (U0123ABCD) for that person's digest by DM")
     a.add_argument("--at", metavar="HH:MM", help="local time of the digest (default 09:00)")
     a.add_argument("--tz", metavar="Area/City", help="IANA time zone (default UTC)")
+    when = a.add_mutually_exclusive_group()
+    when.add_argument("--days", metavar="DAYS",
+                      help="only on these days: mon-fri, mon,thu, weekdays, or daily (default: every day)")
+    when.add_argument("--weekly", metavar="DAY", help="once a week on DAY (e.g. fri), covering the week")
     a.add_argument("--watch", metavar="NAME", nargs="+", action="extend",
                    help="only these watchlists (default: all)")
     a.add_argument("--template", metavar="NAME", help="a template in digests/ (default daily)")

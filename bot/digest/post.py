@@ -17,6 +17,12 @@ the rate-limit handler waits out Retry-After. `not_in_channel`, `channel_not_fou
 other errors that retrying cannot fix fail the run at once and are recorded on the
 subscription for admins; transient trouble leaves the run pending for a later resume.
 
+A person's digest (a run keyed by their user ID) goes to their DM channel: the first post
+asks `conversations.open` for it (scope `im:write`) and the store caches the answer. Nothing
+is posted before the channel is known, so a failed open leaves the run pending, retried like
+any transient failure, and never posts twice; a person Slack refuses to DM (deactivated,
+unknown, a bot) fails the run like a channel the bot is not in.
+
 A lease on the run (store) keeps two processes — the bot's scheduler and an admin's
 `aibrief digest --post` — from posting the same run at the same time. A lease whose owner
 died on this host (`owner_is_gone`) is taken over at once instead of after it expires.
@@ -31,7 +37,7 @@ import os
 import socket
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable
 from urllib.error import URLError
 
@@ -39,6 +45,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.models import DigestRun
+from bot.models import is_user_id as is_person
 from bot.ops import metrics
 from bot.ops.shutdown import stopping
 
@@ -61,7 +68,14 @@ CHANNEL_ERRORS = {
     "restricted_action_read_only_channel": "the channel is read-only",
     "restricted_action_thread_only_channel": "the channel allows thread replies only",
     "ekm_access_denied": "Enterprise Key Management denies access to the channel",
+    # a person's DM digest (conversations.open)
+    "user_not_found": "no such Slack user (the DM digest's user ID is wrong)",
+    "user_disabled": "the person's Slack account is deactivated",
+    "user_not_visible": "the bot cannot see this person (another workspace?)",
+    "cannot_dm_bot": "the user ID is a bot's: a DM digest is for people",
 }
+DM_SCOPE_ERROR = ("missing_scope: the bot cannot open DMs; add the im:write scope (slack-manifest.yml) "
+                  "and reinstall the app")
 # Errors after which Slack may or may not have stored the message.
 MAYBE_POSTED = {"internal_error", "fatal_error", "request_timeout", "service_unavailable"}
 
@@ -206,6 +220,36 @@ def _slack_error(exc: SlackApiError) -> tuple[int, str]:
     return status, error or f"HTTP {status}"
 
 
+def destination(store, client, channel: str) -> str:
+    """Where a run keyed by `channel` is posted: the channel itself, or for a person (U…/W…)
+    their DM channel from the store's cache or conversations.open. Raises PostError (transient
+    or permanent, see CHANNEL_ERRORS) when Slack does not give one; nothing is posted then."""
+    if not is_person(channel):
+        return channel
+    cached = store.dm_channel(channel)
+    if cached:
+        return cached
+    try:
+        resp = client.conversations_open(users=channel)
+        dm = ((resp.get("channel") or {}).get("id") or "").strip()
+    except SlackApiError as exc:
+        status, error = _slack_error(exc)
+        if error in CHANNEL_ERRORS:
+            raise PostError(error, permanent=True, channel_error=True) from None
+        if error in ("missing_scope", "not_allowed_token_type"):
+            raise PostError(DM_SCOPE_ERROR, permanent=True) from None
+        if status == 429 or status >= 500 or error in MAYBE_POSTED or error == "ratelimited":
+            raise PostError(f"could not open the DM ({error}); will retry", permanent=False) from None
+        raise PostError(f"conversations.open: {error}", permanent=True) from None
+    except (URLError, OSError, http.client.HTTPException) as exc:
+        raise PostError(f"could not open the DM ({type(exc).__name__}: {exc}); will retry", permanent=False) from None
+    if not dm:
+        raise PostError("conversations.open answered no channel; will retry", permanent=False)
+    store.save_dm_channel(channel, dm)
+    log.info("DM channel opened user=%s channel=%s", channel, dm)
+    return dm
+
+
 def _post_one(store, client, poster, run: DigestRun, seq: int, message: dict, parent_ts: str | None,
               sleep: Callable[[float], None]) -> tuple[str, bool]:
     """Post (or find) message `seq`; returns (ts, found_instead_of_posted)."""
@@ -273,6 +317,8 @@ def post_run(store, client, run_id: int, *, owner: str | None = None, sleep: Cal
     poster = posting_client(client)
     posted_now = 0
     try:
+        # a person's digest: posted (and looked up after a failure) in their DM channel
+        target = replace(run, channel=destination(store, client, run.channel)) if is_person(run.channel) else run
         for seq, message in enumerate(run.plan):
             if seq in run.posted:
                 continue
@@ -283,7 +329,7 @@ def post_run(store, client, run_id: int, *, owner: str | None = None, sleep: Cal
                 raise PostError("the bot stopped before posting the rest; resumed at its next start", permanent=False)
             if posted_now >= BURST and pace > 0:
                 sleep(pace)
-            ts, found = _post_one(store, client, poster, run, seq, message, parent_ts, sleep)
+            ts, found = _post_one(store, client, poster, target, seq, message, parent_ts, sleep)
             store.record_digest_message(run.id, seq, ts)
             run.posted[seq] = ts
             posted_now += 1
@@ -293,6 +339,8 @@ def post_run(store, client, run_id: int, *, owner: str | None = None, sleep: Cal
         result.status = "posted"
     except PostError as exc:
         result.error = exc.error
+        if is_person(run.channel) and exc.error == "channel_not_found":
+            store.forget_dm_channel(run.channel)  # a stale cached DM channel: opened again next time
         if exc.permanent:
             reason = CHANNEL_ERRORS.get(exc.error)
             text = f"{exc.error}: {reason}" if reason else exc.error

@@ -6,7 +6,10 @@ A story's value is
 
 where relevance is its best match score over the best in this digest (0..1), freshness is
 where in the window it was published (0 at the start, 1 at the end) and coverage grows
-with the number of other outlets that ran it (0, ½, 1 for 0, 1, 2+). The three
+with the number of other outlets that ran it (0, ½, 1 for 0, 1, 2+). Freshness weighs
+less the longer the window: over a day the newest news matters, but a weekly digest is
+read for the week's stories, where Monday's story covered everywhere beats a Friday item
+(its weight is 0.3 × one day / the window, at most 0.3). The three
 fractions add up to less than one, so a story matching more watchlists always ranks
 above one matching fewer; among equals, a better match and a newer story win.
 
@@ -25,7 +28,8 @@ from bot.digest.cluster import Story
 W_RELEVANCE = 0.5
 W_FRESHNESS = 0.3
 W_COVERAGE = 0.15
-DISTINCT_LEAD = 3  # the first places go to different sources
+DISTINCT_LEAD = 3
+DAY_SECONDS = 86400  # the first places go to different sources
 
 
 def story_value(story: Story, *, best_score: float, start: datetime, end: datetime) -> float:
@@ -37,9 +41,14 @@ def story_value(story: Story, *, best_score: float, start: datetime, end: dateti
     return (
         len(story.watchlists)
         + W_RELEVANCE * max(0.0, min(1.0, relevance))
-        + W_FRESHNESS * freshness
+        + freshness_weight(span) * freshness
         + W_COVERAGE * coverage
     )
+
+
+def freshness_weight(span_seconds: float) -> float:
+    """W_FRESHNESS for windows up to a day (a little over: DST), less in proportion beyond."""
+    return W_FRESHNESS * min(1.0, DAY_SECONDS / span_seconds) if span_seconds > DAY_SECONDS + 3600 else W_FRESHNESS
 
 
 def rank(stories: list[Story], *, start: datetime, end: datetime) -> list[Story]:

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Callable
 
@@ -28,17 +28,18 @@ from bot.digest.render import (
     render_messages,
     render_template,
 )
-from bot.digest.schedule import GRACE, check_tz, due_slot, normalize_at
-from bot.digest.select import Selection, Window, choose, drop_muted, window_for
+from bot.digest.schedule import GRACE, check_tz, due_slot, normalize_at, parse_days, parse_weekly, period
+from bot.digest.select import MAX_WINDOW, Selection, Window, choose, drop_muted, window_for
 from bot.digest.terminal import messages_to_text
 from bot.digest.validate import Message
-from bot.models import DigestCandidate, Subscription
+from bot.models import DigestCandidate, Subscription, is_user_id
 from bot.store import RunConflict, SlotTaken
 
 log = logging.getLogger("aibrief.digest")
 
 MAX_ITEMS_LIMIT = 50
-_CHANNEL = re.compile(r"^[CGD](?=[A-Z0-9]*\d)[A-Z0-9]{6,20}$")  # IDs hold digits; names need not
+# IDs hold digits; names need not. U…/W… are people: their digest goes to them by DM.
+_CHANNEL = re.compile(r"^[CGDUW](?=[A-Z0-9]*\d)[A-Z0-9]{6,20}$")
 
 
 class SubscriptionError(ValueError):
@@ -75,17 +76,22 @@ def _notify(channel: str) -> None:
 
 # ---- subscriptions ------------------------------------------------------------------------------
 def normalize_channel(text: str) -> str:
-    """A Slack channel ID from 'C0123ABCD', '<#C0123ABCD|general>' or '#C0123ABCD'."""
+    """A Slack channel ID from 'C0123ABCD', '<#C0123ABCD|general>' or '#C0123ABCD'; or a
+    user ID ('U0123ABCD', '<@U0123ABCD>') for that person's digest by DM."""
     value = (text or "").strip()
-    m = re.match(r"^<#([A-Za-z0-9]+)(?:\|[^>]*)?>$", value)
+    m = re.match(r"^<[#@]([A-Za-z0-9]+)(?:\|[^>]*)?>$", value)
     if m:
         value = m.group(1)
-    value = value.lstrip("#").upper()
+    value = value.lstrip("#@").upper()
     if not _CHANNEL.match(value):
         raise SubscriptionError(
-            f"bad channel {text!r}: give the channel ID (e.g. C0123ABCD; in Slack: channel details → About)"
+            f"bad channel {text!r}: give the channel ID (e.g. C0123ABCD; in Slack: channel details → About), "
+            "or a user ID (U0123ABCD) for a digest by DM"
         )
     return value
+
+
+is_personal = is_user_id  # a subscription keyed by a user ID: that person's own digest, by DM
 
 
 def _check_template(name: str, settings: Settings) -> str:
@@ -114,11 +120,15 @@ def subscribe(
     max_items: int = 10,
     post_empty: bool = False,
     *,
+    days: str | None = None,
+    weekly: str | None = None,
     settings: Settings | None = None,
     now: int | None = None,
 ) -> Subscription:
-    """Add or change a channel's daily digest. `watchlists`/`template` None keep the channel's
-    current choice (a new subscription: every watchlist, digests/daily.j2)."""
+    """Add or change a channel's (or a person's DM) digest. `watchlists`/`template` None keep
+    the current choice (a new subscription: every watchlist, digests/daily.j2); the empty
+    tuple `()` is "no team watchlist" (a DM digest of the person's saved searches only).
+    `days` ("mon-fri", "mon,thu", "daily") or `weekly` ("fri"), None: keep the schedule's days."""
     settings = settings or Settings()
     channel = normalize_channel(channel)
     try:
@@ -128,8 +138,21 @@ def subscribe(
         raise SubscriptionError(str(exc)) from None
     tz = tz.strip()
     existing = store.get_subscription(channel)
+    try:
+        if weekly is not None:
+            day_list, is_weekly = parse_weekly(weekly), True
+        elif days is not None:
+            day_list, is_weekly = parse_days(days), False
+        else:
+            day_list, is_weekly = (existing.days, existing.weekly) if existing else ("", False)
+    except ValueError as exc:
+        raise SubscriptionError(str(exc)) from None
     if watchlists is None:
         chosen = existing.watchlists if existing else None
+    elif isinstance(watchlists, tuple) and not watchlists:
+        if not is_personal(channel):
+            raise SubscriptionError("a channel's digest needs at least one watchlist (or all of them)")
+        chosen = ()
     else:
         names = list(dict.fromkeys(w.strip().lower() for w in watchlists if w.strip()))
         unknown = [n for n in names if store.get_watchlist(n) is None]
@@ -146,7 +169,7 @@ def subscribe(
         raise SubscriptionError(f"max items must be 1..{MAX_ITEMS_LIMIT}, not {max_items!r}")
     sub = Subscription(
         channel=channel, at=at, tz=tz, watchlists=chosen, template=template_name,
-        max_items=max_items, post_empty=bool(post_empty), enabled=True,
+        max_items=max_items, post_empty=bool(post_empty), enabled=True, days=day_list, weekly=is_weekly,
     )
     before, after = store.save_subscription(sub, actor=actor, now=now)
     store.audit(actor, "digest.subscribe", channel, before.settings() if before else None, after.settings())
@@ -231,6 +254,16 @@ def watchlist_queries(store) -> dict[str, str]:
     return {w.name: w.query for w in store.list_watchlists()}
 
 
+def digest_queries(store, channel: str | None) -> dict[str, str]:
+    """watchlist_queries, plus a person's saved searches for their DM digest (by label)."""
+    queries = watchlist_queries(store)
+    if channel and is_personal(channel):
+        from bot.store import personal_label
+
+        queries.update({personal_label(w.query): w.query for w in store.personal_watches(channel)})
+    return queries
+
+
 def _epoch(now: datetime | int | None) -> int:
     if now is None:
         return int(datetime.now(timezone.utc).timestamp())
@@ -239,28 +272,70 @@ def _epoch(now: datetime | int | None) -> int:
     return int(now)
 
 
-def render_digest(store, settings: Settings, channel: str | None, now: datetime | int | None = None) -> RenderedDigest:
+def scheduled_window(store, sub: Subscription | None, channel: str | None, end: int) -> Window:
+    """The window of `channel`'s digest at `end`: since its last digest; a first digest, or
+    the longest a window may be, follow the schedule's gap (bot/digest/select.py)."""
+    last_end = store.digest_window_end(channel) if channel else None
+    if sub is None or not sub.days:
+        return window_for(last_end, end)
+    try:
+        gap = int(period(sub, datetime.fromtimestamp(end, tz=timezone.utc)).total_seconds())
+    except ValueError:  # a zone the tz database no longer knows: the daily rule
+        return window_for(last_end, end)
+    return window_for(last_end, end, first=min(gap, MAX_WINDOW + 3600), longest=gap)
+
+
+def gather_candidates(store, channel: str | None, opts: Subscription, window: Window, *,
+                      exclude_sent: bool = True) -> list[DigestCandidate]:
+    """The window's candidates for `channel`: what its watchlists matched, and for a
+    person's DM digest what their own saved searches matched too (one candidate an article)."""
+    sent_to = channel if exclude_sent else None
+    fetched_until = window.fetched_until or window.end
+    candidates = store.digest_candidates(
+        sent_to,
+        opts.watchlists,
+        fetched_after=window.query_start,
+        fetched_until=fetched_until,
+        published_since=window.published_floor,
+        published_until=window.published_until,
+    )
+    if channel and is_personal(channel):
+        mine = store.personal_candidates(
+            channel, fetched_after=window.query_start, fetched_until=fetched_until,
+            published_since=window.published_floor, published_until=window.published_until,
+            exclude_sent=exclude_sent,
+        )
+        by_id = {c.article_id: c for c in candidates}
+        for c in mine:
+            team = by_id.get(c.article_id)
+            by_id[c.article_id] = c if team is None else replace(
+                team, watchlists=tuple(sorted(set(team.watchlists) | set(c.watchlists))), score=max(team.score, c.score))
+        candidates = sorted(by_id.values(), key=lambda c: (c.published, c.article_id), reverse=True)
+    return candidates
+
+
+def render_digest(store, settings: Settings, channel: str | None, now: datetime | int | None = None, *,
+                  window: Window | None = None, exclude_sent: bool | None = None) -> RenderedDigest:
     """What `channel` would be sent now: articles its watchlists matched since its last
-    digest, not yet sent to it. No channel: a preview of the last 24 hours."""
+    digest, not yet sent to it. No channel: a preview of the last 24 hours. `window` (a
+    preview, select.explicit_window) renders that window instead; a preview then includes
+    articles already sent (`exclude_sent` False) unless it is to be posted."""
     started = time.perf_counter()
     channel = normalize_channel(channel) if channel else None
     end = _epoch(now)
     sub = store.get_subscription(channel) if channel else None
     opts = sub or Subscription(channel=channel or "")
-    window = window_for(store.digest_window_end(channel) if channel else None, end)
-    candidates = store.digest_candidates(
-        channel,
-        opts.watchlists,
-        fetched_after=window.query_start,
-        fetched_until=window.end,
-        published_since=window.published_floor,
-    )
+    if window is None:
+        window = scheduled_window(store, sub, channel, end)
+    if exclude_sent is None:
+        exclude_sent = not window.preview
+    candidates = gather_candidates(store, channel, opts, window, exclude_sent=exclude_sent)
     if channel:  # sources an admin muted for this channel (`aibrief channels mute`)
         candidates = drop_muted(candidates, [m.source for m in store.channel_mutes(channel)])
     selection = choose(candidates, start=window.start_dt, end=window.end_dt, max_items=opts.max_items)
     context = build_context(
         selection, window=window, tz=opts.tz, channel=channel, more_search=more_search(store, selection.rest),
-        queries=watchlist_queries(store),
+        queries=digest_queries(store, channel),
     )
     result = render_messages(opts.template, context, settings.digests_dir)
     return RenderedDigest(
@@ -286,12 +361,15 @@ def post_digest(
     slot: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
     owner: str | None = None,
+    window: Window | None = None,
 ) -> PostResult:
     """Send `channel` its digest, exactly once.
 
     A digest left unfinished (crash, Slack outage) is finished first. Then the new one is
     rendered, recorded with its message plan and its articles, and posted. `slot` (the
     local date of a scheduled digest) makes a scheduled digest happen at most once a day.
+    `window` posts a preview window (`aibrief digest --since … --post`): only what the
+    channel has not been sent, like any digest.
     """
     channel = normalize_channel(channel)
     resumed = None
@@ -302,7 +380,7 @@ def post_digest(
     end = _epoch(now)
     result = None
     for _ in range(5):
-        rd = render_digest(store, settings, channel, end)
+        rd = render_digest(store, settings, channel, end, window=window, exclude_sent=True)
         if rd.empty and not rd.post_empty:
             try:
                 store.record_empty_digest(channel, window_end=rd.window.end, slot=slot)
@@ -380,7 +458,14 @@ def run_scheduled(store, settings: Settings, client, channel: str, now: datetime
 def missed_digests(store, now: datetime | None = None) -> list[str]:
     """Channels whose scheduled digest fired while the bot was down, within the grace period."""
     now = now or datetime.now(timezone.utc)
-    return [s.channel for s in store.list_subscriptions(enabled_only=True) if due_slot(s, now) is not None]
+    out = []
+    for s in store.list_subscriptions(enabled_only=True):
+        try:
+            if due_slot(s, now) is not None:
+                out.append(s.channel)
+        except ValueError:  # a zone the tz database no longer knows: reschedule() logs it
+            continue
+    return out
 
 
 # ---- samples: template checks and the demo ------------------------------------------------------

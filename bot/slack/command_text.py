@@ -15,7 +15,7 @@ import html
 import re
 from dataclasses import dataclass
 
-from bot.digest.schedule import check_tz, normalize_at
+from bot.digest.schedule import check_tz, is_day_spec, normalize_at, parse_days, parse_weekly
 
 SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit")
 
@@ -73,6 +73,10 @@ class Command:
     tz: str = "UTC"  # digest.schedule
     limit: int = 0  # audit
     source: str = ""  # digest.mute, digest.unmute: a source name or a site
+    days: str | None = None  # digest.schedule, digest.me: "mon,tue,…" ("" every day), None: unchanged
+    weekly: str | None = None  # digest.schedule, digest.me: the day of a weekly digest
+    watchlists: tuple | list | None = None  # digest.me: names; [] every one; () none ("mine")
+    number: int = 0  # digest.me.unwatch
 
     @property
     def changes(self) -> bool:
@@ -208,13 +212,77 @@ def parse_tz(text: str) -> str:
     return text.strip()
 
 
+SCHEDULE_EXAMPLE = "/aibrief digest schedule 08:00 Europe/Paris mon-fri"
+ME_EXAMPLE = "/aibrief digest me 08:00 Europe/Paris mon-fri ai-policy"
+
+
+def _looks_like_tz(word: str) -> bool:
+    return "/" in word or word.upper() in ("UTC", "GMT")
+
+
+def _when(words: list[str], example: str) -> tuple[str | None, str | None, str | None, list[str]]:
+    """After HH:MM: `[Area/City] [DAYS | weekly DAY]` → (tz, days, weekly, the words left).
+    DAYS is a day, a list or a range (`fri`, `mon,thu`, `mon-fri`), `weekdays` or `daily`."""
+    tz = days = weekly = None
+    i = 0
+    if i < len(words) and _looks_like_tz(words[i]):
+        tz, i = parse_tz(words[i]), i + 1
+    try:
+        if i < len(words) and words[i].lower() == "weekly":
+            if i + 1 >= len(words):
+                raise CommandError("`weekly` needs its day, e.g. `weekly fri`.", example.replace("mon-fri", "weekly fri"))
+            weekly, i = parse_weekly(words[i + 1]), i + 2
+        elif i < len(words) and is_day_spec(words[i]):
+            days, i = parse_days(words[i]), i + 1
+    except ValueError as exc:
+        raise CommandError(str(exc), example) from None
+    return tz, days, weekly, words[i:]
+
+
+def _digest_me(words: list[str]) -> Command:
+    """`digest me` · `me off` · `me unwatch N` · `me HH:MM [Area/City] [DAYS|weekly DAY] [WATCHLIST…|all|mine]`."""
+    if not words:
+        return Command("digest.me.show")
+    head = words[0].lower()
+    if head in ("off", "stop") and len(words) == 1:
+        return Command("digest.me.off")
+    if head == "unwatch":
+        if len(words) != 2 or not words[1].isdigit():
+            raise CommandError("`digest me unwatch` needs the number of a saved search (`/aibrief digest me` lists them).",
+                               "/aibrief digest me unwatch 2")
+        return Command("digest.me.unwatch", number=int(words[1]))
+    if ":" not in head:
+        raise CommandError(
+            "`digest me` takes a time (HH:MM), `off`, or `unwatch N`; alone it shows your digest.", ME_EXAMPLE)
+    at = parse_time(words[0])
+    tz, days, weekly, rest = _when(words[1:], ME_EXAMPLE)
+    names = [w.lower() for w in rest]
+    if names in (["all"], ["*"]):
+        watchlists = []  # every watchlist, including future ones
+    elif names == ["mine"]:
+        watchlists = ()  # only my saved searches
+    elif any(n in ("all", "mine") for n in names):
+        raise CommandError("`all` or `mine` stands alone, not with watchlist names.", ME_EXAMPLE)
+    else:
+        watchlists = names or None
+    return Command("digest.me", at=at, tz=tz or "", days=days, weekly=weekly, watchlists=watchlists)
+
+
 def _digest(rest: str) -> Command:
     parts = rest.split()
     action = parts[0].lower() if parts else ""
     if action in ("now", "off") and len(parts) == 1:
         return Command(f"digest.{action}")
-    if action == "schedule" and 2 <= len(parts) <= 3:
-        return Command("digest.schedule", at=parse_time(parts[1]), tz=parse_tz(parts[2]) if len(parts) == 3 else "UTC")
+    if action == "me":
+        return _digest_me(parts[1:])
+    if action == "schedule" and len(parts) >= 2:
+        at = parse_time(parts[1])
+        tz, days, weekly, left = _when(parts[2:], SCHEDULE_EXAMPLE)
+        if left:
+            raise CommandError(
+                f"`digest schedule` does not know {' '.join(left)!r}: give HH:MM, then optionally a time zone "
+                "and the days (mon-fri, mon,thu, weekly fri).", SCHEDULE_EXAMPLE)
+        return Command("digest.schedule", at=at, tz=tz or "UTC", days=days, weekly=weekly)
     if action in ("mute", "unmute"):
         source = rest.split(None, 1)[1].strip() if len(parts) > 1 else ""
         if not source:
@@ -225,7 +293,7 @@ def _digest(rest: str) -> Command:
             "`digest schedule` needs a time and, optionally, a time zone.", "/aibrief digest schedule 09:00 Europe/Berlin"
         )
     raise CommandError(
-        "`digest` takes `now`, `schedule HH:MM [Area/City]`, `off`, `mute SOURCE` or `unmute SOURCE`, "
-        "for the channel you type it in.",
+        "`digest` takes `now`, `schedule HH:MM [Area/City] [mon-fri | weekly fri]`, `off`, `mute SOURCE` or "
+        "`unmute SOURCE`, for the channel you type it in; or `me …` for your own digest by DM.",
         "/aibrief digest schedule 09:00 Europe/Berlin",
     )

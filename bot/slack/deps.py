@@ -61,6 +61,16 @@ def reply(respond, client, channel: str | None, user: str | None, payload: dict,
         return False
 
 
+def user_tz(client, user: str) -> str | None:
+    """The person's time zone as Slack knows it (users.info `tz`, e.g. Europe/Paris); None when
+    Slack cannot say (the caller falls back to the default zone)."""
+    try:
+        return ((client.users_info(user=user).get("user") or {}).get("tz") or None)
+    except (SlackApiError, SlackClientError, OSError) as exc:
+        log.warning("users.info %s failed (%s); using the default time zone", user, exc)
+        return None
+
+
 def bot_in_channel(client, channel: str) -> bool:
     """Whether the bot can post in `channel`. Unknown (an API hiccup) counts as yes, so a
     transient error never blocks an admin; the post itself then reports a real refusal."""

@@ -20,12 +20,15 @@ log = logging.getLogger("aibrief.slack.home")
 
 
 def schedule_rows(deps: Deps, now: datetime) -> list[blocks.ScheduleRow]:
-    """Every channel's digest subscription with its next run (as the scheduler computes it)."""
+    """Every channel's digest subscription with its next run (as the scheduler computes it);
+    people's personal DM digests are not listed."""
     rows = []
     muted: dict[str, list[str]] = {}
     for m in deps.store.channel_mutes():
         muted.setdefault(m.channel, []).append(m.source)
     for sub in deps.store.list_subscriptions():
+        if sub.personal:  # a person's own DM digest is theirs: `/aibrief digest me` shows it
+            continue
         try:
             nxt = next_fire(sub, now) if sub.enabled else None
         except ValueError:  # a zone the tz database no longer knows

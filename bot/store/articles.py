@@ -104,6 +104,7 @@ class ArticleQueries:
             except QueryError:
                 continue  # saved before a grammar change; shown as invalid in `watch list`
             counts[name] = self._match_one(tx, wid, node, article_ids, now) - self._drop_excluded(tx, wid)
+        self._match_personal(tx, article_ids, now)  # people's own saved searches (bot/store/personal.py)
         return counts
 
     def match_new_articles(self, ids_by_feed: dict[int, list[int]], now: int) -> dict[int, dict[str, int]]:

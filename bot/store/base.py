@@ -28,6 +28,8 @@ from bot.store.feeds import FeedQueries, StoredPoll  # noqa: F401  (the package'
 from bot.store.feedstate import FeedStateQueries
 from bot.store.seen import SeenQueries
 from bot.store.watchlists import WatchlistQueries
+from bot.store.personal import PersonalQueries
+from bot.store.preview import PreviewQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -75,7 +77,7 @@ def prefix_tokens(node) -> list[str]:
 
 
 class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQueries, SeenQueries,
-            FeedStateQueries, FeedbackQueries):
+            FeedStateQueries, FeedbackQueries, PersonalQueries, PreviewQueries):
     """Backend-neutral SQL, by subject in the mixins. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"
@@ -215,7 +217,10 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
     def schema_version(self) -> int:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _match_one(self, tx, watchlist_id: int, node, article_ids: list[int] | None, now: int) -> int:
+    def _match_one(self, tx, watchlist_id: int, node, article_ids: list[int] | None, now: int,
+                   *, table: str = "matches") -> int:
+        """Store `node`'s matches among `article_ids` (None: all) in `table` (`matches`, or
+        `personal_matches` for a person's saved search: the same columns)."""
         raise NotImplementedError  # pragma: no cover
 
     def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:

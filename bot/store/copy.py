@@ -48,6 +48,9 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("feed_polls", ("feed_id",)),
     CopyTable("feed_fulltext", ("feed_id",)),
     CopyTable("article_fulltext", ("article_id",)),
+    CopyTable("dm_channels", ("user_id",)),
+    CopyTable("personal_watches", ("id",), identity=True),
+    CopyTable("personal_matches", ("watchlist_id", "article_id")),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its

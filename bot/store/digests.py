@@ -38,7 +38,7 @@ class SlotTaken(Exception):
 
 SUB_COLUMNS = (
     "channel, at_time, tz, watchlists, template, max_items, post_empty, enabled, last_window_end, "
-    "last_scheduled_date, last_error, last_error_at, error_count, created_by, updated_by"
+    "last_scheduled_date, last_error, last_error_at, error_count, created_by, updated_by, days, weekly"
 )
 
 
@@ -60,6 +60,8 @@ def _sub(row: Sequence) -> Subscription:
         error_count=row[12],
         created_by=row[13],
         updated_by=row[14],
+        days=row[15] or "",
+        weekly=bool(row[16]),
     )
 
 
@@ -99,18 +101,18 @@ class DigestQueries:
             if before is None:
                 tx.run(
                     "INSERT INTO subscriptions(channel, at_time, tz, watchlists, template, max_items, "
-                    "post_empty, enabled, created_at, created_by, updated_at, updated_by) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "post_empty, enabled, created_at, created_by, updated_at, updated_by, days, weekly) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (sub.channel, sub.at, sub.tz, wl, sub.template, sub.max_items, int(sub.post_empty),
-                     int(sub.enabled), now, actor, now, actor),
+                     int(sub.enabled), now, actor, now, actor, sub.days, int(sub.weekly)),
                 )
             else:
                 tx.run(
                     "UPDATE subscriptions SET at_time = ?, tz = ?, watchlists = ?, template = ?, "
                     "max_items = ?, post_empty = ?, enabled = ?, last_error = NULL, last_error_at = NULL, "
-                    "error_count = 0, updated_at = ?, updated_by = ? WHERE channel = ?",
+                    "error_count = 0, updated_at = ?, updated_by = ?, days = ?, weekly = ? WHERE channel = ?",
                     (sub.at, sub.tz, wl, sub.template, sub.max_items, int(sub.post_empty), int(sub.enabled),
-                     now, actor, sub.channel),
+                     now, actor, sub.days, int(sub.weekly), sub.channel),
                 )
             after = _sub(tx.all(f"SELECT {SUB_COLUMNS} FROM subscriptions WHERE channel = ?", (sub.channel,))[0])
         return before, after
@@ -166,11 +168,13 @@ class DigestQueries:
         fetched_after: int,
         fetched_until: int,
         published_since: int | None = None,
+        published_until: int | None = None,
         limit: int = MAX_CANDIDATES,
     ) -> list[DigestCandidate]:
         """Articles stored in (fetched_after, fetched_until] that the given watchlists (None:
         all) matched and that `channel` has not been sent, with the names of the watchlists
-        that matched each and its best match score; newest first, at most `limit`."""
+        that matched each and its best match score; newest first, at most `limit`.
+        `published_until` (exclusive) bounds a preview window placed by published date."""
         params: list = [fetched_after, fetched_until]
         sql = (
             # The feed's own teaser when the stored summary carries a fetched page (bot/store/feedstate.py).
@@ -184,6 +188,9 @@ class DigestQueries:
         if published_since is not None:
             sql += " AND a.published >= ?"
             params.append(published_since)
+        if published_until is not None:
+            sql += " AND a.published < ?"
+            params.append(published_until)
         if watchlists is not None:
             names = list(watchlists)
             if not names:

@@ -382,10 +382,11 @@ class PostgresStore(Store):
                     )
 
     # ---- full text -----------------------------------------------------------------------
-    def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int) -> int:
+    def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int, *, table: str = "matches") -> int:
+        assert table in ("matches", "personal_matches")
         leaves = query_leaves(node)
         sql = (
-            "INSERT INTO matches(watchlist_id, article_id, score, matched_at) "
+            f"INSERT INTO {table}(watchlist_id, article_id, score, matched_at) "
             f"SELECT ?, a.id, {relevance(len(leaves), MATCH_WEIGHTS)}, ? "
             f"FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))} WHERE a.tsv @@ q"
         )

@@ -238,7 +238,7 @@ class SQLiteStore(Store):
                     out.add(aid)
         return out
 
-    def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int) -> int:
+    def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int, *, table: str = "matches") -> int:
         expr, exact = to_fts5_candidates(node)
         where = "articles_fts MATCH ?"
         params: list = [expr]
@@ -247,7 +247,8 @@ class SQLiteStore(Store):
             # range is exact here and lets FTS5 skip straight to them.
             where += " AND rowid BETWEEN ? AND ?"
             params += [min(article_ids), max(article_ids)]
-        insert = "INSERT INTO matches(watchlist_id, article_id, score, matched_at) "
+        assert table in ("matches", "personal_matches")
+        insert = f"INSERT INTO {table}(watchlist_id, article_id, score, matched_at) "
         if exact:
             return tx.run(
                 insert + f"SELECT ?, rowid, -{_bm25(lead=1.0)}, ? FROM articles_fts WHERE {where} "

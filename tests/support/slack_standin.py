@@ -17,7 +17,12 @@ and can be told to fail the next calls of a method.
 Answers: auth.test, users.info, chat.postMessage (incrementing ts; keeps text, blocks,
 thread_ts and metadata), chat.postEphemeral, chat.update, conversations.history and
 conversations.replies (with metadata only when include_all_metadata is set, as Slack),
-conversations.info (the bot is a member unless the channel is in `not_member`), views.publish,
+conversations.info (the bot is a member unless the channel is in `not_member`),
+conversations.open (a person's DM channel, `D` + their ID without its first letter, the same
+every time, `already_open` after the first; errors as Slack's: `missing_scope` without
+im:write, `user_not_found` for an unknown user, `user_disabled` for a deactivated one (added
+with `deleted=True`), `cannot_dm_bot`, `users_list_not_supplied`; chat.postMessage to a `D…`
+channel never opened answers `channel_not_found`), views.publish,
 views.open, and `POST /response/<id>` (a response_url). `auth.test` carries the granted bot
 scopes in its `x-oauth-scopes` header (`scopes`, by default everything slack-manifest.yml asks
 for). With a Socket Mode stand-in attached (tests/support/ws_standin.py: `SlackStandIn(socket_mode=…)`
@@ -73,7 +78,7 @@ class _Failure:
 
 # What slack-manifest.yml asks for: granted by default (tests/test_ops_doctor.py takes one away).
 DEFAULT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "groups:read", "channels:history",
-                  "groups:history")
+                  "groups:history", "im:write", "im:history")
 
 
 class SlackStandIn:
@@ -82,6 +87,7 @@ class SlackStandIn:
         self.socket = socket_mode  # a started tests.support.ws_standin.SocketModeStandIn, or None
         self.scopes: list[str] = list(DEFAULT_SCOPES)
         self.not_member: set[str] = set()
+        self.dms: dict[str, str] = {}  # user ID → the DM channel conversations.open gave
         self._lock = threading.Lock()
         self._calls: list[Call] = []
         self._failures: dict[str, deque[_Failure]] = {}
@@ -161,6 +167,7 @@ class SlackStandIn:
             self._delays.clear()
             self.scopes = list(DEFAULT_SCOPES)
             self.not_member = set()
+            self.dms = {}
 
     @staticmethod
     def _default_users() -> dict[str, dict]:
@@ -360,6 +367,8 @@ class SlackStandIn:
         if isinstance(msg, str):
             return {"ok": False, "error": msg}
         channel = body["channel"]
+        if channel.startswith("D") and channel not in self.dms.values():
+            return {"ok": False, "error": "channel_not_found"}
         thread_ts = msg.get("thread_ts")
         msgs = self._channels.setdefault(channel, [])
         if thread_ts and not any(m["ts"] == thread_ts for m in msgs):
@@ -425,8 +434,33 @@ class SlackStandIn:
                                  key=lambda m: float(m["ts"]))
         return self._page([self._shown(m, meta) for m in thread], body)
 
+    def _m_conversations_open(self, body: dict) -> dict:
+        if "im:write" not in self.scopes:
+            return {"ok": False, "error": "missing_scope", "needed": "im:write,mpim:write,channels:manage,groups:write",
+                    "provided": ",".join(self.scopes)}
+        users = [u.strip() for u in str(body.get("users") or "").split(",") if u.strip()]
+        if not users:
+            return {"ok": False, "error": "users_list_not_supplied"}
+        if len(users) > 1:
+            return {"ok": False, "error": "method_not_supported_for_channel_type"}  # group DMs: not used
+        user = self.users.get(users[0])
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        if user.get("deleted"):
+            return {"ok": False, "error": "user_disabled"}
+        if user.get("is_bot"):
+            return {"ok": False, "error": "cannot_dm_bot"}
+        channel = self.dms.get(users[0])
+        if channel is not None:
+            return {"ok": True, "no_op": True, "already_open": True, "channel": {"id": channel}}
+        channel = self.dms[users[0]] = "D" + users[0][1:]
+        return {"ok": True, "channel": {"id": channel}}
+
     def _m_conversations_info(self, body: dict) -> dict:
         channel = body.get("channel", "")
+        if channel in self.dms.values():
+            return {"ok": True, "channel": {"id": channel, "is_im": True, "is_member": True,
+                                            "user": next(u for u, c in self.dms.items() if c == channel)}}
         return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_member": channel not in self.not_member}}
 
     def _view(self, body: dict) -> dict:

@@ -5,6 +5,7 @@ longer exists."""
 ACTION_MORE = "search_more"
 ACTION_PREV = "search_prev"
 ACTION_SHARE = "search_share"
+ACTION_NOTIFY = "search_notify"  # "Notify me": the query into the clicker's DM digest, value {"q": …}
 ACTION_HOME_ADD = "home_add_watch"
 ACTION_HOME_REMOVE = "home_remove_watch"
 ACTION_WATCH_QUERY = "watch_query"  # the add-watchlist modal's query input (dispatches for a preview)

@@ -93,6 +93,9 @@ def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: in
         buttons.append(_button("Back", ACTION_PREV, page_value(query, max(0, offset - PAGE_SIZE))))
     if last < total:
         buttons.append(_button(f"More ({total - last} left)", ACTION_MORE, page_value(query, last), "primary"))
+    from bot.slack.blocks.personal import notify_button  # "Notify me": bot/slack/blocks/personal.py
+
+    buttons += [b for b in [notify_button(query)] if b]
     if buttons:
         blocks.append({"type": "actions", "block_id": "search_pages", "elements": buttons})
     blocks.append(_context("Only you can see this. *Share* posts a result in this channel."))
@@ -142,7 +145,12 @@ HELP = [
     ("/aibrief feeds list", "feeds with their health"),
     ("/aibrief feeds add URL  |  feeds remove URL", "follow or drop a feed (admins)"),
     ("/aibrief digest now", "post this channel's digest now (admins)"),
-    ("/aibrief digest schedule HH:MM [Area/City]", "a daily digest in this channel (admins)"),
+    ("/aibrief digest schedule HH:MM [Area/City] [DAYS | weekly DAY]",
+     "this channel's digest, daily or on days such as `mon-fri`, `mon,thu`, `weekly fri` (admins)"),
+    ("/aibrief digest me HH:MM [Area/City] [DAYS | weekly DAY] [WATCHLIST … | all | mine]",
+     "your own digest by DM, for anyone (zone: your Slack one; `mine`: only your saved searches)"),
+    ("/aibrief digest me  |  digest me off  |  digest me unwatch N",
+     "see your DM digest and saved searches (*Notify me* under search results adds one), stop it, drop search N"),
     ("/aibrief digest off", "stop this channel's digest (admins)"),
     ("/aibrief audit [N]", "who changed what, when (admins)"),
     ("/aibrief watch matches NAME", "what a watchlist caught, and why (admins)"),

@@ -1,5 +1,5 @@
-"""Buttons and other block actions: search paging and Share, list paging, digests' "Not
-relevant", App Home admin buttons, and the add-watchlist modal's live preview.
+"""Buttons and other block actions: search paging, Share and Notify me, list paging, digests'
+"Not relevant", App Home admin buttons, and the add-watchlist modal's live preview.
 
 Each is acknowledged at once; the work runs as a lazy listener. Button values are
 JSON the app itself wrote into the message, and are still parsed defensively: a
@@ -14,14 +14,17 @@ import logging
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import feedback
+from bot.digest import personal
+from bot.digest.service import SubscriptionError
 from bot.mrkdwn import escape
 from bot.query import QueryError
 from bot.search import search, watch_test
 from bot.slack import blocks
-from bot.slack.deps import Deps, reply
+from bot.slack.blocks import personal as personal_blocks
+from bot.slack.deps import Deps, actor, reply, user_tz
 from bot.slack.lists import KINDS, list_reply
 from bot.slack.inflight import BUSY_MESSAGE
-from bot.store import QueryTooBroad
+from bot.store import QueryTooBroad, StoreError
 
 log = logging.getLogger("aibrief.slack.actions")
 
@@ -104,6 +107,26 @@ def register(app, deps: Deps) -> None:
               replace_original=False)
 
     app.action(feedback.ACTION_NOT_RELEVANT)(ack=ack_action, lazy=[not_relevant])
+
+    # ---- search results: "Notify me" (the clicking user's own DM digest, never anyone else's) --
+    def notify_me(body, respond, client):
+        value = _value(body)
+        user, channel = body.get("user", {}).get("id", ""), _channel(body)
+        if not user or not value or not isinstance(value.get("q"), str):
+            log.warning("ignoring a notify button with value %r", str(body.get("actions", [{}])[0].get("value"))[:200])
+            return
+        try:
+            n = personal.notify_me(deps.store, user, value["q"], actor=actor(user),
+                                   slack_tz=lambda: user_tz(client, user), settings=deps.settings)
+        except QueryError as exc:
+            reply(respond, client, channel, user, blocks.query_error(value["q"], exc), replace_original=False)
+            return
+        except (SubscriptionError, StoreError) as exc:
+            reply(respond, client, channel, user, blocks.error_text(str(exc)), replace_original=False)
+            return
+        reply(respond, client, channel, user, personal_blocks.notified(n), replace_original=False)
+
+    app.action(personal_blocks.ACTION_NOTIFY)(ack=ack_action, lazy=[notify_me])
 
     app.action(blocks.ACTION_MORE)(ack=ack_action, lazy=[turn_page])
     app.action(blocks.ACTION_PREV)(ack=ack_action, lazy=[turn_page])

@@ -13,8 +13,9 @@ from datetime import datetime, timezone
 
 from bot import admin
 from bot.admin import AdminError
+from bot.digest import personal
 from bot.digest import service as digests
-from bot.digest.schedule import next_fire
+from bot.digest.schedule import describe_days, next_fire
 from bot.humanize import relative_time
 from bot.mrkdwn import escape, link
 from bot.ops.doctor import doctor_command
@@ -23,7 +24,8 @@ from bot.query import QueryError
 from bot.search import search, watch_matches, watch_test
 from bot.slack import blocks
 from bot.slack.command_text import ACTIONS, Command, CommandError, parse_command
-from bot.slack.deps import Deps, actor, bot_in_channel, reply
+from bot.slack.blocks import personal as personal_blocks
+from bot.slack.deps import Deps, actor, bot_in_channel, reply, user_tz
 from bot.slack.lists import list_reply
 from bot.slack.inflight import BUSY_MESSAGE
 from bot.store import StoreError
@@ -150,12 +152,37 @@ def _digest_schedule(cmd: Command, asker: Asker, deps: Deps) -> dict:
     if not bot_in_channel(asker.client, asker.channel):
         return blocks.not_in_channel(asker.channel, "post digests")
     sub = digests.subscribe(deps.store, actor(asker.user), asker.channel, at=cmd.at, tz=cmd.tz,
-                            settings=deps.settings)
+                            days=cmd.days, weekly=cmd.weekly, settings=deps.settings)
     nxt = next_fire(sub, datetime.now(timezone.utc))
-    return blocks.done(
-        f"<#{escape(sub.channel)}> gets a daily digest at *{sub.at}* {escape(sub.tz)}; "
-        f"the next one {nxt.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({relative_time(nxt)})."
+    where = f"<#{escape(sub.channel)}>"
+    what = (f"gets a daily digest at *{sub.at}* {escape(sub.tz)}" if not sub.days else
+            f"gets a digest at *{sub.at}* {escape(sub.tz)}, {escape(describe_days(sub))}")
+    return blocks.done(f"{where} {what}; the next one {personal_blocks.when_text(nxt)} ({relative_time(nxt)}).")
+
+
+# ---- a person's own digest by DM: anyone, for themselves only (asker.user, never the text) ----
+def _digest_me(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    sub, created = personal.subscribe_me(
+        deps.store, asker.user, actor=actor(asker.user), at=cmd.at, tz=cmd.tz or None, days=cmd.days,
+        weekly=cmd.weekly, watchlists=cmd.watchlists, slack_tz=lambda: user_tz(asker.client, asker.user),
+        settings=deps.settings,
     )
+    return personal_blocks.digest_me_set(sub, created, len(deps.store.personal_watches(asker.user)))
+
+
+def _digest_me_off(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    return personal_blocks.digest_me_off(personal.stop_me(deps.store, asker.user, actor=actor(asker.user)))
+
+
+def _digest_me_show(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    return personal_blocks.digest_me_show(deps.store.get_subscription(asker.user),
+                                          deps.store.personal_watches(asker.user),
+                                          deps.store.personal_match_counts(asker.user))
+
+
+def _digest_me_unwatch(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    removed = personal.unwatch(deps.store, asker.user, cmd.number, actor=actor(asker.user))
+    return blocks.done(f"Removed {blocks.code(removed.query)} from your personal digest.")
 
 
 def _digest_off(cmd: Command, asker: Asker, deps: Deps) -> dict:
@@ -217,4 +244,8 @@ HANDLERS = {
     "watch.exclude": _watch_exclude,
     "digest.mute": _digest_mute,
     "digest.unmute": _digest_unmute,
+    "digest.me": _digest_me,
+    "digest.me.off": _digest_me_off,
+    "digest.me.show": _digest_me_show,
+    "digest.me.unwatch": _digest_me_unwatch,
 }
