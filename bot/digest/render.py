@@ -45,6 +45,8 @@ from markupsafe import Markup
 
 from bot import mrkdwn
 from bot.digest.cluster import Story
+from bot.digest.items import ITEM_ACTION, action_value, group_top, search_value
+from bot.digest.leadline import lead_line
 from bot.digest.select import FULL_LIST_MAX, Selection, Window
 from bot.digest.validate import Message, ValidationProblem, prepare
 from bot.feedback import ACTION_NOT_RELEVANT, button_value
@@ -276,6 +278,16 @@ class AlsoIn:
 
 
 @dataclass(frozen=True)
+class Update:
+    """The earlier digest story a new article follows up (bot/digest/followup.py)."""
+
+    title: Text  # the story's title as it was sent
+    url: str  # the earlier digest message in Slack (a permalink)
+    ts: int  # when it was sent
+    time: Text
+
+
+@dataclass(frozen=True)
 class Item:
     rank: int
     title: Text
@@ -298,6 +310,14 @@ class Item:
     # select option (at most OPTION_LABEL characters once escaped)
     feedback: Trusted = Trusted("")
     option_label: Text = Text("")
+    # the first sentence of the article without page scraps (bot/digest/leadline.py), and
+    # the watchlist it is grouped under when the digest covers several
+    lead: Text = Text("")
+    group: Text = Text("")
+    # the per-item menu's option values (action_id ITEM_ACTION): Share… and Save for later
+    share: Trusted = Trusted("")
+    save: Trusted = Trusted("")
+    update: Update | None = None  # set: a follow-up of a story sent before
 
 
 @dataclass(frozen=True)
@@ -319,6 +339,10 @@ class DigestInfo:
     empty: bool
     window_start: datetime
     window_end: datetime
+    since_ts: int = 0  # window start and end, unix seconds (for slack_date)
+    end_ts: int = 0
+    search: Trusted = Trusted("")  # the "Search the rest" button's value ('' when none)
+    grouped: bool = False  # the top stories come under more than one watchlist
 
 
 def _one_line(text: str) -> str:
@@ -373,7 +397,8 @@ def _spans(nodes: list, text: str) -> list[tuple[int, int]]:
     return highlight_spans(nodes[0] if len(nodes) == 1 else Or(tuple(nodes)), text)
 
 
-def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dict | None = None) -> Item:
+def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dict | None = None,
+          group: str = "", update: Update | None = None) -> Item:
     p = story.primary
     title = mrkdwn.truncate(_one_line(p.title) or p.url, TITLE_MAX)
     summary = mrkdwn.truncate(_one_line(p.summary), SUMMARY_MAX)
@@ -405,6 +430,11 @@ def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dic
         why=Text(" · ".join(story.watchlists)),
         feedback=Trusted(json_body(button_value(p.article_id, story.watchlists))) if story.watchlists else Trusted(""),
         option_label=Text(_fit_escaped(f"{rank}. {title}", OPTION_LABEL)),
+        lead=Text(lead_line(p.summary, p.title)),
+        group=Text(group),
+        share=Trusted(json_body(action_value("share", p.article_id))),
+        save=Trusted(json_body(action_value("save", p.article_id))),
+        update=update,
     )
 
 
@@ -417,17 +447,28 @@ def build_context(
     more_search: str | None = None,
     title: str = DIGEST_TITLE,
     queries: dict[str, str] | None = None,
+    updates: dict | None = None,
 ) -> dict:
     """What templates see. `queries` (watchlist name → query) lets each item say why it
     matched: the words its watchlists' queries found are bold in `marked_title` and
-    `marked_summary`."""
+    `marked_summary`. `updates` (article id of a story's shown article → bot.digest.followup
+    .Earlier) marks follow-ups of stories this channel was sent before."""
     zone = ZoneInfo(tz)
     end_local = window.end_dt.astimezone(zone)
-    start_local = window.start_dt.astimezone(zone)
-    stories = selection.stories
+    top_stories, groups = group_top(selection.top)
+    stories = top_stories + selection.rest
     nodes = _watch_nodes(queries)
-    items = [_item(i, s, zone, end_local, nodes) for i, s in enumerate(stories, 1)]
-    top = items[: len(selection.top)]
+    updates = updates or {}
+
+    def update_of(story: Story) -> Update | None:
+        e = updates.get(story.primary.article_id)
+        if e is None:
+            return None
+        return Update(title=Text(mrkdwn.truncate(_one_line(e.title), TITLE_MAX)), url=e.permalink, ts=e.sent_ts,
+                      time=Text(_local_time(datetime.fromtimestamp(e.sent_ts, tz=timezone.utc), zone, end_local)))
+
+    items = [_item(i, s, zone, end_local, nodes, groups.get(i - 1, ""), update_of(s)) for i, s in enumerate(stories, 1)]
+    top = items[: len(top_stories)]
     full = items[:FULL_LIST_MAX]
     since = _local_time(window.start_dt, zone, end_local)
     info = DigestInfo(
@@ -448,13 +489,20 @@ def build_context(
         empty=not stories,
         window_start=window.start_dt,
         window_end=window.end_dt,
+        since_ts=window.start,
+        end_ts=window.end,
+        search=Trusted(json_body(search_value(more_search) or "")),
+        grouped=len({i.group for i in top}) > 1,
     )
     return {
         "digest": info,
         "items": top,
-        "rest": items[len(top):],
+        "groups": [{"name": name, "items": [i for i in top if i.group == name]}
+                   for name in dict.fromkeys(i.group for i in top)] if info.grouped else [],
+        "rest": full[len(top):],
         "stories": full,
         "clustered": [i for i in full if i.also],
+        "item_action": ITEM_ACTION,
     }
 
 

@@ -29,6 +29,7 @@ from bot.digest.render import (
     render_messages,
     render_template,
 )
+from bot.digest.followup import FOLLOW_DAYS, Earlier, find_followups
 from bot.digest.schedule import GRACE, check_tz, due_slot, normalize_at
 from bot.digest.select import Selection, Window, choose, drop_muted, window_for
 from bot.digest.validate import Message
@@ -38,6 +39,7 @@ from bot.store.digests import RunConflict, SlotTaken
 log = logging.getLogger("aibrief.digest")
 
 MAX_ITEMS_LIMIT = 50
+DEFAULT_TOP = 5  # stories in the channel message of a new subscription (`--top N`)
 _CHANNEL = re.compile(r"^[CGD](?=[A-Z0-9]*\d)[A-Z0-9]{6,20}$")  # IDs hold digits; names need not
 
 
@@ -111,14 +113,15 @@ def subscribe(
     tz: str = "UTC",
     watchlists: list[str] | None = None,
     template: str | None = None,
-    max_items: int = 10,
+    max_items: int | None = None,
     post_empty: bool = False,
     *,
     settings: Settings | None = None,
     now: int | None = None,
 ) -> Subscription:
     """Add or change a channel's daily digest. `watchlists`/`template` None keep the channel's
-    current choice (a new subscription: every watchlist, digests/daily.j2)."""
+    current choice (a new subscription: every watchlist, digests/daily.j2); `max_items` (the
+    `--top N` stories in the channel message) None keeps it too (a new one: DEFAULT_TOP)."""
     settings = settings or Settings()
     channel = normalize_channel(channel)
     try:
@@ -142,8 +145,10 @@ def subscribe(
         template_name = existing.template if existing else DEFAULT_TEMPLATE
     else:
         template_name = _check_template(template, settings)
+    if max_items is None:
+        max_items = existing.max_items if existing else DEFAULT_TOP
     if not isinstance(max_items, int) or not 1 <= max_items <= MAX_ITEMS_LIMIT:
-        raise SubscriptionError(f"max items must be 1..{MAX_ITEMS_LIMIT}, not {max_items!r}")
+        raise SubscriptionError(f"--top must be 1..{MAX_ITEMS_LIMIT}, not {max_items!r}")
     sub = Subscription(
         channel=channel, at=at, tz=tz, watchlists=chosen, template=template_name,
         max_items=max_items, post_empty=bool(post_empty), enabled=True,
@@ -231,6 +236,14 @@ def watchlist_queries(store) -> dict[str, str]:
     return {w.name: w.query for w in store.list_watchlists()}
 
 
+def followups(store, channel: str, selection: Selection, now: int) -> dict:
+    """The selection's stories that follow up a story sent to `channel` in the last
+    FOLLOW_DAYS days (bot/digest/followup.py): shown article id → Earlier."""
+    since = now - FOLLOW_DAYS * 86400
+    earlier = [Earlier(article, channel, ts, sent) for article, ts, sent in store.sent_articles(channel, since=since)]
+    return find_followups(selection.stories, earlier) if earlier else {}
+
+
 def _epoch(now: datetime | int | None) -> int:
     if now is None:
         return int(datetime.now(timezone.utc).timestamp())
@@ -260,7 +273,7 @@ def render_digest(store, settings: Settings, channel: str | None, now: datetime 
     selection = choose(candidates, start=window.start_dt, end=window.end_dt, max_items=opts.max_items)
     context = build_context(
         selection, window=window, tz=opts.tz, channel=channel, more_search=more_search(store, selection.rest),
-        queries=watchlist_queries(store),
+        queries=watchlist_queries(store), updates=followups(store, channel, selection, end) if channel else None,
     )
     result = render_messages(opts.template, context, settings.digests_dir)
     return RenderedDigest(

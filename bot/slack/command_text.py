@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.digest.schedule import check_tz, normalize_at
 
-SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit")
+SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit", "saved")
 
 # Command kinds that change what the bot stores or posts: only admins may run them.
 CHANGES = frozenset(
@@ -73,6 +73,7 @@ class Command:
     tz: str = "UTC"  # digest.schedule
     limit: int = 0  # audit
     source: str = ""  # digest.mute, digest.unmute: a source name or a site
+    top: int | None = None  # digest.schedule `--top N`: stories in the channel message (None: keep)
 
     @property
     def changes(self) -> bool:
@@ -116,6 +117,10 @@ def parse_command(text: str) -> Command:
         return Command("search", query=rest)
     if word == "audit":
         return _audit(rest)
+    if word == "saved":
+        if rest:
+            raise CommandError("`saved` takes nothing more: it lists what you saved for later.", "/aibrief saved")
+        return Command("saved")
     return {"watch": _watch, "feeds": _feeds, "digest": _digest}[word](rest)
 
 
@@ -208,13 +213,34 @@ def parse_tz(text: str) -> str:
     return text.strip()
 
 
+TOP_MAX = 50  # bot.digest.service.MAX_ITEMS_LIMIT
+
+
+def _top_option(parts: list[str]) -> tuple[list[str], int | None]:
+    """`--top N` (or its old name `--max-items N`) taken out of a digest command's words."""
+    for i, word in enumerate(parts):
+        name, eq, value = word.partition("=")
+        if name.lower() in ("--top", "--max-items"):
+            if not eq:
+                value = parts[i + 1] if i + 1 < len(parts) else ""
+            if not value.isdigit() or not 1 <= int(value) <= TOP_MAX:
+                raise CommandError(f"`--top` takes the number of stories in the channel message, 1 to {TOP_MAX}.",
+                                   "/aibrief digest schedule 09:00 Europe/Berlin --top 5")
+            return parts[:i] + parts[i + (1 if eq else 2):], int(value)
+    return parts, None
+
+
 def _digest(rest: str) -> Command:
     parts = rest.split()
+    top = None
+    if parts and parts[0].lower() == "schedule":
+        parts, top = _top_option(parts)
     action = parts[0].lower() if parts else ""
     if action in ("now", "off") and len(parts) == 1:
         return Command(f"digest.{action}")
     if action == "schedule" and 2 <= len(parts) <= 3:
-        return Command("digest.schedule", at=parse_time(parts[1]), tz=parse_tz(parts[2]) if len(parts) == 3 else "UTC")
+        return Command("digest.schedule", at=parse_time(parts[1]), tz=parse_tz(parts[2]) if len(parts) == 3 else "UTC",
+                       top=top)
     if action in ("mute", "unmute"):
         source = rest.split(None, 1)[1].strip() if len(parts) > 1 else ""
         if not source:
@@ -222,10 +248,11 @@ def _digest(rest: str) -> Command:
         return Command(f"digest.{action}", source=source)
     if action == "schedule":
         raise CommandError(
-            "`digest schedule` needs a time and, optionally, a time zone.", "/aibrief digest schedule 09:00 Europe/Berlin"
+            "`digest schedule` needs a time and, optionally, a time zone and `--top N`.",
+            "/aibrief digest schedule 09:00 Europe/Berlin --top 5"
         )
     raise CommandError(
-        "`digest` takes `now`, `schedule HH:MM [Area/City]`, `off`, `mute SOURCE` or `unmute SOURCE`, "
+        "`digest` takes `now`, `schedule HH:MM [Area/City] [--top N]`, `off`, `mute SOURCE` or `unmute SOURCE`, "
         "for the channel you type it in.",
         "/aibrief digest schedule 09:00 Europe/Berlin",
     )

@@ -25,6 +25,8 @@ from bot.store.digests import DigestQueries
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY, FeedStateQueries
 from bot.store.seen import SeenQueries
 from bot.store.feedback import FeedbackQueries
+from bot.store.followups import FollowupQueries
+from bot.store.saved import SavedQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -140,7 +142,7 @@ def _feed(row: Sequence) -> Feed:
     )
 
 
-class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
+class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries, SavedQueries, FollowupQueries):
     """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"

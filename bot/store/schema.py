@@ -84,6 +84,18 @@ _BRIEFING_TABLES = [
     )""",
 ]
 
+# Readers' "Save for later" lists (bot/store/saved.py): one row per reader and article;
+# retention keeps an article while anyone has it saved. Same SQL on both backends.
+_SAVED_TABLES = [
+    """CREATE TABLE saved_items (
+        user_id TEXT NOT NULL,
+        article_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        saved_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, article_id)
+    )""",
+    "CREATE INDEX saved_items_article ON saved_items(article_id)",
+]
+
 SQLITE_MIGRATIONS: list[list[Step]] = [
     # 1: feeds, articles with their full-text index, watchlists and matches.
     [
@@ -278,6 +290,8 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
         )""",
         "CREATE INDEX article_fulltext_state ON article_fulltext(state, feed_id)",
     ],
+    # 6 (saved items): readers' Save for later lists.
+    [*_SAVED_TABLES],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -514,6 +528,8 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
         )""",
         "CREATE INDEX article_fulltext_state ON article_fulltext(state, feed_id)",
     ],
+    # 6 (saved items): readers' Save for later lists.
+    [*_SAVED_TABLES],
 ]
 
 LATEST_VERSION = len(SQLITE_MIGRATIONS)

@@ -24,7 +24,7 @@ from bot.search import search, watch_matches, watch_test
 from bot.slack import blocks
 from bot.slack.command_text import ACTIONS, Command, CommandError, parse_command
 from bot.slack.deps import Deps, actor, bot_in_channel, reply
-from bot.slack.lists import list_reply
+from bot.slack.lists import list_reply, saved_reply
 from bot.slack.inflight import BUSY_MESSAGE
 from bot.store import StoreError
 from bot.tuning import watch_stats
@@ -150,10 +150,11 @@ def _digest_schedule(cmd: Command, asker: Asker, deps: Deps) -> dict:
     if not bot_in_channel(asker.client, asker.channel):
         return blocks.not_in_channel(asker.channel, "post digests")
     sub = digests.subscribe(deps.store, actor(asker.user), asker.channel, at=cmd.at, tz=cmd.tz,
-                            settings=deps.settings)
+                            max_items=cmd.top, settings=deps.settings)
     nxt = next_fire(sub, datetime.now(timezone.utc))
     return blocks.done(
-        f"<#{escape(sub.channel)}> gets a daily digest at *{sub.at}* {escape(sub.tz)}; "
+        f"<#{escape(sub.channel)}> gets a daily digest at *{sub.at}* {escape(sub.tz)} with its top {sub.max_items} "
+        "stories (the rest in the thread); "
         f"the next one {nxt.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC ({relative_time(nxt)})."
     )
 
@@ -161,6 +162,10 @@ def _digest_schedule(cmd: Command, asker: Asker, deps: Deps) -> dict:
 def _digest_off(cmd: Command, asker: Asker, deps: Deps) -> dict:
     sub = digests.unsubscribe(deps.store, actor(asker.user), asker.channel)
     return blocks.done(f"No more digests in <#{escape(sub.channel)}> (it was daily at {sub.at} {escape(sub.tz)}).")
+
+
+def _saved(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    return saved_reply(deps.store, asker.user)
 
 
 def _audit(cmd: Command, asker: Asker, deps: Deps) -> dict:
@@ -212,6 +217,7 @@ HANDLERS = {
     "digest.schedule": _digest_schedule,
     "digest.off": _digest_off,
     "audit": _audit,
+    "saved": _saved,
     "watch.matches": _watch_matches,
     "watch.stats": _watch_stats,
     "watch.exclude": _watch_exclude,
