@@ -312,7 +312,7 @@ class Item:
     option_label: Text = Text("")
     # the first sentence of the article without page scraps (bot/digest/leadline.py), and
     # the watchlist it is grouped under when the digest covers several
-    lead: Text = Text("")
+    lead: Marked = Marked("")
     group: Text = Text("")
     # the per-item menu's option values (action_id ITEM_ACTION): Share… and Save for later
     share: Trusted = Trusted("")
@@ -403,6 +403,7 @@ def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dic
     title = mrkdwn.truncate(_one_line(p.title) or p.url, TITLE_MAX)
     summary = mrkdwn.truncate(_one_line(p.summary), SUMMARY_MAX)
     matched_by = [nodes[w] for w in story.watchlists if w in (nodes or {})]
+    lead = lead_line(_one_line(p.summary), _one_line(p.title))
     return Item(
         rank=rank,
         title=Text(title),
@@ -430,7 +431,7 @@ def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dic
         why=Text(" · ".join(story.watchlists)),
         feedback=Trusted(json_body(button_value(p.article_id, story.watchlists))) if story.watchlists else Trusted(""),
         option_label=Text(_fit_escaped(f"{rank}. {title}", OPTION_LABEL)),
-        lead=Text(lead_line(p.summary, p.title)),
+        lead=Marked(lead, _spans(matched_by, lead)),
         group=Text(group),
         share=Trusted(json_body(action_value("share", p.article_id))),
         save=Trusted(json_body(action_value("save", p.article_id))),
