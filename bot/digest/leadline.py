@@ -41,6 +41,8 @@ _SCRAPS = [
 _BYLINE = re.compile(r"^(?:(?i:by)\s+[^.!?]{1,80}?\s[-–—|:]\s+|[A-Z][A-Z .,'’-]{2,40}\s*\([A-Za-z .]{2,30}\)\s*[-–—:]\s*)")
 # After navigation scraps, where the text proper begins ("Scope checker The UK's …").
 _STARTER = re.compile(r"\s(?=(?:The|A|An|In|On|At|This|These|Its|New|After|As|When|With|For|From|Over)\s)")
+# A two- or three-word menu item ("Scope checker") run into a capitalised sentence.
+_LABEL = re.compile(r"^[A-Z][a-z]+(?: [a-z]+){1,2} (?=[A-Z])")
 _LEADING_ELLIPSIS = re.compile(r"^(?:…|\.\.\.)\s*")
 _SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9]|\s*$)")
 # Words whose period does not end a sentence ("Dr. Smith", "the U.S. Senate").
@@ -66,9 +68,13 @@ def _clean(text: str) -> str:
     if len(parts) >= 2:  # navigation scraps around the text: keep the longest real run
         keep = [p for p in parts if len(p.split()) > 4 or re.search(r"[.!?]$", p)]
         text = " ".join(keep) if keep else max(parts, key=len)
-        head = _STARTER.search(text[:40])
-        if keep and keep[0] is not parts[0] and head:  # a menu item glued to the text
-            text = text[head.end():]
+        if keep and keep[0] is not parts[0]:  # a menu item glued to the text
+            label = _LABEL.match(text)
+            head = _STARTER.search(text[:40])
+            if label:
+                text = text[label.end():]
+            elif head:
+                text = text[head.end():]
     text = _LEADING_ELLIPSIS.sub("", text)
     for _ in range(2):
         text = _BYLINE.sub("", text, count=1).strip()

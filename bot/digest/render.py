@@ -193,6 +193,13 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def _clip(value: Any, limit: int = 200) -> Text:
+    if isinstance(value, Marked):  # a marked title or lead keeps its bold words inside the cut
+        text = str.__str__(value)
+        cut = mrkdwn.truncate(text, int(limit))
+        if cut == text:
+            return value
+        end = len(cut.rstrip("…"))
+        return Marked(cut, [(a, min(b, end)) for a, b in value.spans if a < end])
     return Text(mrkdwn.truncate(" ".join(_plain(value).split()), int(limit)))
 
 
@@ -498,7 +505,7 @@ def build_context(
     return {
         "digest": info,
         "items": top,
-        "groups": [{"name": name, "items": [i for i in top if i.group == name]}
+        "groups": [{"name": name, "stories": [i for i in top if i.group == name]}
                    for name in dict.fromkeys(i.group for i in top)] if info.grouped else [],
         "rest": full[len(top):],
         "stories": full,

@@ -5,11 +5,15 @@ passing; if the top stories do not fit one screen, the bottom ones are not read 
 message reads as a wall. The thread takes the rest, so the channel message can be held to
 a fixed size.
 
-The estimate follows Slack's desktop layout at its default font in a message pane of a
-1280-pixel-wide window (checked against the README picture): about LINE_CHARS characters
-of visible text a line, fewer beside an accessory (a button or ⋯ menu); a header is two
-lines' height, an actions row two, a context line (smaller type) holds a quarter more.
-Visible text is what a reader sees: a link's label, a date token's text, no markup.
+The estimate follows Slack's desktop layout at its default font (15 px, about 20 px a line)
+in a laptop's window (1440×900): the message pane shows about SCREEN_LINES lines between the
+channel header and the composer, about LINE_CHARS characters of visible text a line (the
+README picture, narrower still, wraps at about 95), fewer beside an accessory (a button or a
+⋯ menu); a header is two lines' height, an actions row two, a context line (smaller type)
+holds a quarter more. Visible text is what a reader sees: a link's label, a date token's
+text, no markup. The rule the tests assert: the channel message of every bundled template,
+with its top 5 stories at their longest (titles are cut at 140 characters, leads at 160),
+is at most SCREEN_LINES lines.
 """
 
 from __future__ import annotations
@@ -19,9 +23,9 @@ import re
 
 from bot import mrkdwn
 
-SCREEN_LINES = 40  # the budget: a 1280×800 laptop shows about this many lines of message text
-LINE_CHARS = 90
-ACCESSORY_CHARS = 75  # beside a button or an overflow menu
+SCREEN_LINES = 36  # the budget: what a 1440×900 laptop's Slack window shows of a message
+LINE_CHARS = 100
+ACCESSORY_CHARS = 88  # beside a button or an overflow menu
 CONTEXT_CHARS = int(LINE_CHARS * 1.25)
 BLOCK_GAP = 0.25  # the space Slack leaves between two blocks, in lines
 
