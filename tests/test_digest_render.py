@@ -100,7 +100,7 @@ def test_a_10kb_title_is_cut_and_the_message_stays_valid():
     result = render_messages("daily", context_for([c]), None)
     text = item_text(result.messages)
     assert text.startswith("*1.* <https://news.example/reuters/")
-    assert "|" + "A" * 249 + "…>\n" in text
+    assert "|" + "A" * 139 + "…>\n" in text  # the channel message cuts titles at 140
     assert text.endswith("\n" + "S" * 159 + "…")  # the lead line: at most 160 characters
     for m in result.messages:
         assert_valid_blocks(m.blocks)
@@ -127,7 +127,8 @@ def test_also_in_links_and_the_full_list_in_the_thread():
     main_texts = [e["text"] for b in result.messages[0].blocks if b["type"] == "context" for e in b["elements"]]
     assert main_texts[-1] == "…and 2 more in the thread"
     search = [e for b in result.messages[0].blocks if b["type"] == "actions" for e in b["elements"]]
-    assert [(e["action_id"], json.loads(e["value"])) for e in search] == [("digest_search", {"q": "deepfake", "o": 0})]
+    assert [(e["action_id"], json.loads(e["value"])) for e in search] == [
+        ("digest_search", {"w": ["ai-security"], "s": WINDOW.start, "e": WINDOW.end, "t": 2, "o": 0})]
     thread = [m for m in result.messages if m.thread]
     assert len(thread) == 1
     listed = [b["text"]["text"] for b in thread[0].blocks]

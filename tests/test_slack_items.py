@@ -175,9 +175,20 @@ def test_search_the_rest_answers_privately_and_leaves_the_digest_alone(app, stor
     posted = digest(app, slack_api)
     [button] = [e for b in posted[0]["blocks"] if b["type"] == "actions" for e in b["elements"]]
     assert button["action_id"] == "digest_search"
-    _, key = app.click({"action_id": "digest_search", "block_id": "b", "value": button["value"]}, user=READER)
+    _, key = app.click({"action_id": "digest_search", "block_id": "b", "value": button["value"]}, user=READER,
+                       ephemeral=False)  # the button under the digest in the channel
     found = app.reply(key)
     assert_valid_message(found)
     assert found["response_type"] == "ephemeral" and found["replace_original"] is False
-    assert "result" in found["text"].lower() and "news.example" in dump(found)
+    assert "stories 3–9 of 9" in dump(found)  # 9 stories, the top 2 in the channel message
+    # the same stories as the thread, in the same order, none of the channel message's
+    thread = [m["text"].split("|")[0] for msg in posted[1:] for m in item_menus(msg)]
+    listed = [m["text"].split("|")[0].split(" ", 1)[1] for m in item_menus(found)]
+    assert [t.split(" ", 1)[1] for t in thread] == listed
+    assert not {article_of(m) for m in item_menus(posted[0])} & {article_of(m) for m in item_menus(found)}
     assert slack_api.messages(CHANNEL) == posted
+    # a forged value answers nothing
+    _, key = app.click({"action_id": "digest_search", "block_id": "b", "value": '{"w": [], "q": "x"}'}, user=READER)
+    import time
+    time.sleep(0.3)
+    assert key not in slack_api.responses

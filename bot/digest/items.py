@@ -8,6 +8,9 @@ menu's values are JSON the app writes; a click is a claim, checked again by the 
 (bot/slack/listeners/items.py) against the store. "Not relevant" keeps the value
 bot/feedback.py writes, so one parser checks it whether it came from a button or a menu.
 
+"Search the rest" lists, privately and page by page, the stories the digest left out of its
+channel message, ranked as the digest ranked them (bot/slack/listeners/items.py).
+
 Grouping: a digest covering several watchlists shows its top stories under the watchlist
 they belong to, so a reader skips a whole subject at a glance. A story caught by several
 goes under the one most of the top stories share (then the first by name); groups come in
@@ -51,16 +54,43 @@ def parse_action_value(raw: object) -> tuple[str, int] | None:
     return action, article
 
 
-def search_value(query: str | None) -> str | None:
-    """The "Search the rest" button's value ({"q": query, "o": 0}, as search paging writes
-    it), or None when there is no query or it would not fit a button."""
-    if not query:
+def rest_value(watchlists: Sequence[str], start: int, end: int, top: int, offset: int = 0) -> str | None:
+    """The "Search the rest" button's value: the digest's watchlists, its window (start, end,
+    unix seconds) and how many stories its channel message showed, so a click lists the same
+    stories the digest had left for the thread (and those beyond its full list), page by page.
+    Not the query itself: watchlist queries run to thousands of characters, and a button's
+    value holds 2000. Watchlist names that would not fit are left out."""
+    names: list[str] = []
+    for name in watchlists:
+        trial = json.dumps({"w": names + [name], "s": start, "e": end, "t": top, "o": offset}, separators=(",", ":"))
+        if len(trial) > MAX_BUTTON_VALUE:
+            break
+        names.append(name)
+    if not names:
         return None
-    # `<`, `>` and `&` as JSON escapes: the value is never shown, but a digest carries no
-    # Slack markup a helper did not make (bot/digest/render.py scans every string for it)
-    value = json.dumps({"q": query, "o": 0}, ensure_ascii=False)
-    value = value.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return value if len(value) <= MAX_BUTTON_VALUE else None
+    return json.dumps({"w": names, "s": int(start), "e": int(end), "t": int(top), "o": int(offset)},
+                      separators=(",", ":"))
+
+
+def parse_rest_value(raw: object) -> dict | None:
+    """The fields of a `rest_value` we could have written, else None."""
+    if not isinstance(raw, str) or len(raw) > MAX_BUTTON_VALUE:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(value, dict) or set(value) != {"w", "s", "e", "t", "o"}:
+        return None
+    names = value["w"]
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) and 0 < len(n) <= 64 for n in names):
+        return None
+    numbers = [value[k] for k in ("s", "e", "t", "o")]
+    if not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in numbers) or value["s"] > value["e"]:
+        return None
+    if value["e"] - value["s"] > 32 * 86400 or value["t"] > 50:
+        return None
+    return value
 
 
 def group_top(top: Sequence[Story]) -> tuple[list[Story], dict[int, str]]:

@@ -44,7 +44,8 @@ _STARTER = re.compile(r"\s(?=(?:The|A|An|In|On|At|This|These|Its|New|After|As|Wh
 # A two- or three-word menu item ("Scope checker") run into a capitalised sentence.
 _LABEL = re.compile(r"^[A-Z][a-z]+(?: [a-z]+){1,2} (?=[A-Z])")
 _LEADING_ELLIPSIS = re.compile(r"^(?:…|\.\.\.)\s*")
-_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]*(?=\s+[\"'“‘(\[]?[A-Z0-9]|\s*$)")
+# A sentence ends at . ! ? (and CJK stops), before a space and anything but a lower-case word.
+_SENTENCE_END = re.compile(r"[.!?。！？][\"'”’)\]]*(?=\s+[^a-z\s]|\s*$)")
 # Words whose period does not end a sentence ("Dr. Smith", "the U.S. Senate").
 _ABBREVIATIONS = frozenset("mr mrs ms dr prof st sen rep gov gen col lt inc corp co ltd jr sr vs no u.s u.k u.n e.u "
                            "e.g i.e jan feb mar apr jun jul aug sep sept oct nov dec".split())

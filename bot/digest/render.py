@@ -45,7 +45,7 @@ from markupsafe import Markup
 
 from bot import mrkdwn
 from bot.digest.cluster import Story
-from bot.digest.items import ITEM_ACTION, action_value, group_top, search_value
+from bot.digest.items import ITEM_ACTION, action_value, group_top, rest_value
 from bot.digest.leadline import lead_line
 from bot.digest.select import FULL_LIST_MAX, Selection, Window
 from bot.digest.validate import Message, ValidationProblem, prepare
@@ -348,7 +348,7 @@ class DigestInfo:
     window_end: datetime
     since_ts: int = 0  # window start and end, unix seconds (for slack_date)
     end_ts: int = 0
-    search: Trusted = Trusted("")  # the "Search the rest" button's value ('' when none)
+    search: Trusted = Trusted("")  # the "Search the rest" button's value (bot/digest/items.py; '' when none)
     grouped: bool = False  # the top stories come under more than one watchlist
 
 
@@ -499,7 +499,8 @@ def build_context(
         window_end=window.end_dt,
         since_ts=window.start,
         end_ts=window.end,
-        search=Trusted(json_body(search_value(more_search) or "")),
+        search=Trusted(json_body(rest_value(sorted({w for s in stories for w in s.watchlists}), window.start, window.end,
+                                            len(top)) or "")) if len(items) > len(top) else Trusted(""),
         grouped=len({i.group for i in top}) > 1,
     )
     return {

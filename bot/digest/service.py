@@ -415,9 +415,10 @@ def sample_context() -> dict:
                          queries={"ai-security": "AI (travel OR security)", "ai-policy": "sample"})
 
 
-def demo_digest_text(store, settings: Settings) -> str:
+def demo_digest(store, settings: Settings):
     """The digest a new channel would get from what the store holds (`aibrief demo`): every
-    watchlist, every stored article (sample feeds are not necessarily recent)."""
+    watchlist, every stored article (sample feeds are not necessarily recent), the default
+    template and --top; a RenderResult."""
     now = _epoch(None)
     candidates = store.digest_candidates(None, None, fetched_after=0, fetched_until=now)
     if candidates:
@@ -426,10 +427,14 @@ def demo_digest_text(store, settings: Settings) -> str:
     else:
         start, end = now - 86400, now
     window = Window(start=start, end=end, query_start=start, published_floor=None)
-    selection = choose(candidates, start=window.start_dt, end=window.end_dt, max_items=10)
+    selection = choose(candidates, start=window.start_dt, end=window.end_dt, max_items=DEFAULT_TOP)
     context = build_context(selection, window=window, tz="UTC", more_search=more_search(store, selection.rest),
                             queries=watchlist_queries(store))
-    result = render_messages(DEFAULT_TEMPLATE, context, settings.digests_dir)
+    return render_messages(DEFAULT_TEMPLATE, context, settings.digests_dir)
+
+
+def demo_digest_text(store, settings: Settings) -> str:
+    result = demo_digest(store, settings)
     text = messages_to_text(result.messages)
     if result.errors:
         text += "\n\n(template problems: " + " | ".join(result.errors) + ")"

@@ -39,7 +39,7 @@ from bot.slack.blocks.home import (  # noqa: F401
     HOME_FEEDS_MAX, HOME_WATCHLISTS_MAX, ScheduleRow, home_view,
 )
 from bot.slack.blocks.saved import (  # noqa: F401
-    HOME_SAVED_MAX, SAVED_PAGE, home_saved, save_ack, saved_list, share_modal, unsave_value,
+    HOME_SAVED_MAX, REST_PAGE, SAVED_PAGE, home_saved, rest_page, save_ack, saved_list, share_modal, unsave_value,
 )
 from bot.slack.blocks.modals import (  # noqa: F401
     add_watchlist_modal, preview_text, remove_watchlist_modal,

@@ -114,3 +114,42 @@ def share_modal(article_id: int, title: str, from_channel: str) -> dict:
             _context("It is posted as shared by you. The aibrief app must be in that channel."),
         ],
     }
+
+
+REST_PAGE = 10
+
+
+def rest_page(stories: Sequence, total: int, offset: int, value_at, shown: int = 0) -> dict:
+    """A page of the stories a digest left out of its channel message ("Search the rest"),
+    only for the reader who asked: each with the digest's ⋯ menu, More / Back underneath.
+    `stories` are bot.digest.cluster.Story; `value_at(offset)` is the button value of a page;
+    `shown` the stories of the channel message, so the ranks are the digest's own."""
+    from bot.digest.items import ITEM_ACTION, SEARCH_ACTION, action_value
+    from bot.feedback import button_value
+
+    if not stories:
+        return notice("Nothing more: the digest's channel message showed every story.")
+    first, last = offset + 1, offset + len(stories)
+    blocks = [_section(f"*The rest of the digest* — stories {shown + first}–{shown + last} of {shown + total}")]
+    for n, story in enumerate(stories, shown + first):
+        p = story.primary
+        line = f"*{n}.* {link(p.url, truncate(' '.join(p.title.split()) or p.url, 140))}\n" \
+               f"{escape(truncate(p.source, 80))} · {local_date(p.published, '{date_short_pretty} {time}')}"
+        if story.also:
+            line += " · also in " + ", ".join(link(a.url, truncate(a.source, 40)) for a in story.also[:3])
+        options = [{"text": {"type": "plain_text", "text": "Share…"}, "value": action_value("share", p.article_id)},
+                   {"text": {"type": "plain_text", "text": "Save for later"}, "value": action_value("save", p.article_id)}]
+        if story.watchlists:
+            options.append({"text": {"type": "plain_text", "text": "Not relevant"},
+                            "value": button_value(p.article_id, story.watchlists)})
+        blocks.append(_section(line, {"type": "overflow", "action_id": ITEM_ACTION, "options": options}))
+    buttons = []
+    if offset > 0:
+        buttons.append(_button("Back", SEARCH_ACTION, value_at(max(0, offset - REST_PAGE))))
+    if last < total:
+        buttons.append(_button(f"More ({total - last} left)", SEARCH_ACTION, value_at(last), "primary"))
+    buttons = [b for b in buttons if b.get("value")]
+    if buttons:
+        blocks.append({"type": "actions", "block_id": "digest_rest_pages", "elements": buttons})
+    blocks.append(_context("Only you can see this."))
+    return message(f"The rest of the digest: {total} stories", blocks)

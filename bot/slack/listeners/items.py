@@ -15,15 +15,13 @@ import logging
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot import feedback
-from bot.digest.items import ITEM_ACTION, SEARCH_ACTION, parse_action_value
-from bot.query import QueryError
-from bot.search import search
+from bot.digest.items import ITEM_ACTION, SEARCH_ACTION, parse_action_value, parse_rest_value, rest_value
+from bot.digest.select import LOOKBACK, OVERLAP, choose, drop_muted
+from bot.store.clock import from_ts
 from bot.slack import blocks
 from bot.slack.deps import Deps, bot_in_channel, reply
 from bot.slack.home import publish_home
-from bot.slack.inflight import BUSY_MESSAGE
 from bot.slack.lists import saved_reply
-from bot.store import QueryTooBroad
 from bot.store.saved import SavedListFull
 
 log = logging.getLogger("aibrief.slack.items")
@@ -57,6 +55,22 @@ def save(deps: Deps, user: str, article_id: int) -> tuple[str, str]:
     except SavedListFull:
         return "full", title
     return ("saved" if added else "already"), title
+
+
+def rest_reply(store, channel: str | None, value: dict) -> dict:
+    """The page of a digest's left-out stories that `value` (bot/digest/items.rest_value)
+    names: the digest's selection made again from the store, as it was made (its window,
+    watchlists, the channel's muted sources), so the ranks agree with the thread's."""
+    start, end, top, offset = value["s"], value["e"], value["t"], value["o"]
+    candidates = store.digest_candidates(None, value["w"], fetched_after=start - OVERLAP, fetched_until=end,
+                                         published_since=start - LOOKBACK)
+    if channel:
+        candidates = drop_muted(candidates, [m.source for m in store.channel_mutes(channel)])
+    rest = choose(candidates, start=from_ts(start), end=from_ts(end), max_items=top).rest
+    offset = min(offset, max(0, len(rest) - 1))
+    page = rest[offset : offset + blocks.REST_PAGE]
+    return blocks.rest_page(page, len(rest), offset, lambda o: rest_value(value["w"], start, end, top, o) or "",
+                            shown=top)
 
 
 def register(app, deps: Deps) -> None:
@@ -98,27 +112,17 @@ def register(app, deps: Deps) -> None:
 
     app.action(ITEM_ACTION)(ack=ack_action, lazy=[item_menu])
 
-    # ---- "Search the rest" under a digest: the search, privately, the digest untouched --------
+    # ---- "Search the rest" under a digest: the stories it left out, privately, page by page --
     def search_rest(body, respond, client):
         user, channel = body.get("user", {}).get("id", ""), _channel(body)
-        value = _json(_action(body).get("value"))
-        if not value or not isinstance(value.get("q"), str) or not value["q"].strip():
-            log.warning("ignoring a digest search button with value %r", _action(body).get("value"))
+        value = parse_rest_value(_action(body).get("value"))
+        if value is None:
+            log.warning("ignoring a digest search button with value %r", str(_action(body).get("value"))[:200])
             return
-        try:
-            with deps.searches.take(user) as got:
-                if not got:
-                    reply(respond, client, channel, user, blocks.error_text(BUSY_MESSAGE), replace_original=False)
-                    return
-                result = search(deps.store, value["q"], limit=blocks.PAGE_SIZE)
-        except QueryError as exc:
-            payload = blocks.query_error(value["q"], exc)
-        except QueryTooBroad as exc:
-            payload = blocks.error_text(str(exc))
-        else:
-            payload = (blocks.search_results(value["q"], result.hits, result.total, result.offset)
-                       if result.hits else blocks.no_results(value["q"]))
-        reply(respond, client, channel, user, payload, replace_original=False)
+        payload = rest_reply(deps.store, channel, value)
+        # paging replaces the private page; the first click leaves the digest itself alone
+        paging = bool((body.get("container") or {}).get("is_ephemeral"))
+        reply(respond, client, channel, user, payload, replace_original=paging)
 
     app.action(SEARCH_ACTION)(ack=ack_action, lazy=[search_rest])
 
