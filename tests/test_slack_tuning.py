@@ -88,7 +88,8 @@ def test_not_relevant_is_recorded_once_and_acknowledged_privately(app, store, sl
     [menu] = [m for m in menus if article_of(m) == final]
     assert json.loads(option(menu, "Not relevant")["value"]) == {"a": final, "w": ["ai-sec"]}
     # the channel message names the watchlist its items matched
-    assert "`ai-sec`" in [e["text"] for b in posted[0]["blocks"] if b["type"] == "context" for e in b["elements"]][0]
+    assert [e["text"] for b in posted[0]["blocks"] if b["type"] == "context" for e in b["elements"]][0].endswith(
+        " · ai-sec")
 
     resp, key = choose(app, menu, "Not relevant", user=USER)
     assert resp.status_code == 200 and resp.content == b""
