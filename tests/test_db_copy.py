@@ -62,6 +62,7 @@ def fill(store) -> None:
     store.queue_full_text(a.id, ids[:2], now=1_700_000_000)
     [page, _] = store.pending_full_text()
     store.finish_full_text(page, page.summary + " the page's text about ransomware", None, now=1_700_000_002)
+    store.save_article("U0READER1", ids[0], now=1_700_000_003)  # a reader's Save for later list
 
 
 def snapshot(store) -> dict:
