@@ -133,7 +133,7 @@ class Subscription:
     tz: str = "UTC"
     watchlists: tuple[str, ...] | None = None  # None: every watchlist, including future ones
     template: str = "daily"  # a file digests/<template>.j2
-    max_items: int = 10
+    max_items: int = 5  # stories in the channel message (`--top N`)
     post_empty: bool = False  # an empty day posts a short "nothing new" line
     enabled: bool = True
     last_window_end: datetime | None = None  # the end of the window the last digest covered

@@ -67,6 +67,7 @@ def fill(store) -> None:
                             actor="U0PERSON1", now=1_700_000_000)
     store.save_dm_channel("U0PERSON1", "D0PERSON1", now=1_700_000_000)
     store.add_personal_watch("U0PERSON1", "prompt injection", now=1_700_000_000)
+    store.save_article("U0READER1", ids[0], now=1_700_000_003)  # a reader's Save for later list
 
 
 def snapshot(store) -> dict:

@@ -50,7 +50,7 @@ def cli_env(database, tmp_path, monkeypatch, slack_api):
 
 
 def test_digest_post_delivers_a_valid_ranked_clustered_digest(cli_env, slack_api, capsys):
-    assert main(["channels", "add", CHANNEL, "--at", "08:30", "--tz", "Asia/Karachi"]) == 0
+    assert main(["channels", "add", CHANNEL, "--at", "08:30", "--tz", "Asia/Karachi", "--top", "1"]) == 0
     assert main(["digest", "--channel", CHANNEL, "--post"]) == 0
     out = capsys.readouterr().out
     assert f"Posted the digest to {CHANNEL}: 3 article(s) in 2 message(s)" in out
@@ -58,16 +58,17 @@ def test_digest_post_delivers_a_valid_ranked_clustered_digest(cli_env, slack_api
     assert len(msgs) == 2 and msgs[1]["thread_ts"] == msgs[0]["ts"]
     for m in msgs:
         assert_valid_blocks(m["blocks"])
-    sections = [b["text"]["text"] for b in msgs[0]["blocks"] if b["type"] == "section"]
+    sections = [b["text"]["text"] for m in msgs for b in m["blocks"] if b["type"] == "section"]
     # the travel story matches both watchlists and ran in two outlets: first, once, with "also in"
     # the words its watchlists matched are bold (never the feed's own asterisks)
     assert sections[0].startswith("*1.* <https://www.reuters.com/world/china/ai-travel-2025-03-01/|China tells its *AI* "
                                   "leaders to avoid US *travel* over *security* concerns")
     assert "also in <https://www.dawn.com/news/1895342|Dawn>" in sections[0]
     assert sections[1].startswith("*2.* <https://therecord.media/ai-model-theft|Hackers steal *AI* model weights")
-    assert len(sections) == 2  # the weather matched no watchlist
+    assert len(sections) == 2  # the weather matched no watchlist; the top 1 in the channel, the other in the thread
+    assert [b["type"] for b in msgs[0]["blocks"]].count("section") == 1
     header = msgs[0]["blocks"][0]["text"]["text"]
-    assert header.startswith("AI security brief · ")
+    assert header == "AI security brief"
     # again: nothing new, nothing posted
     assert main(["digest", "--channel", CHANNEL, "--post"]) == 0
     assert "Nothing new for C0CLI0001" in capsys.readouterr().out
@@ -75,6 +76,8 @@ def test_digest_post_delivers_a_valid_ranked_clustered_digest(cli_env, slack_api
 
 
 def test_digest_renders_text_and_blocks_without_posting(cli_env, slack_api, capsys):
+    assert main(["channels", "add", CHANNEL, "--max-items", "1"]) == 0  # the old name of --top
+    capsys.readouterr()
     assert main(["digest"]) == 0
     out = capsys.readouterr().out
     assert "1. China tells its AI leaders to avoid US travel over security concerns, WSJ reports" in out
@@ -97,18 +100,20 @@ def test_channels_add_list_change_remove_and_audit(cli_env, capsys):
     assert main(["channels", "list"]) == 0
     out = capsys.readouterr().out
     assert f"{CHANNEL:<12} on  09:05 Europe/Berlin" in out
-    assert "ai-policy · template compact · up to 10 stories" in out
+    assert "ai-policy · template compact · top 5 stories" in out
+    assert main(["channels", "add", CHANNEL, "--top", "3"]) == 0
+    assert "ai-policy · template compact · top 3 stories" in capsys.readouterr().out
     assert main(["channels", "add", CHANNEL, "--at", "07:00"]) == 0  # a change keeps the rest
     assert "Updated the digest" in capsys.readouterr().out
     assert main(["channels", "list"]) == 0
     out = capsys.readouterr().out
-    assert "07:00 Europe/Berlin" in out and "ai-policy · template compact" in out
+    assert "07:00 Europe/Berlin" in out and "ai-policy · template compact · top 3 stories" in out
     assert main(["channels", "remove", CHANNEL]) == 0
     assert main(["channels", "list"]) == 0
     assert "No digest subscriptions" in capsys.readouterr().out
     assert main(["audit"]) == 0
     out = capsys.readouterr().out
-    assert out.count("digest.subscribe") == 2 and out.count("digest.unsubscribe") == 1
+    assert out.count("digest.subscribe") == 3 and out.count("digest.unsubscribe") == 1
 
 
 # Argument checks answer before (or without) the store's help; one backend suffices, and

@@ -66,7 +66,7 @@ def test_hostile_feed_strings_are_escaped_exactly():
     assert item_text(result.messages) == (
         # the title names another address (https://evil): the real domain follows it
         "*1.* <https://example.com/a?x=1&amp;y=%3C2%3E|&lt;!channel&gt; &amp; &lt;https://evil¦click&gt; (example.com)>\n"
-        f"&lt;@U123&gt; News · <!date^{stamp}^{{time}}|07:00>\n"
+        f"&lt;@U123&gt; News · <!date^{stamp}^{{date_short_pretty}} {{time}}|07:00>\n"
         '&lt;!here&gt; ping &amp; "quotes" \\ back slash'
     )
     assert_no_live_markup(result.messages)
@@ -95,8 +95,8 @@ def test_a_10kb_title_is_cut_and_the_message_stays_valid():
     result = render_messages("daily", context_for([c]), None)
     text = item_text(result.messages)
     assert text.startswith("*1.* <https://news.example/reuters/")
-    assert "|" + "A" * 249 + "…>\n" in text
-    assert text.endswith("\n" + "S" * 279 + "…")
+    assert "|" + "A" * 139 + "…>\n" in text  # the channel message cuts titles at 140
+    assert text.endswith("\n" + "S" * 159 + "…")  # the lead line: at most 160 characters
     for m in result.messages:
         assert_valid_blocks(m.blocks)
 
@@ -120,13 +120,15 @@ def test_also_in_links_and_the_full_list_in_the_thread():
     first = item_text(result.messages)
     assert " · also in <https://abcnews.go.com/ai-talks|ABC News>" in first
     main_texts = [e["text"] for b in result.messages[0].blocks if b["type"] == "context" for e in b["elements"]]
-    assert main_texts[-1] == "…and 2 more stories in the thread. Find them any time: `/aibrief deepfake`"
+    assert main_texts[-1] == "…and 2 more in the thread"
+    search = [e for b in result.messages[0].blocks if b["type"] == "actions" for e in b["elements"]]
+    assert [(e["action_id"], json.loads(e["value"])) for e in search] == [
+        ("digest_search", {"w": ["ai-security"], "s": WINDOW.start, "e": WINDOW.end, "t": 2, "o": 0})]
     thread = [m for m in result.messages if m.thread]
     assert len(thread) == 1
     listed = [b["text"]["text"] for b in thread[0].blocks]
-    assert len(listed) == 4  # the full list: every story, the clustered one once
-    assert "also in <https://abcnews.go.com/ai-talks|ABC News: US and China to hold talks on AI risks and " \
-           "security - ABC News>" in listed[0]
+    assert len(listed) == 2  # only what the channel message does not show
+    assert not any("ai-talks" in t for t in listed)
 
 
 def test_an_empty_digest_says_so():
@@ -247,8 +249,10 @@ def test_slack_dates_render_in_the_subscription_time_zone():
     c = cand("Story about AI", "AP", published=T0 - timedelta(minutes=30))
     result = render_messages("daily", context_for([c], tz="Asia/Karachi"), None)
     header = result.messages[0].blocks[0]["text"]["text"]
-    assert header == "AI security brief · Saturday 1 March 2025"
-    assert f"<!date^{ts(c.published)}^{{time}}|13:30>" in item_text(result.messages)
+    assert header == "AI security brief"
+    dated = result.messages[0].blocks[1]["elements"][0]["text"]
+    assert dated.startswith(f"<!date^{ts(T0)}^{{date_long_pretty}}|Saturday 1 March 2025> · ")
+    assert f"<!date^{ts(c.published)}^{{date_short_pretty}} {{time}}|13:30>" in item_text(result.messages)
 
 
 def test_the_shipped_templates_exist():

@@ -46,7 +46,7 @@ def test_subscriptions_add_update_list_remove(store):
     before, after = store.save_subscription(Subscription("C1", at="08:30", tz="Europe/Berlin"), actor="cli:ann")
     assert before is None
     assert (after.at, after.tz, after.watchlists, after.template, after.max_items) == (
-        "08:30", "Europe/Berlin", None, "daily", 10)
+        "08:30", "Europe/Berlin", None, "daily", 5)  # the top 5 stories: a new subscription's default
     assert after.created_by == "cli:ann"
     store.record_subscription_error("C1", "not_in_channel: invite the bot")
     before, after = store.save_subscription(

@@ -122,3 +122,17 @@ def test_db_prune_from_the_command_line(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "bot", "db", "prune"], cwd=tmp_path, capture_output=True, text=True,
                          env={**env, "AIBRIEF_RETENTION_DAYS": "0"}, timeout=60)
     assert bad.returncode == 2 and bad.stderr.strip() == "aibrief: AIBRIEF_RETENTION_DAYS=0 is out of range (1..36500)"
+
+
+def test_an_article_someone_saved_is_kept_however_old_until_they_unsave_it(store):
+    saved = put(store, "Saved forever story", 900)
+    put(store, "Forgotten old story", 900)
+    assert store.save_article("U0READER1", saved, now=NOW - 800 * DAY)
+    assert not store.save_article("U0READER1", saved)  # saving twice is one entry
+    report = prune(store, 365, now=NOW)
+    assert (report.pruned, report.kept) == (1, 1) and "on someone's saved list" in report.summary()
+    assert hits(store, "saved") == 1 and hits(store, "forgotten") == 0
+    assert [s.title for s in store.saved_articles("U0READER1")] == ["Saved forever story"]
+    assert store.unsave_article("U0READER1", saved)
+    assert prune(store, 365, now=NOW).pruned == 1
+    assert store.saved_articles("U0READER1") == [] and hits(store, "saved") == 0

@@ -15,6 +15,7 @@ from bot.config import Settings
 from bot.digest.service import post_digest, resume_unfinished, subscribe
 from bot.slack.client import make_client
 from bot.store import MAX_PERSONAL_WATCHES
+from tests.support.digest_items import choose, item_menus
 from tests.support.blockkit import assert_valid_blocks, assert_valid_message
 from tests.support.cli import env, run  # noqa: F401  (the `env` fixture)
 from tests.support.digest_helpers import article
@@ -91,10 +92,8 @@ def test_a_member_subscribes_by_dm_and_the_digest_arrives_there_once(app, store,
         assert_valid_blocks(m["blocks"])
     assert store.dm_channel(USER) == DM
     # "Not relevant" under an item of their DM digest counts, as in a channel
-    [control] = [el for m in msgs for b in m["blocks"] for el in
-                 ([b["accessory"]] if "accessory" in b else []) + b.get("elements", [])
-                 if el.get("action_id") == "digest_not_relevant"][:1]
-    _, key = app.click({"action_id": "digest_not_relevant", "value": control["value"]}, user=USER, channel=DM)
+    menu = [m for msg in msgs for m in item_menus(msg)][0]
+    _, key = choose(app, menu, "Not relevant", user=USER, channel=DM)
     assert "recorded" in app.reply(key)["text"].lower() or "thanks" in app.reply(key)["text"].lower()
     # the next digest: nothing new, nothing posted; a later one reuses the cached DM channel
     assert post_digest(store, app.settings, client, USER, sleep=no_sleep).status == "empty"

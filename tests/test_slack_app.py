@@ -309,13 +309,21 @@ def test_private_channel_without_the_bot_says_how_to_invite_it(app, store, slack
 def test_schedule_then_off_is_audited(app, store, slack_api):
     _, key = app.command("digest schedule 7:30 America/New_York", user=ADMIN)
     reply = app.reply(key)
-    assert "daily digest at *07:30* America/New_York; the next one" in reply["text"]
+    assert "daily digest at *07:30* America/New_York with its top 5 stories (the rest in the thread); the next one" \
+        in reply["text"]
     sub = store.get_subscription(CHANNEL)
-    assert (sub.at, sub.tz) == ("07:30", "America/New_York")
+    assert (sub.at, sub.tz, sub.max_items) == ("07:30", "America/New_York", 5)
+    _, key = app.command("digest schedule 8:00 America/New_York --top 3", user=ADMIN)
+    assert "with its top 3 stories" in app.reply(key)["text"]
+    _, key = app.command("digest schedule 8:15 America/New_York", user=ADMIN)  # a change keeps --top
+    assert "with its top 3 stories" in app.reply(key)["text"]
+    _, key = app.command("digest schedule 8:15 --top 0", user=ADMIN)
+    assert "`--top` takes the number of stories" in app.reply(key)["text"]
+    assert store.get_subscription(CHANNEL).max_items == 3
     _, key = app.command("digest off", user=ADMIN)
     assert "No more digests" in app.reply(key)["text"]
     assert store.get_subscription(CHANNEL) is None
-    assert [a[1] for a in audit_snapshot(store)] == ["digest.unsubscribe", "digest.subscribe"]
+    assert [a[1] for a in audit_snapshot(store)] == ["digest.unsubscribe"] + ["digest.subscribe"] * 3
     _, key = app.command("digest off", user=ADMIN)
     assert "has no digest subscription" in app.reply(key)["text"]
 

@@ -121,7 +121,7 @@ def test_help_lists_every_command():
     text = all_text(payload)
     for cmd in ("watch list", "watch add NAME QUERY", "watch remove NAME", "watch test QUERY", "feeds list",
                 "feeds add URL", "feeds remove URL", "digest now", "digest schedule HH:MM [Area/City]",
-                "digest off", "audit"):
+                "digest off", "audit", "saved", "--top N"):
         assert cmd in text, cmd
 
 

@@ -96,3 +96,30 @@ def test_errors_say_what_to_type(text, fragment, example):
     assert fragment in info.value.message
     if example:
         assert info.value.example.startswith(example)
+
+
+@pytest.mark.parametrize("text,top,tz", [
+    ("digest schedule 09:00 Europe/Berlin --top 3", 3, "Europe/Berlin"),
+    ("digest schedule 09:00 --top=7", 7, "UTC"),
+    ("digest schedule --top 2 9:00 Asia/Karachi", 2, "Asia/Karachi"),
+    ("digest schedule 09:00 --max-items 4", 4, "UTC"),  # the old name still works
+    ("digest schedule 09:00", None, "UTC"),  # None: keep what the subscription has
+])
+def test_digest_schedule_takes_top(text, top, tz):
+    cmd = parse_command(text)
+    assert (cmd.kind, cmd.at, cmd.tz, cmd.top) == ("digest.schedule", "09:00", tz, top)
+
+
+@pytest.mark.parametrize("text", ["digest schedule 09:00 --top", "digest schedule 09:00 --top 0",
+                                  "digest schedule 09:00 --top 51", "digest schedule 09:00 --top five"])
+def test_a_bad_top_is_explained(text):
+    with pytest.raises(CommandError) as exc:
+        parse_command(text)
+    assert "`--top` takes the number of stories" in str(exc.value) and "--top 5" in exc.value.example
+
+
+def test_saved_is_a_command_for_everyone():
+    cmd = parse_command("saved")
+    assert cmd.kind == "saved" and not cmd.admin_only and not cmd.changes
+    with pytest.raises(CommandError):
+        parse_command("saved extra")

@@ -14,6 +14,7 @@ import pytest
 from bot.digest import service as digests
 from bot.search import watch_matches
 from tests.support.blockkit import assert_valid_blocks, assert_valid_message, assert_valid_view
+from tests.support.digest_items import article_of, choose, item_menus, option
 from tests.support.helpers import article
 from tests.support.slack_harness import ADMIN, CHANNEL, SlackAppHarness
 
@@ -81,16 +82,16 @@ def test_not_relevant_is_recorded_once_and_acknowledged_privately(app, store, sl
     posted = post_digest_now(app, slack_api)
     for m in posted:
         assert_valid_blocks(m["blocks"])
-    buttons = controls(posted[0])
-    assert len(buttons) == 4 and all(b["type"] == "button" and b["text"]["text"] == "Not relevant" for b in buttons)
+    menus = item_menus(posted[0])  # each item's ⋯ menu has "Not relevant"
+    assert len(menus) == 4 and all(option(m, "Not relevant") for m in menus)
     final = by_title(store, "AI attack in football final")
-    [button] = [b for b in buttons if json.loads(b["value"])["a"] == final]
-    assert json.loads(button["value"]) == {"a": final, "w": ["ai-sec"]}
-    # the channel message names each item's watchlists
-    assert "ai-sec" in [e["text"] for b in posted[0]["blocks"] if b["type"] == "context" for e in b["elements"]]
+    [menu] = [m for m in menus if article_of(m) == final]
+    assert json.loads(option(menu, "Not relevant")["value"]) == {"a": final, "w": ["ai-sec"]}
+    # the channel message names the watchlist its items matched
+    assert [e["text"] for b in posted[0]["blocks"] if b["type"] == "context" for e in b["elements"]][0].endswith(
+        " · ai-sec")
 
-    resp, key = app.click({"action_id": "digest_not_relevant", "block_id": button["block_id"], "value": button["value"]},
-                          user=USER)
+    resp, key = choose(app, menu, "Not relevant", user=USER)
     assert resp.status_code == 200 and resp.content == b""
     ack = app.reply(key)
     assert_valid_message(ack)
@@ -101,8 +102,7 @@ def test_not_relevant_is_recorded_once_and_acknowledged_privately(app, store, sl
 
     # the same reader clicks again: acknowledged, nothing changes
     before = state(store)
-    _, key2 = app.click({"action_id": "digest_not_relevant", "block_id": button["block_id"], "value": button["value"]},
-                        user=USER)
+    _, key2 = choose(app, menu, "Not relevant", user=USER)
     again = app.reply(key2)
     assert "already marked" in again["text"] and "nothing changed" in again["text"]
     assert state(store) == before
@@ -135,15 +135,14 @@ def test_forged_values_are_refused_quietly(app, store, slack_api):
     assert state(store) == before
 
 
-def test_compact_digests_carry_one_menu_and_it_votes_too(app, store, slack_api):
+def test_compact_digests_carry_the_item_menu_and_it_votes_too(app, store, slack_api):
     digests.subscribe(store, f"slack:{ADMIN}", CHANNEL, template="compact")
     posted = post_digest_now(app, slack_api)
-    [menu] = controls(posted[0])
-    assert menu["type"] == "static_select" and len(menu["options"]) == 4
+    menus = item_menus(posted[0])
+    assert len(menus) == 4 and not controls(posted[0])  # one ⋯ per story, no separate control
     assert_valid_blocks(posted[0]["blocks"])
-    option = next(o for o in menu["options"] if "football final" in o["text"]["text"])
-    resp, key = app.click({"type": "static_select", "action_id": "digest_not_relevant", "block_id": menu["block_id"],
-                           "selected_option": option}, user=USER)
+    [menu] = [m for m in menus if "football final" in m["text"]]
+    resp, key = choose(app, menu, "Not relevant", user=USER)
     assert resp.status_code == 200
     assert "not relevant to *ai-sec*" in app.reply(key)["text"]
     assert [v.article_id for v in store.feedback_votes()] == [by_title(store, "AI attack in football final")]
@@ -213,7 +212,7 @@ def test_an_admin_mutes_a_source_for_this_channel(app, store, slack_api):
 
 def test_watch_matches_and_stats_for_admins(app, store, slack_api):
     posted = post_digest_now(app, slack_api)
-    ids = [json.loads(b["value"])["a"] for b in controls(posted[0])]
+    ids = [article_of(m) for m in item_menus(posted[0])]
     football = [by_title(store, "AI attack in football final"), by_title(store, "Football: AI coach plans attack")]
     assert set(football) <= set(ids)
     keys = [app.click({"action_id": "digest_not_relevant", "block_id": "b",
@@ -242,7 +241,7 @@ def test_watch_matches_and_stats_for_admins(app, store, slack_api):
 
 def test_app_home_shows_vote_figures_to_admins_only(app, store, slack_api):
     posted = post_digest_now(app, slack_api)
-    value = controls(posted[0])[0]["value"]
+    value = option(item_menus(posted[0])[0], "Not relevant")["value"]
     _, key = app.click({"action_id": "digest_not_relevant", "block_id": "b", "value": value}, user=USER)
     app.reply(key)
 

@@ -7,6 +7,7 @@ the real fetch, parse, store, match, search and digest code do — nothing is fa
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import tempfile
 from pathlib import Path
@@ -22,16 +23,18 @@ DEMO_QUERY = "china travel"
 
 def register(sub) -> None:
     s = sub.add_parser("demo", help="offline demo on the bundled sample feeds")
+    s.add_argument("--blocks", metavar="FILE",
+                   help="also write the demo digest's Block Kit messages (as `digest --format blocks` prints them)")
     s.set_defaults(func=cmd_demo)
 
 
 def cmd_demo(args, settings: Settings) -> int:
-    return run_demo(settings, out=sys.stdout)
+    return run_demo(settings, out=sys.stdout, blocks_path=args.blocks)
 
 
-def run_demo(settings: Settings, out: TextIO) -> int:
+def run_demo(settings: Settings, out: TextIO, blocks_path: str | None = None) -> int:
     from bot.bootstrap import import_feeds, prepare_store
-    from bot.digest.service import demo_digest_text
+    from bot.digest.service import demo_digest, demo_digest_text
     from bot.poll.poller import poll_feeds, policy_for
     from bot.search import search
 
@@ -47,5 +50,10 @@ def run_demo(settings: Settings, out: TextIO) -> int:
         print_hits(search(store, DEMO_QUERY, limit=3), False, out=out)
         print("\nDigest preview:\n", file=out)
         print(demo_digest_text(store, demo_settings), file=out)
+        if blocks_path:
+            messages = [{"thread_reply": m.thread, "text": m.text, "blocks": m.blocks}
+                        for m in demo_digest(store, demo_settings).messages]
+            Path(blocks_path).write_text(json.dumps(messages, ensure_ascii=False, indent=2), encoding="utf-8")
+            print(f"\nWrote the digest's Block Kit messages to {blocks_path}", file=out)
         store.close()
     return 0

@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import argparse
+
 import sys
 from datetime import datetime, timezone
 
@@ -123,7 +125,7 @@ def _describe(sub, now: datetime) -> list[str]:
     lines = [
         f"{sub.channel:<12} {state:<3} {sub.at} {sub.tz:<20} {describe_days(sub):<16} {when}"
         + (" · by DM" if sub.personal else ""),
-        f"{'':<12}     {watch} · template {sub.template} · up to {sub.max_items} stories"
+        f"{'':<12}     {watch} · template {sub.template} · top {sub.max_items} stories"
         + (" · posts empty days" if sub.post_empty else ""),
         f"{'':<12}     last digest: {relative_time(sub.last_window_end, now)}",
     ]
@@ -170,7 +172,7 @@ def cmd_channels(args, settings: Settings) -> int:
                 tz=args.tz or keep.tz,
                 watchlists=args.watch,
                 template=args.template,
-                max_items=args.max_items if args.max_items is not None else keep.max_items,
+                max_items=args.max_items,
                 post_empty=args.post_empty if args.post_empty is not None else keep.post_empty,
                 days=args.days,
                 weekly=args.weekly,
@@ -227,8 +229,9 @@ def register(subparsers) -> None:
     a.add_argument("--watch", metavar="NAME", nargs="+", action="extend",
                    help="only these watchlists (default: all)")
     a.add_argument("--template", metavar="NAME", help="a template in digests/ (default daily)")
-    a.add_argument("--max-items", type=bounded_int(1, MAX_ITEMS_LIMIT), metavar="N",
-                   help="stories in the channel message (default 10)")
+    a.add_argument("--top", dest="max_items", type=bounded_int(1, MAX_ITEMS_LIMIT), metavar="N",
+                   help="stories in the channel message, the rest in its thread (default 5)")
+    a.add_argument("--max-items", dest="max_items", type=bounded_int(1, MAX_ITEMS_LIMIT), help=argparse.SUPPRESS)
     a.add_argument("--post-empty", action="store_true", default=None, help='post "nothing new" on empty days')
     a.add_argument("--no-post-empty", dest="post_empty", action="store_false", help="post nothing on empty days")
     r = csub.add_parser("remove", help="stop a channel's digest")

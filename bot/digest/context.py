@@ -9,12 +9,14 @@ dataclasses are the whole of it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
 from bot import mrkdwn
 from bot.digest.cluster import Story
 from bot.digest.escape import Marked, Text, Trusted, json_body
+from bot.digest.items import ITEM_ACTION, action_value, group_top, rest_value
+from bot.digest.leadline import lead_line
 from bot.digest.select import FULL_LIST_MAX, Selection, Window
 from bot.feedback import button_value
 
@@ -31,6 +33,16 @@ class AlsoIn:
     source: Text
     time: Text
     ts: int
+
+
+@dataclass(frozen=True)
+class Update:
+    """The earlier digest story a new article follows up (bot/digest/followup.py)."""
+
+    title: Text  # the story's title as it was sent
+    url: str  # the earlier digest message in Slack (a permalink)
+    ts: int  # when it was sent
+    time: Text
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,14 @@ class Item:
     # select option (at most OPTION_LABEL characters once escaped)
     feedback: Trusted = Trusted("")
     option_label: Text = Text("")
+    # the first sentence of the article without page scraps (bot/digest/leadline.py), and
+    # the watchlist it is grouped under when the digest covers several
+    lead: Marked = Marked("")
+    group: Text = Text("")
+    # the per-item menu's option values (action_id ITEM_ACTION): Share… and Save for later
+    share: Trusted = Trusted("")
+    save: Trusted = Trusted("")
+    update: Update | None = None  # set: a follow-up of a story sent before
 
 
 @dataclass(frozen=True)
@@ -77,6 +97,10 @@ class DigestInfo:
     empty: bool
     window_start: datetime
     window_end: datetime
+    since_ts: int = 0  # window start and end, unix seconds (for slack_date)
+    end_ts: int = 0
+    search: Trusted = Trusted("")  # the "Search the rest" button's value (bot/digest/items.py; '' when none)
+    grouped: bool = False  # the top stories come under more than one watchlist
 
 
 def _one_line(text: str) -> str:
@@ -131,11 +155,13 @@ def _spans(nodes: list, text: str) -> list[tuple[int, int]]:
     return highlight_spans(nodes[0] if len(nodes) == 1 else Or(tuple(nodes)), text)
 
 
-def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dict | None = None) -> Item:
+def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dict | None = None,
+          group: str = "", update: Update | None = None) -> Item:
     p = story.primary
     title = mrkdwn.truncate(_one_line(p.title) or p.url, TITLE_MAX)
     summary = mrkdwn.truncate(_one_line(p.summary), SUMMARY_MAX)
     matched_by = [nodes[w] for w in story.watchlists if w in (nodes or {})]
+    lead = lead_line(_one_line(p.summary), _one_line(p.title))
     return Item(
         rank=rank,
         title=Text(title),
@@ -163,6 +189,11 @@ def _item(rank: int, story: Story, tz: ZoneInfo, end_local: datetime, nodes: dic
         why=Text(" · ".join(story.watchlists)),
         feedback=Trusted(json_body(button_value(p.article_id, story.watchlists))) if story.watchlists else Trusted(""),
         option_label=Text(_fit_escaped(f"{rank}. {title}", OPTION_LABEL)),
+        lead=Marked(lead, _spans(matched_by, lead)),
+        group=Text(group),
+        share=Trusted(json_body(action_value("share", p.article_id))),
+        save=Trusted(json_body(action_value("save", p.article_id))),
+        update=update,
     )
 
 
@@ -175,17 +206,28 @@ def build_context(
     more_search: str | None = None,
     title: str = DIGEST_TITLE,
     queries: dict[str, str] | None = None,
+    updates: dict | None = None,
 ) -> dict:
     """What templates see. `queries` (watchlist name → query) lets each item say why it
     matched: the words its watchlists' queries found are bold in `marked_title` and
-    `marked_summary`."""
+    `marked_summary`. `updates` (article id of a story's shown article → bot.digest.followup
+    .Earlier) marks follow-ups of stories this channel was sent before."""
     zone = ZoneInfo(tz)
     end_local = window.end_dt.astimezone(zone)
-    start_local = window.start_dt.astimezone(zone)
-    stories = selection.stories
+    top_stories, groups = group_top(selection.top)
+    stories = top_stories + selection.rest
     nodes = _watch_nodes(queries)
-    items = [_item(i, s, zone, end_local, nodes) for i, s in enumerate(stories, 1)]
-    top = items[: len(selection.top)]
+    updates = updates or {}
+
+    def update_of(story: Story) -> Update | None:
+        e = updates.get(story.primary.article_id)
+        if e is None:
+            return None
+        return Update(title=Text(mrkdwn.truncate(_one_line(e.title), TITLE_MAX)), url=e.permalink, ts=e.sent_ts,
+                      time=Text(_local_time(datetime.fromtimestamp(e.sent_ts, tz=timezone.utc), zone, end_local)))
+
+    items = [_item(i, s, zone, end_local, nodes, groups.get(i - 1, ""), update_of(s)) for i, s in enumerate(stories, 1)]
+    top = items[: len(top_stories)]
     full = items[:FULL_LIST_MAX]
     since = _local_time(window.start_dt, zone, end_local)
     info = DigestInfo(
@@ -206,11 +248,19 @@ def build_context(
         empty=not stories,
         window_start=window.start_dt,
         window_end=window.end_dt,
+        since_ts=window.start,
+        end_ts=window.end,
+        search=Trusted(json_body(rest_value(sorted({w for s in stories for w in s.watchlists}), window.start, window.end,
+                                            len(top)) or "")) if len(items) > len(top) else Trusted(""),
+        grouped=len({i.group for i in top}) > 1,
     )
     return {
         "digest": info,
         "items": top,
-        "rest": items[len(top):],
+        "groups": [{"name": name, "stories": [i for i in top if i.group == name]}
+                   for name in dict.fromkeys(i.group for i in top)] if info.grouped else [],
+        "rest": full[len(top):],
         "stories": full,
         "clustered": [i for i in full if i.also],
+        "item_action": ITEM_ACTION,
     }

@@ -138,6 +138,13 @@ def plural(n: int, one: str, many: str | None = None) -> str:
 
 
 def _clip(value: Any, limit: int = 200) -> Text:
+    if isinstance(value, Marked):  # a marked title or lead keeps its bold words inside the cut
+        text = str.__str__(value)
+        cut = mrkdwn.truncate(text, int(limit))
+        if cut == text:
+            return value
+        end = len(cut.rstrip("…"))
+        return Marked(cut, [(a, min(b, end)) for a, b in value.spans if a < end])
     return Text(mrkdwn.truncate(" ".join(_plain(value).split()), int(limit)))
 
 

@@ -28,6 +28,7 @@ from bot.digest.render import (
     render_messages,
     render_template,
 )
+from bot.digest.followup import FOLLOW_DAYS, Earlier, find_followups
 from bot.digest.schedule import GRACE, check_tz, due_slot, normalize_at, parse_days, parse_weekly, period
 from bot.digest.select import MAX_WINDOW, Selection, Window, choose, drop_muted, window_for
 from bot.digest.terminal import messages_to_text
@@ -38,6 +39,7 @@ from bot.store import RunConflict, SlotTaken
 log = logging.getLogger("aibrief.digest")
 
 MAX_ITEMS_LIMIT = 50
+DEFAULT_TOP = 5  # stories in the channel message of a new subscription (`--top N`)
 # IDs hold digits; names need not. U…/W… are people: their digest goes to them by DM.
 _CHANNEL = re.compile(r"^[CGDUW](?=[A-Z0-9]*\d)[A-Z0-9]{6,20}$")
 
@@ -117,7 +119,7 @@ def subscribe(
     tz: str = "UTC",
     watchlists: list[str] | None = None,
     template: str | None = None,
-    max_items: int = 10,
+    max_items: int | None = None,
     post_empty: bool = False,
     *,
     days: str | None = None,
@@ -128,7 +130,8 @@ def subscribe(
     """Add or change a channel's (or a person's DM) digest. `watchlists`/`template` None keep
     the current choice (a new subscription: every watchlist, digests/daily.j2); the empty
     tuple `()` is "no team watchlist" (a DM digest of the person's saved searches only).
-    `days` ("mon-fri", "mon,thu", "daily") or `weekly` ("fri"), None: keep the schedule's days."""
+    `days` ("mon-fri", "mon,thu", "daily") or `weekly` ("fri"), None: keep the schedule's days.
+    `max_items` (the `--top N` stories in the channel message) None keeps it too (a new one: DEFAULT_TOP)."""
     settings = settings or Settings()
     channel = normalize_channel(channel)
     try:
@@ -165,8 +168,10 @@ def subscribe(
         template_name = existing.template if existing else DEFAULT_TEMPLATE
     else:
         template_name = _check_template(template, settings)
+    if max_items is None:
+        max_items = existing.max_items if existing else DEFAULT_TOP
     if not isinstance(max_items, int) or not 1 <= max_items <= MAX_ITEMS_LIMIT:
-        raise SubscriptionError(f"max items must be 1..{MAX_ITEMS_LIMIT}, not {max_items!r}")
+        raise SubscriptionError(f"--top must be 1..{MAX_ITEMS_LIMIT}, not {max_items!r}")
     sub = Subscription(
         channel=channel, at=at, tz=tz, watchlists=chosen, template=template_name,
         max_items=max_items, post_empty=bool(post_empty), enabled=True, days=day_list, weekly=is_weekly,
@@ -262,6 +267,12 @@ def digest_queries(store, channel: str | None) -> dict[str, str]:
 
         queries.update({personal_label(w.query): w.query for w in store.personal_watches(channel)})
     return queries
+def followups(store, channel: str, selection: Selection, now: int) -> dict:
+    """The selection's stories that follow up a story sent to `channel` in the last
+    FOLLOW_DAYS days (bot/digest/followup.py): shown article id → Earlier."""
+    since = now - FOLLOW_DAYS * 86400
+    earlier = [Earlier(article, channel, ts, sent) for article, ts, sent in store.sent_articles(channel, since=since)]
+    return find_followups(selection.stories, earlier) if earlier else {}
 
 
 def _epoch(now: datetime | int | None) -> int:
@@ -335,7 +346,7 @@ def render_digest(store, settings: Settings, channel: str | None, now: datetime 
     selection = choose(candidates, start=window.start_dt, end=window.end_dt, max_items=opts.max_items)
     context = build_context(
         selection, window=window, tz=opts.tz, channel=channel, more_search=more_search(store, selection.rest),
-        queries=digest_queries(store, channel),
+        queries=digest_queries(store, channel), updates=followups(store, channel, selection, end) if channel else None,
     )
     result = render_messages(opts.template, context, settings.digests_dir)
     return RenderedDigest(
@@ -487,9 +498,10 @@ def sample_context() -> dict:
                          queries={"ai-security": "AI (travel OR security)", "ai-policy": "sample"})
 
 
-def demo_digest_text(store, settings: Settings) -> str:
+def demo_digest(store, settings: Settings):
     """The digest a new channel would get from what the store holds (`aibrief demo`): every
-    watchlist, every stored article (sample feeds are not necessarily recent)."""
+    watchlist, every stored article (sample feeds are not necessarily recent), the default
+    template and --top; a RenderResult."""
     now = _epoch(None)
     candidates = store.digest_candidates(None, None, fetched_after=0, fetched_until=now)
     if candidates:
@@ -498,10 +510,14 @@ def demo_digest_text(store, settings: Settings) -> str:
     else:
         start, end = now - 86400, now
     window = Window(start=start, end=end, query_start=start, published_floor=None)
-    selection = choose(candidates, start=window.start_dt, end=window.end_dt, max_items=10)
+    selection = choose(candidates, start=window.start_dt, end=window.end_dt, max_items=DEFAULT_TOP)
     context = build_context(selection, window=window, tz="UTC", more_search=more_search(store, selection.rest),
                             queries=watchlist_queries(store))
-    result = render_messages(DEFAULT_TEMPLATE, context, settings.digests_dir)
+    return render_messages(DEFAULT_TEMPLATE, context, settings.digests_dir)
+
+
+def demo_digest_text(store, settings: Settings) -> str:
+    result = demo_digest(store, settings)
     text = messages_to_text(result.messages)
     if result.errors:
         text += "\n\n(template problems: " + " | ".join(result.errors) + ")"

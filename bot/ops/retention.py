@@ -3,8 +3,8 @@ size under a steady feed load instead of growing for ever.
 
 An article is pruned when both its publication date and the time it was stored are older
 than the retention period, and nothing keeps it: it is not part of a digest sent in the last
-RECENT_DIGEST_DAYS days nor of one still being posted (bot/store/upkeep.py `KEEP`; items
-saved by users will be kept there too once such a table exists). Deletion runs in small
+RECENT_DIGEST_DAYS days nor of one still being posted, and no reader has it on their Save for
+later list (bot/store/upkeep.py `KEEP`). Deletion runs in small
 batches, one short transaction each, so polls and Slack commands never wait long for the
 write lock; the full-text index follows each delete (FTS5 trigger / PostgreSQL's generated
 column). The leader runs it once a day (bot/ops/jobs.py); `aibrief db prune [--dry-run]`
@@ -49,7 +49,7 @@ def cutoffs(now: int, retention_days: int) -> Cutoffs:
 class PruneReport:
     retention_days: int
     pruned: int = 0  # deleted (or, dry run, would be)
-    kept: int = 0  # old enough, but kept (recent digest)
+    kept: int = 0  # old enough, but kept (recent digest, or saved by a reader)
     batches: int = 0
     dry_run: bool = False
     stopped: bool = False  # the bot began stopping between two batches: the rest waits a day
@@ -59,7 +59,8 @@ class PruneReport:
         verb = "would prune" if self.dry_run else "pruned"
         text = f"{verb} {self.pruned} article(s) older than {self.retention_days} day(s)"
         if self.kept:
-            text += f"; kept {self.kept} old article(s) that are in a digest of the last {RECENT_DIGEST_DAYS} days"
+            text += (f"; kept {self.kept} old article(s) that are in a digest of the last {RECENT_DIGEST_DAYS} days"
+                     " or on someone's saved list")
         if self.stopped:
             text += "; stopped early (the bot is stopping), the rest goes next time"
         return text

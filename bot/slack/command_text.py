@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.digest.schedule import check_tz, is_day_spec, normalize_at, parse_days, parse_weekly
 
-SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit")
+SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit", "saved")
 
 # Command kinds that change what the bot stores or posts: only admins may run them.
 CHANGES = frozenset(
@@ -77,6 +77,7 @@ class Command:
     weekly: str | None = None  # digest.schedule, digest.me: the day of a weekly digest
     watchlists: tuple | list | None = None  # digest.me: names; [] every one; () none ("mine")
     number: int = 0  # digest.me.unwatch
+    top: int | None = None  # digest.schedule `--top N`: stories in the channel message (None: keep)
 
     @property
     def changes(self) -> bool:
@@ -120,6 +121,10 @@ def parse_command(text: str) -> Command:
         return Command("search", query=rest)
     if word == "audit":
         return _audit(rest)
+    if word == "saved":
+        if rest:
+            raise CommandError("`saved` takes nothing more: it lists what you saved for later.", "/aibrief saved")
+        return Command("saved")
     return {"watch": _watch, "feeds": _feeds, "digest": _digest}[word](rest)
 
 
@@ -266,10 +271,28 @@ def _digest_me(words: list[str]) -> Command:
     else:
         watchlists = names or None
     return Command("digest.me", at=at, tz=tz or "", days=days, weekly=weekly, watchlists=watchlists)
+TOP_MAX = 50  # bot.digest.service.MAX_ITEMS_LIMIT
+
+
+def _top_option(parts: list[str]) -> tuple[list[str], int | None]:
+    """`--top N` (or its old name `--max-items N`) taken out of a digest command's words."""
+    for i, word in enumerate(parts):
+        name, eq, value = word.partition("=")
+        if name.lower() in ("--top", "--max-items"):
+            if not eq:
+                value = parts[i + 1] if i + 1 < len(parts) else ""
+            if not value.isdigit() or not 1 <= int(value) <= TOP_MAX:
+                raise CommandError(f"`--top` takes the number of stories in the channel message, 1 to {TOP_MAX}.",
+                                   "/aibrief digest schedule 09:00 Europe/Berlin --top 5")
+            return parts[:i] + parts[i + (1 if eq else 2):], int(value)
+    return parts, None
 
 
 def _digest(rest: str) -> Command:
     parts = rest.split()
+    top = None
+    if parts and parts[0].lower() == "schedule":
+        parts, top = _top_option(parts)
     action = parts[0].lower() if parts else ""
     if action in ("now", "off") and len(parts) == 1:
         return Command(f"digest.{action}")
@@ -280,9 +303,9 @@ def _digest(rest: str) -> Command:
         tz, days, weekly, left = _when(parts[2:], SCHEDULE_EXAMPLE)
         if left:
             raise CommandError(
-                f"`digest schedule` does not know {' '.join(left)!r}: give HH:MM, then optionally a time zone "
-                "and the days (mon-fri, mon,thu, weekly fri).", SCHEDULE_EXAMPLE)
-        return Command("digest.schedule", at=at, tz=tz or "UTC", days=days, weekly=weekly)
+                f"`digest schedule` does not know {' '.join(left)!r}: give HH:MM, then optionally a time zone, "
+                "the days (mon-fri, mon,thu, weekly fri) and --top N.", SCHEDULE_EXAMPLE)
+        return Command("digest.schedule", at=at, tz=tz or "UTC", days=days, weekly=weekly, top=top)
     if action in ("mute", "unmute"):
         source = rest.split(None, 1)[1].strip() if len(parts) > 1 else ""
         if not source:
@@ -290,10 +313,11 @@ def _digest(rest: str) -> Command:
         return Command(f"digest.{action}", source=source)
     if action == "schedule":
         raise CommandError(
-            "`digest schedule` needs a time and, optionally, a time zone.", "/aibrief digest schedule 09:00 Europe/Berlin"
+            "`digest schedule` needs a time and, optionally, a time zone and `--top N`.",
+            "/aibrief digest schedule 09:00 Europe/Berlin --top 5"
         )
     raise CommandError(
-        "`digest` takes `now`, `schedule HH:MM [Area/City] [mon-fri | weekly fri]`, `off`, `mute SOURCE` or "
+        "`digest` takes `now`, `schedule HH:MM [Area/City] [mon-fri | weekly fri] [--top N]`, `off`, `mute SOURCE` or "
         "`unmute SOURCE`, for the channel you type it in; or `me …` for your own digest by DM.",
         "/aibrief digest schedule 09:00 Europe/Berlin",
     )

@@ -53,6 +53,7 @@ def home_view(deps: Deps, user: str, client, now: datetime | None = None) -> dic
         is_admin=is_admin,
         now=now,
         stats=stats,
+        saved=(store.saved_articles(user, limit=blocks.HOME_SAVED_MAX), store.saved_count(user)),
     )
 
 

@@ -12,7 +12,17 @@ from bot.slack import blocks
 from bot.slack.command_text import ACTIONS, DEFAULT_AUDIT, MAX_AUDIT
 from bot.slack.deps import Deps
 
-KINDS = (blocks.LIST_FEEDS, blocks.LIST_WATCH, blocks.LIST_AUDIT)
+KINDS = (blocks.LIST_FEEDS, blocks.LIST_WATCH, blocks.LIST_AUDIT, blocks.LIST_SAVED)
+
+
+def saved_reply(store, user: str, offset: int = 0, *, back: bool = False) -> dict:
+    """One page of `user`'s own saved articles (`/aibrief saved`): everyone sees only theirs."""
+    total = store.saved_count(user)
+    offset = max(0, offset - blocks.SAVED_PAGE) if back else max(0, offset)
+    if total and offset >= total:  # the page emptied by Unsave: show the last one left
+        offset = max(0, (total - 1) // blocks.SAVED_PAGE * blocks.SAVED_PAGE)
+    items = store.saved_articles(user, limit=blocks.SAVED_PAGE, offset=offset)
+    return blocks.saved_list(items, total, offset)
 
 
 def list_reply(kind: str, deps: Deps, user: str, client, offset: int = 0, limit: int | None = None, *,
@@ -20,6 +30,8 @@ def list_reply(kind: str, deps: Deps, user: str, client, offset: int = 0, limit:
     """One page of list `kind` for `user`: from item `offset` on, or (`back`) the page that
     ends just before it."""
     offset = max(0, int(offset))
+    if kind == blocks.LIST_SAVED:
+        return saved_reply(deps.store, user, offset, back=back)
     if kind == blocks.LIST_WATCH:
         return blocks.watch_list(deps.store.list_watchlists(), deps.store.watchlist_match_counts(), offset, back=back)
     admin = deps.admin_check.is_admin(user, client)

@@ -19,6 +19,7 @@ from bot.store.feeds import StoredPoll  # noqa: F401
 from bot.store.feedstate import PollState  # noqa: F401
 from bot.store.locks import FileLock, NoLock  # noqa: F401
 from bot.store.personal import MAX_PERSONAL_WATCHES, PersonalWatch, TooManySearches, personal_label  # noqa: F401
+from bot.store.saved import SavedListFull  # noqa: F401
 from bot.store.schema import LATEST_VERSION  # noqa: F401
 from bot.store.upkeep import count_prunable, delete_articles, prunable_ids  # noqa: F401
 

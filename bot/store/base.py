@@ -30,6 +30,8 @@ from bot.store.seen import SeenQueries
 from bot.store.watchlists import WatchlistQueries
 from bot.store.personal import PersonalQueries
 from bot.store.preview import PreviewQueries
+from bot.store.followups import FollowupQueries
+from bot.store.saved import SavedQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -77,7 +79,8 @@ def prefix_tokens(node) -> list[str]:
 
 
 class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQueries, SeenQueries,
-            FeedStateQueries, FeedbackQueries, PersonalQueries, PreviewQueries):
+            FeedStateQueries, FeedbackQueries, PersonalQueries, PreviewQueries,
+            SavedQueries, FollowupQueries):
     """Backend-neutral SQL, by subject in the mixins. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"

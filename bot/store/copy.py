@@ -51,6 +51,7 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("dm_channels", ("user_id",)),
     CopyTable("personal_watches", ("id",), identity=True),
     CopyTable("personal_matches", ("watchlist_id", "article_id")),
+    CopyTable("saved_items", ("user_id", "article_id")),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its

@@ -84,6 +84,18 @@ _BRIEFING_TABLES = [
     )""",
 ]
 
+# Readers' "Save for later" lists (bot/store/saved.py): one row per reader and article;
+# retention keeps an article while anyone has it saved. Same SQL on both backends.
+_SAVED_TABLES = [
+    """CREATE TABLE saved_items (
+        user_id TEXT NOT NULL,
+        article_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        saved_at BIGINT NOT NULL,
+        PRIMARY KEY (user_id, article_id)
+    )""",
+    "CREATE INDEX saved_items_article ON saved_items(article_id)",
+]
+
 SQLITE_MIGRATIONS: list[list[Step]] = [
     # 1: feeds, articles with their full-text index, watchlists and matches.
     [
@@ -278,7 +290,7 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
         )""",
         "CREATE INDEX article_fulltext_state ON article_fulltext(state, feed_id)",
     ],
-    # (h15b) personal digests and schedules people use: a subscription's days (`mon-fri`,
+    # 6 (personal digests) and schedules people use: a subscription's days (`mon-fri`,
     # weekly), the DM channel conversations.open gave each person (cached), and each person's
     # own saved searches ("Notify me") with what they matched at ingest, apart from the team's
     # watchlists (bot/store/personal.py).
@@ -306,6 +318,8 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
         )""",
         "CREATE INDEX personal_matches_article ON personal_matches(article_id)",
     ],
+    # 7 (saved items): readers' Save for later lists.
+    [*_SAVED_TABLES],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -542,7 +556,7 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
         )""",
         "CREATE INDEX article_fulltext_state ON article_fulltext(state, feed_id)",
     ],
-    # (h15b) see SQLite's migration of the same purpose.
+    # 6 (personal digests): see SQLite's migration of the same purpose.
     [
         "ALTER TABLE subscriptions ADD COLUMN days TEXT NOT NULL DEFAULT ''",
         "ALTER TABLE subscriptions ADD COLUMN weekly INTEGER NOT NULL DEFAULT 0",
@@ -567,6 +581,8 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
         )""",
         "CREATE INDEX personal_matches_article ON personal_matches(article_id)",
     ],
+    # 7 (saved items): readers' Save for later lists.
+    [*_SAVED_TABLES],
 ]
 
 LATEST_VERSION = len(SQLITE_MIGRATIONS)

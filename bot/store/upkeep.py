@@ -16,14 +16,16 @@ from __future__ import annotations
 
 from typing import Sequence
 
-# Articles that must stay however old they are, as SQL conditions on `a` (the article) with
-# one `?` each for the "recent" cutoff. A table of saved items (`/aibrief saved`) does not
-# exist yet; when it does, its condition is one more line here.
+# Articles that must stay however old they are, as SQL conditions on `a` (the article); each
+# `?` in them is the "recent" cutoff.
 KEEP = (
     # in a digest that was sent (or started) since the cutoff, or that is still being posted
     "EXISTS (SELECT 1 FROM digest_items d JOIN digest_runs r ON r.id = d.run_id "
     "WHERE d.article_id = a.id AND (r.status = 'pending' OR COALESCE(r.finished_at, r.created_at) >= ?))",
+    # on someone's Save for later list (`/aibrief saved`), however long ago they saved it
+    "EXISTS (SELECT 1 FROM saved_items s WHERE s.article_id = a.id)",
 )
+_KEEP_PARAMS = sum(k.count("?") for k in KEEP)
 
 
 def _where() -> str:
@@ -34,14 +36,14 @@ def _where() -> str:
 
 def prunable_ids(store, *, older_than: int, keep_since: int, limit: int) -> list[int]:
     """Up to `limit` ids of articles older than `older_than` (unix seconds) that nothing keeps."""
-    params = [older_than, older_than, *([keep_since] * len(KEEP)), limit]
+    params = [older_than, older_than, *([keep_since] * _KEEP_PARAMS), limit]
     rows = store._all(f"SELECT a.id FROM articles a WHERE {_where()}ORDER BY a.published, a.id LIMIT ?", params)
     return [r[0] for r in rows]
 
 
 def count_prunable(store, *, older_than: int, keep_since: int) -> tuple[int, int]:
     """(articles that would be pruned, old articles kept because something keeps them)."""
-    params = [older_than, older_than, *([keep_since] * len(KEEP))]
+    params = [older_than, older_than, *([keep_since] * _KEEP_PARAMS)]
     prunable = store._all(f"SELECT COUNT(*) FROM articles a WHERE {_where()}", params)[0][0]
     old = store._all("SELECT COUNT(*) FROM articles a WHERE a.published < ? AND a.fetched < ?",
                      [older_than, older_than])[0][0]

@@ -118,8 +118,9 @@ class SlackAppHarness:
         return self.post(body, "application/x-www-form-urlencoded", **kw)
 
     def click(self, action: dict, *, user: str = ADMIN, channel: str = CHANNEL, key: str | None = None,
-              view: dict | None = None) -> tuple[httpx.Response, str]:
-        """A block_actions payload for a button (or input) in a message, or in a view if `view`."""
+              view: dict | None = None, ephemeral: bool = True) -> tuple[httpx.Response, str]:
+        """A block_actions payload for a button (or input) in a message (an ephemeral one
+        unless `ephemeral=False`: a message posted in the channel), or in a view if `view`."""
         key = key or self.response_key()
         payload = {
             "type": "block_actions", "team": {"id": TEAM, "domain": "standin"},
@@ -130,7 +131,7 @@ class SlackAppHarness:
         if view is None:
             payload.update({
                 "container": {"type": "message", "message_ts": "1700000000.000100", "channel_id": channel,
-                              "is_ephemeral": True},
+                              "is_ephemeral": ephemeral},
                 "channel": {"id": channel, "name": "general"},
                 "response_url": self.slack.response_url(key),
             })

@@ -21,7 +21,7 @@ from bot.slack.blocks.action_ids import (  # noqa: F401
     ACTION_HOME_ADD, ACTION_HOME_REMOVE, ACTION_LIST_MORE, ACTION_LIST_PREV, ACTION_MORE, ACTION_NOTIFY,
     ACTION_NAME, ACTION_PREV, ACTION_REMOVE_SELECT, ACTION_SHARE, ACTION_WATCH_QUERY,
     BLOCK_NAME, BLOCK_PREVIEW, BLOCK_QUERY, BLOCK_REMOVE, LIST_AUDIT, LIST_FEEDS, LIST_WATCH,
-    VIEW_WATCH_ADD, VIEW_WATCH_REMOVE,
+    VIEW_WATCH_ADD, VIEW_WATCH_REMOVE, ACTION_SHARE_TO, ACTION_UNSAVE, BLOCK_SHARE_TO, LIST_SAVED, VIEW_SHARE,
 )
 from bot.slack.blocks.parts import (  # noqa: F401
     code, date, message, notice,
@@ -37,6 +37,9 @@ from bot.slack.blocks.replies import (  # noqa: F401
 )
 from bot.slack.blocks.home import (  # noqa: F401
     HOME_FEEDS_MAX, HOME_WATCHLISTS_MAX, ScheduleRow, home_view,
+)
+from bot.slack.blocks.saved import (  # noqa: F401
+    HOME_SAVED_MAX, REST_PAGE, SAVED_PAGE, home_saved, rest_page, save_ack, saved_list, share_modal, unsave_value,
 )
 from bot.slack.blocks.modals import (  # noqa: F401
     add_watchlist_modal, preview_text, remove_watchlist_modal,

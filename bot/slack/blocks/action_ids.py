@@ -16,3 +16,7 @@ ACTION_NAME, ACTION_REMOVE_SELECT = "watch_name", "watch_remove"
 ACTION_LIST_MORE = "list_more"  # More / Back under a list reply (feeds, watchlists, audit)
 ACTION_LIST_PREV = "list_prev"
 LIST_FEEDS, LIST_WATCH, LIST_AUDIT = "feeds", "watch", "audit"
+LIST_SAVED = "saved"  # a reader's Save for later list (`/aibrief saved`, the App Home)
+ACTION_UNSAVE = "saved_unsave"  # Unsave on one saved article
+VIEW_SHARE = "digest_share_modal"  # Share… from a digest item: pick the channel
+BLOCK_SHARE_TO, ACTION_SHARE_TO = "share_to", "share_channel"

@@ -13,6 +13,7 @@ from bot.mrkdwn import escape, truncate
 from bot.slack.limits import MAX_VIEW_BLOCKS
 from bot.slack.blocks.action_ids import ACTION_HOME_ADD, ACTION_HOME_REMOVE
 from bot.slack.blocks.parts import _button, _context, _header, _section, code
+from bot.slack.blocks.saved import home_saved
 from bot.slack.blocks.replies import _chunked, feed_line, schedule_error, stats_lines
 
 HOME_FEEDS_MAX = 40
@@ -41,10 +42,12 @@ def home_view(
     is_admin: bool,
     now: datetime | None = None,
     stats: dict | None = None,
+    saved: tuple[Sequence, int] | None = None,
 ) -> dict:
     """The App Home tab: watchlists with match counts, feed health, digest schedules. For
     admins, `stats` (watchlist name → bot.tuning.WatchStats) adds each watchlist's tuning
-    figures; a non-admin's tab never shows votes."""
+    figures; a non-admin's tab never shows votes. `saved` (the reader's newest saved articles,
+    how many they saved) comes first: it is the one part of the tab that is theirs."""
     now = now or datetime.now(timezone.utc)
     blocks: list[dict] = [_header("aibrief — AI-security news briefings")]
     if is_admin:
@@ -57,6 +60,8 @@ def home_view(
             ],
         })
     blocks.append(_context("Search with `/aibrief QUERY` in any channel; `/aibrief help` lists every command."))
+    if saved is not None:
+        blocks += home_saved(*saved)
 
     blocks += [{"type": "divider"}, _header(f"Watchlists ({len(watchlists)})")]
     if watchlists:

@@ -1,13 +1,14 @@
 """Every listener the app has, registered in one place, grouped by kind.
 
 commands: `/aibrief`; events: `app_home_opened`; actions: buttons (search paging and
-sharing, App Home admin buttons, the modal's live preview); views: modal submissions.
+sharing, App Home admin buttons, the modal's live preview); views: modal submissions;
+items: a digest item's menu (Share…, Save for later, Not relevant), Unsave and the Share… modal.
 """
 
 from __future__ import annotations
 
 from bot.slack.deps import Deps
-from bot.slack.listeners import actions, commands, events, views
+from bot.slack.listeners import actions, commands, events, items, views
 
 
 def register(app, deps: Deps) -> None:
@@ -15,3 +16,4 @@ def register(app, deps: Deps) -> None:
     events.register(app, deps)
     actions.register(app, deps)
     views.register(app, deps)
+    items.register(app, deps)

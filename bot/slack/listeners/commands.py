@@ -26,7 +26,7 @@ from bot.slack import blocks
 from bot.slack.command_text import ACTIONS, Command, CommandError, parse_command
 from bot.slack.blocks import personal as personal_blocks
 from bot.slack.deps import Deps, actor, bot_in_channel, reply, user_tz
-from bot.slack.lists import list_reply
+from bot.slack.lists import list_reply, saved_reply
 from bot.slack.inflight import BUSY_MESSAGE
 from bot.store import StoreError
 from bot.tuning import watch_stats
@@ -152,11 +152,12 @@ def _digest_schedule(cmd: Command, asker: Asker, deps: Deps) -> dict:
     if not bot_in_channel(asker.client, asker.channel):
         return blocks.not_in_channel(asker.channel, "post digests")
     sub = digests.subscribe(deps.store, actor(asker.user), asker.channel, at=cmd.at, tz=cmd.tz,
-                            days=cmd.days, weekly=cmd.weekly, settings=deps.settings)
+                            days=cmd.days, weekly=cmd.weekly, max_items=cmd.top, settings=deps.settings)
     nxt = next_fire(sub, datetime.now(timezone.utc))
     where = f"<#{escape(sub.channel)}>"
     what = (f"gets a daily digest at *{sub.at}* {escape(sub.tz)}" if not sub.days else
             f"gets a digest at *{sub.at}* {escape(sub.tz)}, {escape(describe_days(sub))}")
+    what += f" with its top {sub.max_items} stories (the rest in the thread)"
     return blocks.done(f"{where} {what}; the next one {personal_blocks.when_text(nxt)} ({relative_time(nxt)}).")
 
 
@@ -188,6 +189,10 @@ def _digest_me_unwatch(cmd: Command, asker: Asker, deps: Deps) -> dict:
 def _digest_off(cmd: Command, asker: Asker, deps: Deps) -> dict:
     sub = digests.unsubscribe(deps.store, actor(asker.user), asker.channel)
     return blocks.done(f"No more digests in <#{escape(sub.channel)}> (it was daily at {sub.at} {escape(sub.tz)}).")
+
+
+def _saved(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    return saved_reply(deps.store, asker.user)
 
 
 def _audit(cmd: Command, asker: Asker, deps: Deps) -> dict:
@@ -239,6 +244,7 @@ HANDLERS = {
     "digest.schedule": _digest_schedule,
     "digest.off": _digest_off,
     "audit": _audit,
+    "saved": _saved,
     "watch.matches": _watch_matches,
     "watch.stats": _watch_stats,
     "watch.exclude": _watch_exclude,
