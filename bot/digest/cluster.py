@@ -14,7 +14,9 @@ Two articles are one story when
     candidate, "AI", says nothing; "NetScaler" or "Lop Nur" says a lot), more in the
     headline and more as a name or a number. This is what joins "U.S. releases new details
     on alleged secret Chinese nuclear test" and "Pentagon Says China Conducted Hidden
-    Nuclear Test at Lop Nur", which share few headline words but the facts of their leads;
+    Nuclear Test at Lop Nur", which share few headline words but the facts of their leads.
+    At least two words must be shared (one is a coincidence), and with a short headline
+    ("AI security roundup") only the leads' words count;
 - and look-alike titles do not contradict each other: when titles overlap (≥ 40 %) and each
   has a number or a name the other lacks ("$6.6 billion" vs "$40 billion", "Gemini" vs
   "Chrome"), they are two stories about the same company, not one story.
