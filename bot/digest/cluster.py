@@ -15,8 +15,8 @@ Two articles are one story when
     headline and more as a name or a number. This is what joins "U.S. releases new details
     on alleged secret Chinese nuclear test" and "Pentagon Says China Conducted Hidden
     Nuclear Test at Lop Nur", which share few headline words but the facts of their leads.
-    At least two words must be shared (one is a coincidence), and with a short headline
-    ("AI security roundup") only the leads' words count;
+    At least four words must be shared (two or three make a topic, "AI attack"), and
+    with a short headline ("AI security roundup") only the leads' words count;
 - and look-alike titles do not contradict each other: when titles overlap (≥ 40 %) and each
   has a number or a name the other lacks ("$6.6 billion" vs "$40 billion", "Gemini" vs
   "Chrome"), they are two stories about the same company, not one story.
@@ -60,7 +60,7 @@ TITLE_WEIGHT = 2.0  # a headline word counts this much more than a lead word
 NAME_WEIGHT = 1.5  # and a name or a number this much more than a common word
 PRIOR_DOCS = 50  # rarity is judged as if among this many more articles without the word
 LEAD_TERMS = 60  # words of the lead read
-MIN_SHARED_TERMS = 2  # one word in common is a coincidence, however rare
+MIN_SHARED_TERMS = 4  # a word or two in common is a topic (an "AI attack"), not one story
 
 _HOST_PREFIXES = ("www.", "amp.", "m.", "mobile.")
 
