@@ -180,6 +180,7 @@ class DigestCandidate:
     watchlists: tuple[str, ...]  # the channel's watchlists that matched it, by name
     score: float  # the best match score among them (higher is better)
     feed_id: int | None = None
+    lead: str = ""  # the stored lead (bot/lead.py): clustering compares it across outlets
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,17 @@ def test_candidates_are_matched_in_the_window_with_watchlists_and_best_score(fil
     assert select(store, watchlists=["policy"])[0].watchlists == ("policy",)
 
 
+def test_candidates_carry_the_stored_lead_for_clustering(store):
+    feed = store.add_feed("http://127.0.0.1/feed", "Feed")
+    store.add_watchlist("ai", "AI", now=NOW - 10 * 86400)
+    summary = ("AI labs in Seoul agreed on Tuesday to publish safety frameworks before the next summit. "
+               "The pledge covers sixteen companies. " + "More detail follows here. " * 20)
+    store.insert_articles(feed.id, [article("AI labs sign pledge", published=T0, summary=summary)], now=NOW - 60)
+    (cand,) = select(store)
+    assert cand.lead.startswith("AI labs in Seoul agreed on Tuesday")
+    assert len(cand.lead) < len(summary)  # the lead, not the whole summary
+
+
 def test_sent_articles_are_not_candidates_for_that_channel_only(filled):
     store, ids = filled
     store.create_digest_run("C1", window_start=NOW - 86400, window_end=NOW, plan=[{"text": "x", "blocks": []}],

@@ -179,7 +179,7 @@ class DigestQueries:
         sql = (
             # The feed's own teaser when the stored summary carries a fetched page (bot/store/feedstate.py).
             f"SELECT a.id, a.url, a.title, {DISPLAY_SUMMARY}, a.source, a.published, a.fetched, a.feed_id, "
-            "w.name, m.score FROM matches m "
+            "w.name, m.score, a.lead FROM matches m "
             "JOIN articles a ON a.id = m.article_id "
             f"{DISPLAY_JOIN} "
             "JOIN watchlists w ON w.id = m.watchlist_id "
@@ -222,6 +222,7 @@ class DigestQueries:
                 feed_id=r[7],
                 watchlists=tuple(sorted(set(names))),
                 score=score,
+                lead=r[10] or "",
             )
             for r, names, score in by_id.values()
         ]
