@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from bot.digest.cluster import cluster, link_key, same_story, title_words
+from bot.digest.cluster import SameStory, cluster, link_key, same_story, title_words
 from tests.support.digest_helpers import T0, WIRE_LEDE, cand
 
 MERGE = [
@@ -213,6 +213,23 @@ def test_clustering_finds_every_pair_that_comparing_all_pairs_finds():
     found = module._candidate_pairs(feats, vectors)
     assert every and every <= found
     assert len(found) < len(cands) * (len(cands) - 1) / 2 / 20  # and it looked at few pairs
+
+
+def test_same_story_among_many_answers_as_same_story_among_them():
+    """SameStory (follow-ups: a digest's stories against what was sent) computes features and
+    word rarity once, and answers every pair as `same_story(…, among=…)` does; on the labelled
+    set those answers find the same events `cluster` links."""
+    from itertools import combinations
+
+    from bench.cluster import DATA, load
+
+    items = load(DATA)[:60]
+    cands = [i.candidate for i in items]
+    same = SameStory(cands)
+    pairs = list(combinations(cands, 2))
+    answers = [same(a, b) for a, b in pairs]
+    assert answers == [same_story(a, b, among=cands) for a, b in pairs]
+    assert any(answers) and not all(answers)
 
 
 # Measured (bench/cluster.py, thresholds chosen on the tuning half): tuning P 1.000 R 0.948,

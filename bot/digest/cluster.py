@@ -389,6 +389,29 @@ def same_story(a: DigestCandidate, b: DigestCandidate, fa: _Features | None = No
     return _strength(fa, fb, rarity.vector(fa), rarity.vector(fb)) > 0
 
 
+class SameStory:
+    """`same_story` for many pairs seen among one set of articles (a follow-up check: this
+    digest's stories against what the channel was sent), with each article's features and
+    the words' rarity computed once instead of for every pair."""
+
+    def __init__(self, among: list[DigestCandidate]):
+        self._feats = {c.article_id: _features(c) for c in among}
+        self._rarity = _Rarity(list(self._feats.values()))
+        self._vectors: dict[int, dict[str, float]] = {}
+
+    def _of(self, c: DigestCandidate) -> tuple[_Features, dict[str, float]]:
+        f = self._feats.get(c.article_id) or _features(c)
+        v = self._vectors.get(c.article_id)
+        if v is None:
+            v = self._vectors[c.article_id] = self._rarity.vector(f)
+        return f, v
+
+    def __call__(self, a: DigestCandidate, b: DigestCandidate) -> bool:
+        fa, va = self._of(a)
+        fb, vb = self._of(b)
+        return _strength(fa, fb, va, vb) > 0
+
+
 @dataclass(frozen=True)
 class Story:
     """One digest item: the article shown, and the same story elsewhere ("also in")."""

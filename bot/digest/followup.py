@@ -6,7 +6,7 @@ and pushes Wednesday's real news down; shown as "Update:" under the title the ch
 with a link to that digest, it reads as what it is.
 
 An article is a follow-up when `same_story` (bot/digest/cluster.py, the rule clustering
-uses) holds between it and an article this channel was sent in the last FOLLOW_DAYS days.
+uses, with words weighed among all the articles compared) holds between it and an article this channel was sent in the last FOLLOW_DAYS days.
 The store (bot/store/followups.py) gives what was sent, with the Slack ts of the message
 that carried it; the permalink is built from that ts. The same article is never sent twice
 to one channel: the store never offers an article already sent (digest_items).
@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from bot.digest.cluster import Story, same_story
+from bot.digest.cluster import SameStory, Story
 from bot.models import DigestCandidate
 
 FOLLOW_DAYS = 7
@@ -54,10 +54,12 @@ def find_followups(stories: Sequence[Story], earlier: Iterable[Earlier]) -> dict
     """For each story that follows up an earlier one: its shown article's id → the earliest
     sent article it reports on (so every update of one story links to where it began)."""
     earlier = sorted(earlier, key=lambda e: (e.sent_ts, e.article.article_id))
+    # word rarity judged among everything compared, as `cluster` judges it within a digest
+    same = SameStory([m for s in stories for m in s.members] + [e.article for e in earlier])
     found: dict[int, Earlier] = {}
     for story in stories:
         for e in earlier:
-            if any(same_story(m, e.article) for m in story.members):
+            if any(same(m, e.article) for m in story.members):
                 found[story.primary.article_id] = e
                 break
     return found
