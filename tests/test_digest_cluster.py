@@ -223,7 +223,7 @@ def test_same_story_among_many_answers_as_same_story_among_them():
 
     from bench.cluster import DATA, load
 
-    items = load(DATA)[:60]
+    items = load(DATA)[:30]
     cands = [i.candidate for i in items]
     same = SameStory(cands)
     pairs = list(combinations(cands, 2))
