@@ -7,8 +7,10 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 
 import psycopg
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 
@@ -199,7 +201,14 @@ def test_a_session_lock_on_a_dedicated_connection_is_held_until_it_closes(store_
     try:
         assert a.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone() == (True,)
         assert b.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone() == (False,)
+        [holder] = a.execute("SELECT pg_backend_pid()").fetchone()
         a.close()  # the holder's session ends (a replica dies): the lock is free
+        # The server ends the backend a moment after the client hangs up; wait for that (not
+        # for a time): the lock is released with the session, not with the socket.
+        deadline = time.monotonic() + 30
+        while b.execute("SELECT 1 FROM pg_stat_activity WHERE pid = %s", (holder,)).fetchone():
+            assert time.monotonic() < deadline, "the closed session's backend never ended"
+            time.sleep(0.02)
         assert b.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone() == (True,)
     finally:
         a.close()
