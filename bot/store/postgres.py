@@ -37,6 +37,7 @@ from bot.store.base import (
     StoreError,
     too_slow,
 )
+from bot.store.llm import LLMQueries
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
 
 CONNECT_TIMEOUT_S = 10
@@ -147,7 +148,7 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.execute("SET jit = off")
 
 
-class PostgresStore(Store):
+class PostgresStore(LLMQueries, Store):
     backend = "postgresql"
     ts_config = TS_CONFIG
     # Claims (Store.claim_due_feeds) lock their rows and skip rows another replica is

@@ -31,6 +31,7 @@ from bot.store.base import (
     Store,
     too_slow,
 )
+from bot.store.llm import LLMQueries
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 
 log = logging.getLogger("aibrief.store")
@@ -74,7 +75,7 @@ def _bm25(lead: float = 0.0) -> str:
     return f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0, {lead})"
 
 
-class SQLiteStore(Store):
+class SQLiteStore(LLMQueries, Store):
     backend = "sqlite"
 
     def __init__(self, path: str, *, migrate: bool = True):
