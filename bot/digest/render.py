@@ -32,7 +32,7 @@ import logging
 import os
 import re
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -298,6 +298,9 @@ class Item:
     # select option (at most OPTION_LABEL characters once escaped)
     feedback: Trusted = Trusted("")
     option_label: Text = Text("")
+    # the model's "why it matters" sentence (bot/llm/why.py), None when the model is off or
+    # had none: templates show it marked as machine-written
+    why_it_matters: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -456,6 +459,19 @@ def build_context(
         "stories": full,
         "clustered": [i for i in full if i.also],
     }
+
+
+def with_why_it_matters(context: dict, lines: dict[int, str]) -> dict:
+    """`context` with each story's `why_it_matters` set from `lines` (article id → sentence,
+    plain text: escaped like all feed text when shown)."""
+    if not lines:
+        return context
+
+    def add(item: Item) -> Item:
+        line = lines.get(item.article_id)
+        return replace(item, why_it_matters=Text(line)) if line else item
+
+    return {**context, **{k: [add(i) for i in context[k]] for k in ("items", "rest", "stories", "clustered")}}
 
 
 # ---- rendering ----------------------------------------------------------------------------------

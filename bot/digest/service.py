@@ -28,6 +28,7 @@ from bot.digest.render import (
     normalize_name,
     render_messages,
     render_template,
+    with_why_it_matters,
 )
 from bot.digest.schedule import GRACE, check_tz, due_slot, normalize_at
 from bot.digest.select import Selection, Window, choose, drop_muted, window_for
@@ -262,6 +263,10 @@ def render_digest(store, settings: Settings, channel: str | None, now: datetime 
         selection, window=window, tz=opts.tz, channel=channel, more_search=more_search(store, selection.rest),
         queries=watchlist_queries(store),
     )
+    if settings.llm_enabled:  # optional: the model's "why it matters" per story (bot/llm/why.py)
+        from bot.llm.why import why_lines
+
+        context = with_why_it_matters(context, why_lines(store, settings, [i.article_id for i in context["items"]]))
     result = render_messages(opts.template, context, settings.digests_dir)
     return RenderedDigest(
         channel=channel,
