@@ -50,6 +50,7 @@ class CheckItem:
     title: str
     summary: str
     verdict: str | None
+    reason: str | None
 
 
 @dataclass(frozen=True)
@@ -152,7 +153,7 @@ class LLMQueries:
     def matches_to_check(self, limit: int) -> list[CheckItem]:
         """Matches of checked watchlists without a 'yes', newest articles first."""
         rows = self._all(
-            "SELECT m.watchlist_id, w.name, c.question, a.id, a.title, a.summary, r.verdict "
+            "SELECT m.watchlist_id, w.name, c.question, a.id, a.title, a.summary, r.verdict, r.reason "
             "FROM matches m JOIN watchlist_checks c ON c.watchlist_id = m.watchlist_id "
             "JOIN watchlists w ON w.id = m.watchlist_id JOIN articles a ON a.id = m.article_id "
             "LEFT JOIN watchlist_check_results r ON r.watchlist_id = m.watchlist_id AND r.article_id = m.article_id "
