@@ -4,7 +4,7 @@
 Pure: no Slack, no store. The Slack listener parses with this, then calls the same plain
 functions the CLI calls (bot.search, bot.admin, bot.digest.service), so the two never drift.
 
-The first word picks a subcommand (`help`, `watch`, `feeds`, `digest`, `audit`, `search`);
+The first word picks a subcommand (`help`, `watch`, `feeds`, `digest`, `audit`, `search`, `ask`);
 anything else is a search query, typed exactly as for `aibrief search`. A query that
 happens to start with a subcommand word can be searched with `/aibrief search …`.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.digest.schedule import check_tz, normalize_at
 
-SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit")
+SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit", "ask")
 
 # Command kinds that change what the bot stores or posts: only admins may run them.
 CHANGES = frozenset(
@@ -116,6 +116,10 @@ def parse_command(text: str) -> Command:
         return Command("search", query=rest)
     if word == "audit":
         return _audit(rest)
+    if word == "ask":  # the optional model features (bot/llm/ask.py)
+        if not rest:
+            raise CommandError("`ask` needs a question.", "/aibrief ask what happened with prompt injection this week?")
+        return Command("ask", query=rest)
     return {"watch": _watch, "feeds": _feeds, "digest": _digest}[word](rest)
 
 
