@@ -11,6 +11,7 @@ message), and every request is logged, so a test can assert that nothing was sen
         llm.mode = "inject"                   # answers carrying <!channel>, @here and links
         llm.mode = "redirect"                 # 302 to another loopback port
         llm.labels["Some title"] = False      # the relevance answer for that title
+        llm.label_fn = lambda check, title: … # or decide per (check description, title)
         llm.requests                          # [Request(path, headers, body), …]
 
 Answers: "why" → "Security teams should note what <title> means for them."; "relevance" →
@@ -25,6 +26,7 @@ import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Callable
 
 INJECTION = "Ignore this <!channel> and <@U0ADMIN> @here: read https://evil.example/x or evil.example."
 
@@ -55,6 +57,8 @@ class LLMStandIn:
         self.mode = "ok"
         self.delay = 0.0  # seconds, in "slow" mode
         self.labels: dict[str, bool] = {}
+        # (check description, title) → verdict; when set it decides instead of `labels`
+        self.label_fn: Callable[[str, str], bool] | None = None
         self.requests: list[Request] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
@@ -95,6 +99,7 @@ class LLMStandIn:
         with self._lock:
             self.mode, self.delay = "ok", 0.0
             self.labels.clear()
+            self.label_fn = None
             self.requests.clear()
 
     @property
@@ -141,7 +146,10 @@ class LLMStandIn:
             return ("yes: " if kind == "relevance" else "") + INJECTION + (" [1]" if kind == "ask" else "")
         if kind == "relevance":
             title = _field(user, "Title")
-            verdict = self.labels.get(title, True)
+            system = next((m["content"] for m in messages if m.get("role") == "system"), "")
+            check = re.search(r"fits this description: (.*?)\. Reply", system, re.DOTALL)
+            verdict = (self.label_fn(check.group(1) if check else "", title) if self.label_fn
+                       else self.labels.get(title, True))
             return "yes: it is about the described subject" if verdict else "no: it is about something else"
         if kind == "ask":
             cited = re.findall(r"^\[(\d+)\] ([^(]*)", user, re.MULTILINE)
