@@ -297,3 +297,13 @@ def test_with_the_settings_unset_nothing_is_sent(env, llm, capsys, feed_server, 
         assert {"why", "relevance", "ask"} <= {k for k in ("why", "relevance", "ask") if llm.calls(k)}
     else:
         assert llm.requests == []
+
+
+def test_slash_watch_add_points_a_check_at_the_cli():
+    from bot.slack.command_text import CommandError, parse_command
+
+    with pytest.raises(CommandError, match="command line"):
+        parse_command('watch add aisec AI attack --check "attacks on AI"')
+    assert parse_command("ask what is new?").kind == "ask"
+    with pytest.raises(CommandError):
+        parse_command("ask")

@@ -7,6 +7,7 @@
   metrics and the once-per-outage log, around a batch of calls with a time budget;
 - `why`, `relevance`, `ask`: the three features.
 
-Nothing here is imported by the rest of the bot unless the settings turn it on, and every
-feature degrades to "without the model" rather than failing what it is part of.
+Nothing is sent unless the settings turn the features on (`Gateway.for_settings` is None
+otherwise), and every feature degrades to "without the model" rather than failing what it
+is part of: the digest, the poll, search.
 """

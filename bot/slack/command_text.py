@@ -147,6 +147,9 @@ def _watch(rest: str) -> Command:
             raise CommandError(
                 "`watch add` needs a name and a query.", '/aibrief watch add llm-jailbreaks jailbreak (LLM OR chatbot)'
             )
+        if re.search(r"(^|\s)--check\b", name_query[1]):  # the model's relevance check: CLI only
+            raise CommandError("A relevance check (`--check`) is set from the command line: "
+                               '`aibrief watch add NAME QUERY --check "DESCRIPTION"`.')
         return Command("watch.add", name=name_query[0], query=name_query[1].strip())
     if action == "remove":
         names = _split(arg, 1)
