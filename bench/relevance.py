@@ -4,6 +4,7 @@
     .venv/bin/python bench/relevance.py --set check          # the check set, never tuned on
     .venv/bin/python bench/relevance.py --errors tune        # list what the tuning split gets wrong
     .venv/bin/python bench/relevance.py --database postgresql://…/db   # the same on PostgreSQL
+    .venv/bin/python bench/relevance.py --check              # with and without the model's relevance check
 
 The set: items.jsonl holds news items as feeds give them (title, lead, sometimes more body),
 written to be realistic for the feeds a security team reads, with many near misses (AI with an
@@ -112,12 +113,89 @@ def score(predicted: set[str], truth: set[str], ids: list[str]) -> tuple[float, 
     return precision, recall, tp, len(p) - tp, len(t) - tp
 
 
+# The relevance check each heading gets with --check (bot/llm/relevance.py), from EDITORIAL.md.
+CHECKS = {
+    "ai-security": "articles whose main subject is the security of AI: attacks on or through AI systems, AI used "
+                   "for fraud, abuse or espionage, AI safety and privacy harms",
+    "ai-policy": "articles whose main subject is the state acting on AI: laws, regulation, courts, regulators, "
+                 "export controls, diplomacy",
+    "prompt-injection": "articles whose main subject is attacks that steer or break an AI model through its input: "
+                        "prompt injection, jailbreaks, data poisoning, model extraction",
+}
+
+
+def checked_matches(items: list[dict], settings, database: str | None) -> dict[str, set[str]]:
+    """Each heading's matches after the relevance check, on a fresh database."""
+    from bot.llm.relevance import check_matches
+
+    tmp = tempfile.TemporaryDirectory()
+    store = open_store(database or str(Path(tmp.name) / "checked.db"))
+    seed_default_watchlists(store)
+    for h in HEADINGS:
+        store.set_watchlist_check(store.get_watchlist(h).id, CHECKS[h], now=1)
+    feed = store.add_feed("https://relevance.aibrief.invalid/feed", "relevance set")
+    ids = store.insert_articles(feed.id, [as_article(i) for i in items])
+    by_article = dict(zip(ids, (i["id"] for i in items)))
+    while True:  # passes until every match is decided (or the model stops answering)
+        report = check_matches(store, settings, limit=400)
+        if not (report.kept or report.dropped):
+            break
+    unchecked = len(store.matches_to_check(100_000))
+    caught = store.matches_for_articles(ids)
+    store.close()
+    if unchecked:
+        print(f"  ({unchecked} matches left unchecked: the model did not answer them)")
+    return {h: {by_article[a] for a, names in caught.items() if h in names} for h in HEADINGS}
+
+
+def report_check(items, labels, truth, predicted, splits, database) -> None:
+    """Precision/recall with and without the check: against the stand-in model answering
+    from the labels (the check's ceiling: what a perfect model gives), and against the
+    endpoint in AIBRIEF_LLM_URL/AIBRIEF_LLM_MODEL when set."""
+    import os
+
+    from bot.config import load_settings
+    from tests.support.llm_standin import LLMStandIn
+
+    title_ids: dict[str, list[str]] = {}
+    for item in items:
+        title_ids.setdefault(item["title"].strip(), []).append(item["id"])
+    heading_of = {v: k for k, v in CHECKS.items()}
+
+    def from_labels(check: str, title: str) -> bool:
+        h = heading_of.get(check.strip(), "")
+        return any(labels[i].get(h, False) for i in title_ids.get(" ".join(title.split()), []))
+
+    runs = []
+    with LLMStandIn() as standin:
+        standin.label_fn = from_labels
+        env = {"AIBRIEF_LLM_URL": standin.url, "AIBRIEF_LLM_MODEL": "standin", "AIBRIEF_LLM_DAILY_CALLS": "1000000"}
+        runs.append(("stand-in answering from the labels", checked_matches(items, load_settings(env, env_file=None), database)))
+        print(f"  stand-in: {len(standin.calls('relevance'))} relevance questions asked")
+    if os.environ.get("AIBRIEF_LLM_URL") and os.environ.get("AIBRIEF_LLM_MODEL"):
+        settings = load_settings(env_file=None)
+        runs.append((f"endpoint {settings.llm_model}", checked_matches(items, settings, database)))
+    else:
+        print("  (set AIBRIEF_LLM_URL and AIBRIEF_LLM_MODEL to measure a real endpoint too)")
+    for name, after in runs:
+        print(f"relevance check, {name}:")
+        print(f"{'watchlist':17} {'split':8} {'without: P':>10} {'R':>6}   {'with check: P':>13} {'R':>6} {'fp':>4} {'fn':>4}")
+        for h in HEADINGS:
+            for split, ids_ in splits.items():
+                p0, r0, *_ = score(predicted[h], truth[h], ids_)
+                p1, r1, _tp, fp, fn = score(after[h], truth[h], ids_)
+                print(f"{h:17} {split:8} {p0:10.3f} {r0:6.3f}   {p1:13.3f} {r1:6.3f} {fp:4d} {fn:4d}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--database", help="a postgresql:// URL of an empty database (default: a temporary SQLite file)")
     ap.add_argument("--set", choices=tuple(SETS), default="tuning", help="which labelled set (default: tuning, the one the targets are for)")
     ap.add_argument("--errors", choices=("tune", "holdout", "all"), help="list false positives and negatives")
     ap.add_argument("--write-labels", action="store_true", help="write labels.jsonl from the editors' files")
+    ap.add_argument("--check", action="store_true",
+                    help="also with the model's relevance check: a stand-in answering from the labels, and the "
+                         "endpoint in AIBRIEF_LLM_URL/AIBRIEF_LLM_MODEL when set")
     args = ap.parse_args(argv)
 
     items: list[dict] = []
@@ -159,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
             if name == "all" and h in TARGETS:
                 ok &= p >= TARGETS[h][0] and r >= TARGETS[h][1]
     print("targets (precision ≥ 0.9, recall ≥ 0.8 for ai-security and ai-policy):", "met" if ok else "NOT met")
+    if args.check:
+        report_check(items, labels, truth, predicted, splits, None if not args.database else args.database)
     if args.errors:
         chosen = set(splits[args.errors])
         by_id = {i["id"]: i for i in items}

@@ -13,7 +13,7 @@ from bot.config import Settings
 from bot.feeds.fetch import FetchLimits
 from bot.models import Feed, Watchlist
 from bot.query import parse_watchlist
-from bot.store import Store
+from bot.store import Store, now_ts
 
 NAME_RE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")
 
@@ -31,14 +31,26 @@ def check_watch_name(name: str) -> str:
     return name
 
 
-def add_watchlist(store: Store, actor: str, name: str, query: str) -> Watchlist:
+CHECK_MAX = 300  # characters of a relevance check's description
+
+
+def add_watchlist(store: Store, actor: str, name: str, query: str, check: str | None = None) -> Watchlist:
+    """`check`: the opt-in relevance check, a description of what belongs ("articles about
+    attacks on AI systems") that the model is asked about each keyword match (bot/llm/relevance.py)."""
     name = check_watch_name(name)
     query = query.strip()
     parse_watchlist(query)  # QueryError, with its pointer, before anything is written
+    if check is not None:
+        check = " ".join(check.split())
+        if not check or len(check) > CHECK_MAX:
+            raise AdminError(f"--check takes a description of 1 to {CHECK_MAX} characters, "
+                             'e.g. --check "articles about attacks on AI systems"')
     if store.get_watchlist(name):
         raise AdminError(f"a watchlist named {name!r} already exists (remove it first to change it)")
     wl = store.add_watchlist(name, query)
-    store.audit(actor, "watch.add", name, None, {"query": query})
+    if check:
+        store.set_watchlist_check(wl.id, check, now=now_ts())
+    store.audit(actor, "watch.add", name, None, {"query": query, **({"check": check} if check else {})})
     return wl
 
 

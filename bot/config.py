@@ -54,6 +54,17 @@ class Settings:
     # Test-only (AIBRIEF_TEST_POLL_SECONDS, not documented for users): a poll interval in
     # seconds, so the multi-replica test sees several intervals in seconds, not minutes.
     poll_seconds_override: int | None = None
+    # The optional model features (bot/llm/): off unless both the URL and the model are set.
+    llm_url: str | None = None  # the chat-completions endpoint, normalized (llm_endpoint)
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout_s: int = 20  # per call
+    llm_daily_calls: int = 1000  # across replicas, per UTC day
+    llm_digest_seconds: int = 30  # all of one digest's "why it matters" calls together
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_url and self.llm_model)
 
     @property
     def poll_seconds(self) -> int:
@@ -74,7 +85,8 @@ class Settings:
 
     def secrets(self) -> list[str]:
         """Values that must never appear in a log line or an error message."""
-        return [s for s in (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret) if s]
+        return [s for s in (self.slack_bot_token, self.slack_app_token, self.slack_signing_secret,
+                            self.llm_api_key) if s]
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -148,6 +160,35 @@ def _api_url(raw: str) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+def llm_endpoint(raw: str) -> str | None:
+    """AIBRIEF_LLM_URL → the chat-completions URL it names, or None when unset.
+
+    Operators paste either the server's base (`http://localhost:11434`, Ollama's own
+    docs) or the API base (`https://api.example.com/v1`, the OpenAI clients' convention):
+    both mean `{base}/v1/chat/completions`. A full `…/v1/chat/completions` is taken as is."""
+    from urllib.parse import urlsplit
+
+    value = raw.strip()
+    if not value:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"AIBRIEF_LLM_URL={value!r} must be an http(s) URL such as http://localhost:11434")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigError("AIBRIEF_LLM_URL must not carry a user, password, query or fragment "
+                          "(put a key in AIBRIEF_LLM_API_KEY)")
+    try:
+        parts.port
+    except ValueError:
+        raise ConfigError(f"AIBRIEF_LLM_URL={value!r} has a bad port") from None
+    path = parts.path.rstrip("/")
+    if path.endswith("/chat/completions"):
+        path = path[: -len("/chat/completions")]
+    if path.endswith("/v1"):
+        path = path[: -len("/v1")]
+    return f"{parts.scheme}://{parts.netloc}{path}/v1/chat/completions"
+
+
 def _token(key: str, raw: str, prefix: str) -> str | None:
     value = raw.strip()
     if not value:
@@ -194,6 +235,12 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
             _int("AIBRIEF_METRICS_PORT", get("AIBRIEF_METRICS_PORT"), 1, 65535)
             if get("AIBRIEF_METRICS_PORT", "").strip() else None
         ),
+        llm_url=llm_endpoint(get("AIBRIEF_LLM_URL", "")),
+        llm_model=get("AIBRIEF_LLM_MODEL", "").strip() or None,
+        llm_api_key=get("AIBRIEF_LLM_API_KEY", "").strip() or None,
+        llm_timeout_s=_int("AIBRIEF_LLM_TIMEOUT_SECONDS", get("AIBRIEF_LLM_TIMEOUT_SECONDS", "20"), 1, 600),
+        llm_daily_calls=_int("AIBRIEF_LLM_DAILY_CALLS", get("AIBRIEF_LLM_DAILY_CALLS", "1000"), 0, 10_000_000),
+        llm_digest_seconds=_int("AIBRIEF_LLM_DIGEST_SECONDS", get("AIBRIEF_LLM_DIGEST_SECONDS", "30"), 1, 3600),
         poll_seconds_override=(
             _int("AIBRIEF_TEST_POLL_SECONDS", get("AIBRIEF_TEST_POLL_SECONDS"), 1, 3600)
             if get("AIBRIEF_TEST_POLL_SECONDS", "").strip() else None

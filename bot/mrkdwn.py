@@ -125,6 +125,13 @@ _LABEL_DOMAIN = re.compile(
 )
 
 
+def holds_address(text: str) -> bool:
+    """Whether `text` names a web address or a domain anywhere (`https://…`, `evil.example`),
+    as a link label that pretends to be one would: the model's sentences use it to drop any
+    answer that carries a link (bot/llm/sanitize.py)."""
+    return bool(_LABEL_URL.search(text) or _LABEL_DOMAIN.search(text))
+
+
 def _normal_host(host: str) -> str:
     """A host name in one spelling: lower case, IDNA dots, no trailing dot or `www.`, and
     Punycode for non-ASCII (so `раураl.com` and `paypal.com` never compare equal)."""

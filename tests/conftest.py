@@ -148,3 +148,29 @@ def _restore_root_logging():
         if h not in handlers:
             root.removeHandler(h)
     root.setLevel(level)
+
+
+# ---- a loopback stand-in of a chat-completions API (the optional model features) -------------
+# tests/support/llm_standin.py: deterministic answers on 127.0.0.1, a slow, a 500 and an
+# injecting mode, and a log of every request (so a test can assert that none was made).
+
+
+@pytest.fixture(scope="session")
+def _llm_session():
+    from tests.support.llm_standin import LLMStandIn
+
+    standin = LLMStandIn().start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def llm(_llm_session):
+    """The model stand-in, answering normally, with an empty request log. Set
+    AIBRIEF_LLM_URL to its `url` (and AIBRIEF_LLM_MODEL) to turn the model features on."""
+    from bot.llm.gateway import OUTAGE
+
+    _llm_session.reset()
+    OUTAGE.failing, OUTAGE.capped_day = 0, None
+    yield _llm_session
+    _llm_session.reset()

@@ -68,6 +68,15 @@ def fill(store) -> None:
     store.save_dm_channel("U0PERSON1", "D0PERSON1", now=1_700_000_000)
     store.add_personal_watch("U0PERSON1", "prompt injection", now=1_700_000_000)
     store.save_article("U0READER1", ids[0], now=1_700_000_003)  # a reader's Save for later list
+    # the optional model features: an answer, the day's count, a watchlist's check and a verdict
+    from bot.store import AnswerKey
+
+    key = AnswerKey("why", str(ids[0]), "llama3", 1, ids[0])
+    store.llm_claim(key, now=1_700_000_000, lease_seconds=60)
+    store.llm_store_answer(key, "It matters.", now=1_700_000_001)
+    store.llm_take_call("2023-11-14", 100)
+    store.set_watchlist_check(travel.id, "articles about travel bans", now=1_700_000_000)
+    store.record_check(travel.id, ids[1], "no", "about tourism", "llama3", now=1_700_000_002)
 
 
 def snapshot(store) -> dict:
@@ -77,7 +86,8 @@ def snapshot(store) -> dict:
         cols = [c for c in ("id", "url", "etag", "last_modified", "error_count", "last_error", "title", "name",
                             "query", "key", "value", "channel", "tz", "watchlists", "run_key", "status", "plan",
                             "seq", "ts", "article_id", "watchlist_id", "actor", "action", "target", "before",
-                            "after", "published", "dedupe_key", "user_id", "channel_id", "days", "weekly")
+                            "after", "published", "dedupe_key", "user_id", "channel_id", "days", "weekly",
+                            "kind", "subject", "answer", "day", "calls", "question", "verdict", "reason")
                 if c in _columns(store, t.name)]
         out[t.name] = store._all(f"SELECT {', '.join(cols)} FROM {t.name} ORDER BY {', '.join(t.key)}")
     out["search"] = {q: [(h.article_id, h.url) for h in store.search(parse(q), limit=20, now=1_700_000_000)]

@@ -8,7 +8,7 @@ import sys
 from typing import Sequence
 
 from bot import __version__
-from bot.cli import audit, db, demo, digest, feeds, fetch, ops, run, search, watch
+from bot.cli import ask, audit, db, demo, digest, feeds, fetch, ops, run, search, watch
 from bot.cli.common import Parser, UsageError
 from bot.config import ConfigError, load_settings
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.register(sub)
     fetch.register(sub)
     search.register(sub)
+    ask.register(sub)
     watch.register(sub)
     feeds.register(sub)
     audit.register(sub)

@@ -17,6 +17,9 @@ def register(sub) -> None:
     w = wsub.add_parser("add", help="add a watchlist")
     w.add_argument("name")
     w.add_argument("query", nargs="+")
+    w.add_argument("--check", metavar="DESCRIPTION",
+                   help='(model features) ask the model whether each keyword match fits, e.g. '
+                        '"articles about attacks on AI systems"; the ones it says no to are dropped')
     w = wsub.add_parser("remove", help="remove a watchlist")
     w.add_argument("name")
     w = wsub.add_parser("test", help="what a query would match, before saving it")
@@ -47,8 +50,10 @@ def cmd_watch(args, settings: Settings) -> int:
         for w in lists:
             print(shown(f"{w.name:<20} {counts.get(w.name, 0):>6} matches   {w.query}"))
     elif args.action == "add":
-        w = admin.add_watchlist(store, actor(), args.name, " ".join(args.query))
+        w = admin.add_watchlist(store, actor(), args.name, " ".join(args.query), check=args.check)
         print(f"Added watchlist {w.name!r}: {store.watchlist_match_counts().get(w.name, 0)} stored article(s) match.")
+        if args.check:
+            print_check_pass(store, settings, w.name)
     elif args.action == "remove":
         w = admin.remove_watchlist(store, actor(), args.name)
         print(f"Removed watchlist {w.name!r} ({w.query}).")
@@ -63,7 +68,8 @@ def cmd_watch(args, settings: Settings) -> int:
         limit = args.limit
         since = parse_day(args.since, "--since") if args.since else None
         name = args.name.strip().lower()
-        print_matches(name, watch_matches(store, name, limit=limit, since=since), args.json)
+        hits = watch_matches(store, name, limit=limit, since=since)
+        print_matches(name, hits, args.json, review=check_review(store, name, hits, limit=limit, since=since))
     elif args.action == "stats":
         from bot.tuning import watch_stats
 
@@ -76,20 +82,56 @@ def cmd_watch(args, settings: Settings) -> int:
     return 0
 
 
-def print_matches(name: str, hits, as_json: bool, out=None) -> None:
-    """`watch matches`: newest first, each with why (`matched`); --json as `search --json`."""
+def check_review(store, name: str, hits, **window):
+    """The relevance check's side of `watch matches` (None for a watchlist without one)."""
+    from bot.llm.relevance import review
+
+    return review(store, name, hits, **window)
+
+
+def print_check_pass(store, settings: Settings, name: str, out=None) -> None:
+    """Right after `watch add --check`: check what it already matched (one bounded pass)."""
+    from bot.llm.relevance import check_matches
+
+    out = out or sys.stdout
+    if not settings.llm_enabled:
+        print("The model features are off (AIBRIEF_LLM_URL, AIBRIEF_LLM_MODEL): its matches count, unchecked, "
+              "until they are set.", file=out)
+        return
+    report = check_matches(store, settings)
+    print(f"Relevance check: {report.dropped.get(name, 0)} match(es) dropped, {report.kept} kept, "
+          f"{report.unchecked} left unchecked (asked again at the next poll).", file=out)
+
+
+def print_matches(name: str, hits, as_json: bool, out=None, review=None) -> None:
+    """`watch matches`: newest first, each with why (`matched`); --json as `search --json`
+    (with `"relevance": "confirmed"|"unchecked"` when the watchlist has a relevance check).
+    A checked watchlist also lists the matches its check dropped, with the model's reason."""
     out = out or sys.stdout
     if as_json:
-        print(json.dumps([h.as_json() for h in hits], ensure_ascii=False, indent=2), file=out)
+        docs = [h.as_json() for h in hits]
+        if review is not None:
+            for d, h in zip(docs, hits):
+                d["relevance"] = "unchecked" if h.article_id in review.unchecked else "confirmed"
+        print(json.dumps(docs, ensure_ascii=False, indent=2), file=out)
         return
     if not hits:
         print(f"{name} has not matched any stored article (in that window).", file=out)
-        return
     for n, h in enumerate(hits, 1):
         print(f"{n}. {h.title}", file=out)
         print(f"   {h.source} · {h.published:%Y-%m-%d} · {h.url}", file=out)
         why = ", ".join(f"{m.term} ({m.field})" for m in h.matched) or "(unknown)"
         print(f"   matched: {why}", file=out)
+        if review is not None:
+            print("   relevance check: " + ("not yet asked (the model was unavailable); counts until it is"
+                                            if h.article_id in review.unchecked else "yes"), file=out)
+    if review is None:
+        return
+    print(f"\nDropped by the relevance check ({shown(review.question)}): {len(review.dropped)}", file=out)
+    for d in review.dropped:
+        print(f"- {shown(d.title)}", file=out)
+        print(f"   {shown(d.source)} · {d.published:%Y-%m-%d} · {d.url}", file=out)
+        print(f"   why not: {shown(d.reason) or '(no reason given)'}", file=out)
 
 
 def print_stats(stats, as_json: bool, out=None) -> None:

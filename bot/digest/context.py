@@ -8,7 +8,7 @@ dataclasses are the whole of it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -76,6 +76,9 @@ class Item:
     share: Trusted = Trusted("")
     save: Trusted = Trusted("")
     update: Update | None = None  # set: a follow-up of a story sent before
+    # the model's "why it matters" sentence (bot/llm/why.py), None when the model is off or
+    # had none: templates show it marked as machine-written
+    why_it_matters: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -264,3 +267,18 @@ def build_context(
         "clustered": [i for i in full if i.also],
         "item_action": ITEM_ACTION,
     }
+
+
+def with_why_it_matters(context: dict, lines: dict[int, str]) -> dict:
+    """`context` with each story's `why_it_matters` set from `lines` (article id → sentence,
+    plain text: escaped like all feed text when shown)."""
+    if not lines:
+        return context
+
+    def add(item: Item) -> Item:
+        line = lines.get(item.article_id)
+        return replace(item, why_it_matters=Text(line)) if line else item
+
+    out = {**context, **{k: [add(i) for i in context[k]] for k in ("items", "rest", "stories", "clustered")}}
+    out["groups"] = [{**g, "stories": [add(i) for i in g["stories"]]} for g in context.get("groups", [])]
+    return out

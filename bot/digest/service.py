@@ -19,7 +19,7 @@ from typing import Callable
 
 from bot.config import Settings
 from bot.digest.post import PostResult, post_run
-from bot.digest.context import build_context
+from bot.digest.context import build_context, with_why_it_matters
 from bot.digest.render import (
     DEFAULT_TEMPLATE,
     TemplateProblem,
@@ -348,6 +348,10 @@ def render_digest(store, settings: Settings, channel: str | None, now: datetime 
         selection, window=window, tz=opts.tz, channel=channel, more_search=more_search(store, selection.rest),
         queries=digest_queries(store, channel), updates=followups(store, channel, selection, end) if channel else None,
     )
+    if settings.llm_enabled:  # optional: the model's "why it matters" per story (bot/llm/why.py)
+        from bot.llm.why import why_lines
+
+        context = with_why_it_matters(context, why_lines(store, settings, [i.article_id for i in context["items"]]))
     result = render_messages(opts.template, context, settings.digests_dir)
     return RenderedDigest(
         channel=channel,

@@ -8,7 +8,8 @@ counts by accident, and nothing but these metrics is exported.
 The counters are fed from a few places, each with one call: the scheduler's poll and digest
 jobs (`observe_poll`, `observe_digest`), the Slack Web API client (`SlackCallCounter`, a
 retry handler that sees every answer and never retries), search (`timed_search`), retention
-(`pruned`) and the Socket Mode client (`socket_event`). Label values are bounded: feed error
+(`pruned`), the Socket Mode client (`socket_event`) and the model gateway (`llm_*`,
+bot/llm/gateway.py). Label values are bounded: feed error
 *kinds* (the member-facing summary, never the raw text), Slack method names, watchlist names.
 """
 
@@ -47,6 +48,13 @@ retention_pruned = Counter("aibrief_retention_pruned_articles", "Articles delete
 socket_mode_events = Counter("aibrief_socket_mode_events",
                              "Socket Mode: envelopes handled by type, duplicates, reconnects and refreshes.",
                              ["kind"], registry=REGISTRY)
+llm_calls = Counter("aibrief_llm_calls", "Calls sent to the model endpoint, by feature (why, relevance, ask).",
+                    ["feature"], registry=REGISTRY)
+llm_failures = Counter("aibrief_llm_failures",
+                       "Model answers not had, by reason (timeout, connect, http, too_large, bad_answer, over_cap, "
+                       "budget, busy).", ["reason"], registry=REGISTRY)
+llm_cached = Counter("aibrief_llm_cached", "Model answers taken from the cache instead of asked, by feature.",
+                     ["feature"], registry=REGISTRY)
 leader = Gauge("aibrief_leader", "1 while this replica runs the scheduled work (the leader), else 0.",
                registry=REGISTRY)
 leader.set(0)
@@ -97,6 +105,18 @@ def pruned(n: int) -> None:
 
 def socket_event(kind: str) -> None:
     socket_mode_events.labels(kind).inc()
+
+
+def llm_call(feature: str) -> None:
+    llm_calls.labels(feature).inc()
+
+
+def llm_failure(reason: str) -> None:
+    llm_failures.labels(reason).inc()
+
+
+def llm_cached_answers(feature: str, n: int = 1) -> None:
+    llm_cached.labels(feature).inc(n)
 
 
 def timed_search(fn: Callable) -> Callable:

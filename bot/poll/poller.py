@@ -55,6 +55,7 @@ class FeedOutcome:
 class PollReport:
     outcomes: list[FeedOutcome] = field(default_factory=list)
     matches: dict[str, int] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)  # keyword matches a relevance check said no to
 
     @property
     def new_article_ids(self) -> list[int]:
@@ -175,6 +176,12 @@ def poll_feeds(
     for o in report.outcomes:
         for name, n in o.matches.items():
             report.matches[name] = report.matches.get(name, 0) + n
+    if settings.llm_enabled or report.new_article_ids:  # watchlists with a relevance check: the model's yes/no (bot/llm/relevance.py)
+        from bot.llm.relevance import check_matches
+
+        report.dropped = check_matches(store, settings).dropped
+        for name, n in report.dropped.items():
+            report.matches[name] = max(0, report.matches.get(name, 0) - n)
     return report
 
 

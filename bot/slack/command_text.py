@@ -4,7 +4,7 @@
 Pure: no Slack, no store. The Slack listener parses with this, then calls the same plain
 functions the CLI calls (bot.search, bot.admin, bot.digest.service), so the two never drift.
 
-The first word picks a subcommand (`help`, `watch`, `feeds`, `digest`, `audit`, `search`);
+The first word picks a subcommand (`help`, `watch`, `feeds`, `digest`, `audit`, `search`, `ask`);
 anything else is a search query, typed exactly as for `aibrief search`. A query that
 happens to start with a subcommand word can be searched with `/aibrief search …`.
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from bot.digest.schedule import check_tz, is_day_spec, normalize_at, parse_days, parse_weekly
 
-SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit", "saved")
+SUBCOMMANDS = ("help", "search", "watch", "feeds", "digest", "audit", "saved", "ask")
 
 # Command kinds that change what the bot stores or posts: only admins may run them.
 CHANGES = frozenset(
@@ -125,6 +125,10 @@ def parse_command(text: str) -> Command:
         if rest:
             raise CommandError("`saved` takes nothing more: it lists what you saved for later.", "/aibrief saved")
         return Command("saved")
+    if word == "ask":  # the optional model features (bot/llm/ask.py)
+        if not rest:
+            raise CommandError("`ask` needs a question.", "/aibrief ask what happened with prompt injection this week?")
+        return Command("ask", query=rest)
     return {"watch": _watch, "feeds": _feeds, "digest": _digest}[word](rest)
 
 
@@ -152,6 +156,9 @@ def _watch(rest: str) -> Command:
             raise CommandError(
                 "`watch add` needs a name and a query.", '/aibrief watch add llm-jailbreaks jailbreak (LLM OR chatbot)'
             )
+        if re.search(r"(^|\s)--check\b", name_query[1]):  # the model's relevance check: CLI only
+            raise CommandError("A relevance check (`--check`) is set from the command line: "
+                               '`aibrief watch add NAME QUERY --check "DESCRIPTION"`.')
         return Command("watch.add", name=name_query[0], query=name_query[1].strip())
     if action == "remove":
         names = _split(arg, 1)

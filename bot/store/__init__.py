@@ -17,6 +17,7 @@ from bot.store.digests import RunConflict, SlotTaken  # noqa: F401
 from bot.store.errors import DuplicateError, NotFoundError, QueryTooBroad, StoreError  # noqa: F401
 from bot.store.feeds import StoredPoll  # noqa: F401
 from bot.store.feedstate import PollState  # noqa: F401
+from bot.store.llm import BUSY, CLAIMED, DONE, AnswerKey  # noqa: F401
 from bot.store.locks import FileLock, NoLock  # noqa: F401
 from bot.store.personal import MAX_PERSONAL_WATCHES, PersonalWatch, TooManySearches, personal_label  # noqa: F401
 from bot.store.saved import SavedListFull  # noqa: F401

@@ -31,6 +31,7 @@ from bot.store.watchlists import WatchlistQueries
 from bot.store.personal import PersonalQueries
 from bot.store.preview import PreviewQueries
 from bot.store.followups import FollowupQueries
+from bot.store.llm import LLMQueries
 from bot.store.saved import SavedQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
@@ -80,7 +81,7 @@ def prefix_tokens(node) -> list[str]:
 
 class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQueries, SeenQueries,
             FeedStateQueries, FeedbackQueries, PersonalQueries, PreviewQueries,
-            SavedQueries, FollowupQueries):
+            SavedQueries, FollowupQueries, LLMQueries):
     """Backend-neutral SQL, by subject in the mixins. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"

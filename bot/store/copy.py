@@ -52,6 +52,12 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("personal_watches", ("id",), identity=True),
     CopyTable("personal_matches", ("watchlist_id", "article_id")),
     CopyTable("saved_items", ("user_id", "article_id")),
+    # the optional model features (bot/llm/): a watchlist's check is the team's setting; the
+    # answers and the day's count come along so a moved team is not asked again
+    CopyTable("llm_answers", ("kind", "subject", "model", "prompt_version")),
+    CopyTable("llm_usage", ("day",)),
+    CopyTable("watchlist_checks", ("watchlist_id",)),
+    CopyTable("watchlist_check_results", ("watchlist_id", "article_id")),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its

@@ -96,6 +96,49 @@ _SAVED_TABLES = [
     "CREATE INDEX saved_items_article ON saved_items(article_id)",
 ]
 
+# The optional model features (bot/llm/), the same on both backends. Being in the database,
+# answers and the day's call count are shared by every replica.
+_LLM_TABLES = [
+    # One answer per (kind, subject, model, prompt version): "why" × article id, "relevance"
+    # × article and question, "ask" × question and hits. state 'claimed' (a replica is
+    # asking; claimed_at says since when) or 'done' (answer set; '' = nothing usable).
+    """CREATE TABLE llm_answers (
+        kind TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        model TEXT NOT NULL,
+        prompt_version INTEGER NOT NULL,
+        article_id BIGINT REFERENCES articles(id) ON DELETE CASCADE,
+        state TEXT NOT NULL,
+        answer TEXT,
+        claimed_at BIGINT NOT NULL,
+        answered_at BIGINT,
+        PRIMARY KEY (kind, subject, model, prompt_version)
+    )""",
+    "CREATE INDEX llm_answers_article ON llm_answers(article_id)",
+    # Calls made per UTC day (YYYY-MM-DD), against AIBRIEF_LLM_DAILY_CALLS.
+    """CREATE TABLE llm_usage (
+        day TEXT PRIMARY KEY,
+        calls BIGINT NOT NULL DEFAULT 0
+    )""",
+    # A watchlist's opt-in relevance check: the yes/no question its keyword matches are asked.
+    """CREATE TABLE watchlist_checks (
+        watchlist_id BIGINT PRIMARY KEY REFERENCES watchlists(id) ON DELETE CASCADE,
+        question TEXT NOT NULL,
+        created_at BIGINT NOT NULL
+    )""",
+    # The check's verdict per match: 'yes' keeps it, 'no' drops it (reason: the model's why).
+    # A match with no row here is unchecked and counts until a later pass decides it.
+    """CREATE TABLE watchlist_check_results (
+        watchlist_id BIGINT NOT NULL REFERENCES watchlists(id) ON DELETE CASCADE,
+        article_id BIGINT NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+        verdict TEXT NOT NULL,
+        reason TEXT NOT NULL DEFAULT '',
+        model TEXT NOT NULL DEFAULT '',
+        checked_at BIGINT NOT NULL,
+        PRIMARY KEY (watchlist_id, article_id)
+    )""",
+]
+
 SQLITE_MIGRATIONS: list[list[Step]] = [
     # 1: feeds, articles with their full-text index, watchlists and matches.
     [
@@ -320,6 +363,8 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
     ],
     # 7 (saved items): readers' Save for later lists.
     [*_SAVED_TABLES],
+    # 8 (model features): the optional model features' answers cache, daily call count and watchlist checks.
+    list(_LLM_TABLES),
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -583,6 +628,8 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
     ],
     # 7 (saved items): readers' Save for later lists.
     [*_SAVED_TABLES],
+    # 8 (model features): the optional model features' answers cache, daily call count and watchlist checks.
+    list(_LLM_TABLES),
 ]
 
 LATEST_VERSION = len(SQLITE_MIGRATIONS)

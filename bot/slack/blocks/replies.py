@@ -138,6 +138,7 @@ def shared_result(hit_like: dict, user_id: str) -> dict:
 # ---- help, refusals, errors ------------------------------------------------------------------
 HELP = [
     ("/aibrief QUERY", "search stored articles (only you see the answer), e.g. `/aibrief china travel`"),
+    ("/aibrief ask QUESTION", "a short machine-written answer from stored articles, citing them (when a model is set up)"),
     ("/aibrief watch list", "watchlists and how many articles each matched"),
     ("/aibrief watch test QUERY", "what a query would match, before saving it"),
     ("/aibrief watch add NAME QUERY", "save a watchlist (admins)"),

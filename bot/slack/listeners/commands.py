@@ -34,7 +34,7 @@ from bot.tuning import watch_stats
 log = logging.getLogger("aibrief.slack.commands")
 
 COMMAND = "/aibrief"
-SEARCHES = frozenset({"search", "watch.test"})  # commands that run a search: limited per user
+SEARCHES = frozenset({"search", "watch.test", "ask"})  # commands that run a search: limited per user
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,13 @@ def _search(cmd: Command, asker: Asker, deps: Deps) -> dict:
     if not result.hits:
         return blocks.no_results(cmd.query)
     return blocks.search_results(cmd.query, result.hits, result.total, result.offset)
+
+
+def _ask(cmd: Command, asker: Asker, deps: Deps) -> dict:
+    from bot.llm.ask import ask
+    from bot.slack.blocks.ask import ask_reply
+
+    return ask_reply(ask(deps.store, deps.settings, cmd.query))
 
 
 def _watch_list(cmd: Command, asker: Asker, deps: Deps) -> dict:
@@ -233,6 +240,7 @@ def _digest_unmute(cmd: Command, asker: Asker, deps: Deps) -> dict:
 HANDLERS = {
     "help": _help,
     "search": _search,
+    "ask": _ask,
     "watch.list": _watch_list,
     "watch.test": _watch_test,
     "watch.add": _watch_add,
