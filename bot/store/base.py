@@ -488,7 +488,8 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
 
     # ---- search (full-text parts are per backend) -----------------------------------------
     def bounded_search(
-        self, node, *, limit: int, offset: int = 0, budget_s: float, now: int | None = None
+        self, node, *, limit: int, offset: int = 0, budget_s: float, now: int | None = None,
+        since: int | None = None, until: int | None = None, newest: bool = False,
     ) -> tuple[list[SearchHit], int]:
         """The ranked page and the total count, or QueryTooBroad.
 
@@ -497,49 +498,62 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
         vocabulary (more than MAX_PREFIX_TERMS words → refused before any work), then the
         page and the count run under one time budget that the database itself enforces
         (`_time_budget`, per backend): past it the statement is interrupted.
+
+        `since`/`until` (Unix seconds, inclusive) narrow by `published` in the database
+        itself; `newest` orders by `published` instead of relevance. `node` None (a query
+        of only filters) lists the newest articles in that window.
         """
         with self._time_budget(budget_s):
-            for prefix in prefix_tokens(node):
+            for prefix in (prefix_tokens(node) if node is not None else ()):
                 if self._prefix_expansions(prefix, MAX_PREFIX_TERMS + 1) > MAX_PREFIX_TERMS:
                     raise QueryTooBroad(
                         f"this query is too broad: `{prefix}*` matches more than {MAX_PREFIX_TERMS} words; "
                         "use a longer prefix"
                     )
-            hits = self.search(node, limit=limit, offset=offset, now=now)
-            total = self.count_matching(node) if (hits or offset) else 0
+            if newest or node is None:
+                hits = self._hits(self._newest_rows(node, limit, offset, since, until), node)
+            else:
+                hits = self.search(node, limit=limit, offset=offset, now=now, since=since, until=until)
+            total = self.count_matching(node, since=since, until=until) if (hits or offset) else 0
         return hits, total
 
-    def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None) -> list[SearchHit]:
+    def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None,
+               since: int | None = None, until: int | None = None) -> list[SearchHit]:
         """Best matches first: BM25 (title weighted) blended with recency."""
-        rows = self._search_rows(node, limit, offset, now or now_ts())
+        if since is None and until is None:
+            rows = self._search_rows(node, limit, offset, now or now_ts())
+        else:
+            rows = self._search_rows(node, limit, offset, now or now_ts(), window=(since, until))
         return self._hits(rows, node)
 
     def _hits(self, rows: Sequence[tuple], node) -> list[SearchHit]:
         """Rows of (id, title, url, source, published, summary, score) as hits that say why
         they matched (`node`'s words found in each, None: not known) and which watchlists
         caught them."""
-        from bot.explain import matched_terms
-        from bot.query import positive_words
-        from bot.snippet import make_snippet
+        from bot.explain import highlight_spans, matched_terms
+        from bot.snippet import passage
 
-        words = positive_words(node) if node is not None else []
         caught = self.matches_for_articles([r[0] for r in rows])
-        return [
-            SearchHit(
+        out = []
+        for r in rows:
+            snippet, spans = passage(r[5], node)
+            out.append(SearchHit(
                 article_id=r[0],
                 title=r[1],
                 url=r[2],
                 source=r[3],
                 published=from_ts(r[4]),
                 score=float(r[6]),
-                snippet=make_snippet(r[5], words),
+                snippet=snippet,
                 matched=tuple(matched_terms(node, title=r[1], summary=r[5], lead=lead_of(r[5])))
                 if node is not None
                 else (),
                 watchlists=tuple(caught.get(r[0], ())),
-            )
-            for r in rows
-        ]
+                highlights=tuple(spans),
+                title_highlights=tuple(highlight_spans(node, r[1])) if node is not None else (),
+                summary=r[5],
+            ))
+        return out
 
     def watchlist_matches(self, watchlist_id: int, node, *, limit: int = 20, since: datetime | None = None) -> list[SearchHit]:
         """What one watchlist caught, newest first (`node`: its parsed query, to say why)."""
@@ -552,8 +566,10 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
         )
         return self._hits(rows, node)
 
-    def count_matching(self, node) -> int:
-        return self._count_rows(node)
+    def count_matching(self, node, *, since: int | None = None, until: int | None = None) -> int:
+        if since is None and until is None and node is not None:
+            return self._count_rows(node)
+        return self._count_window(node, since, until)
 
     # ---- audit ---------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, before: Any, after: Any, tx=None) -> None:
@@ -586,8 +602,16 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
     def _match_one(self, tx, watchlist_id: int, node, article_ids: list[int] | None, now: int) -> int:
         raise NotImplementedError  # pragma: no cover
 
-    def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
-        """Rows of (id, title, url, source, published, summary, score), best first."""
+    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None)) -> list[tuple]:
+        """Rows of (id, title, url, source, published, summary, score), best first, among
+        articles published within `window` (inclusive Unix seconds; None: open)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _newest_rows(self, node, limit: int, offset: int, since: int | None, until: int | None) -> list[tuple]:
+        """Rows as `_search_rows`, newest first (bot/store/searchextras.py)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _count_window(self, node, since: int | None, until: int | None) -> int:
         raise NotImplementedError  # pragma: no cover
 
     def _count_rows(self, node) -> int:
