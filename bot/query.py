@@ -71,6 +71,7 @@ __all__ = [
     "positive_words",
     "scoped",
     "search_words",
+    "without_filters",
     "to_fts5",
     "to_fts5_candidates",
     "to_tsquery",
@@ -748,6 +749,20 @@ def search_words(text: str) -> list[tuple[int, int, str]]:
             spans = spans[:-1]
         out.extend(spans)
     return out
+
+
+def without_filters(text: str) -> str:
+    """A (valid) search query's text with its filters taken out, the rest as typed: what a
+    watchlist made from a search keeps (a watchlist looks at each new article; "since" and
+    "sort" mean nothing there)."""
+    toks = _Lexer(text).tokens()
+    out, pos = [], 0
+    for tok in toks:
+        if tok.kind == _FILTER:
+            out.append(text[pos:tok.start])
+            pos = tok.end
+    out.append(text[pos:])
+    return " ".join("".join(out).split())
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ longer exists."""
 ACTION_MORE = "search_more"
 ACTION_PREV = "search_prev"
 ACTION_SHARE = "search_share"
+ACTION_SUGGEST = "search_suggest"  # "Did you mean …?": runs the corrected query in place
+ACTION_WATCH_THIS = "search_watch"  # admins: a watchlist from this search (opens the add modal)
 ACTION_HOME_ADD = "home_add_watch"
 ACTION_HOME_REMOVE = "home_remove_watch"
 ACTION_WATCH_QUERY = "watch_query"  # the add-watchlist modal's query input (dispatches for a preview)
