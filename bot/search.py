@@ -9,15 +9,17 @@ The CLI, the slash command and watchlist previews all call these, so they cannot
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from bot.digest.cluster import cluster
+from bot.digest import cluster as _clustering
+from bot.digest.cluster import cluster, link_key
 from bot.models import DigestCandidate, SearchHit
 from bot.ops.metrics import timed_search
 from bot.query import QueryError, parse_search, parse_watchlist
 from bot.queryfilters import window
 from bot.store import NotFoundError, Store
+from bot.store.base import explain_hit
 from bot.suggest import SUGGEST_BELOW
 from bot.suggest import suggest as suggest_query
 
@@ -29,8 +31,12 @@ SEARCH_BUDGET_S = 2.0
 
 
 # One hit per story: copies of a story are merged over the top results, fetched this many
-# more than asked for (at least) so that a page is still full after merging.
-STORY_EXTRA = 10
+# more than asked for so that a page is still full after merging (a story rarely has more
+# than a handful of copies; each extra row costs a little of every search).
+STORY_EXTRA = 5
+# Copies of a story are published within this of each other (the clustering's own window;
+# a week if it ever stops naming one).
+_STORY_WINDOW = getattr(_clustering, "WINDOW", timedelta(days=7))
 # Beyond this many ranked hits (deep pages) only the page's own slice is merged.
 MAX_MERGED = 300
 
@@ -62,46 +68,70 @@ def search(store: Store, text: str, *, limit: int = 10, offset: int = 0, now: da
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
     start = offset if offset + limit + STORY_EXTRA > MAX_MERGED else 0
-    fetch = offset + limit + max(STORY_EXTRA, limit) - start
+    fetch = offset + limit + STORY_EXTRA - start
     rows, total = store.bounded_search(
         query.node, limit=fetch, offset=start, budget_s=SEARCH_BUDGET_S,
-        since=since, until=until, newest=query.sort == "new",
+        since=since, until=until, newest=query.sort == "new", explain=False,
     )
     stories = one_per_story(rows)
     if len(rows) < fetch:  # every hit was read: the count of stories is known
         total = start + len(stories)
-    hits = stories[offset - start: offset - start + limit]
+    hits = [explain_hit(h, query.node) for h in stories[offset - start: offset - start + limit]]
     suggestion = None
     if suggest and offset == 0 and len(hits) < SUGGEST_BELOW and query.node is not None:
         suggestion = suggest_query(store, text, total, (since, until))
     return SearchResult(text, hits, total, offset, query.filters, suggestion)
 
 
+def _may_share_a_story(hits: list[SearchHit]) -> list[SearchHit]:
+    """The hits that could be copies of another hit: the same link, or published within the
+    clustering's window of another. Only these are clustered: most pages of a big archive
+    span months, and comparing texts is the costly part (measured: a third of a search)."""
+    if len(hits) < 2:
+        return []
+    by_time = sorted(range(len(hits)), key=lambda i: hits[i].published)
+    keep: set[int] = set()
+    for a, b in zip(by_time, by_time[1:]):
+        if hits[b].published - hits[a].published <= _STORY_WINDOW:
+            keep.update((a, b))
+    seen: dict[str, int] = {}
+    for i, h in enumerate(hits):
+        j = seen.setdefault(link_key(h.url), i)
+        if j != i:
+            keep.update((i, j))
+    return [hits[i] for i in sorted(keep)]
+
+
 def one_per_story(hits: list[SearchHit]) -> list[SearchHit]:
     """Copies of one story (the digests' clustering, bot/digest/cluster.py) as one hit, in
     rank order: the best-ranked copy leads and the others' outlets go under `also` (one per
     outlet, in rank order; a second copy from the leader's own outlet is just dropped)."""
-    if len(hits) < 2:
+    maybe = _may_share_a_story(hits)
+    if not maybe:
         return list(hits)
     rank = {h.article_id: n for n, h in enumerate(hits)}
     by_id = {h.article_id: h for h in hits}
     candidates = [
         DigestCandidate(h.article_id, h.url, h.title, h.summary, h.source, h.published, h.published,
                         h.watchlists, h.score)
-        for h in hits
+        for h in maybe
     ]
-    out = []
+    merged: dict[int, SearchHit] = {}  # leader's id → the leader with `also`
+    dropped: set[int] = set()
     for story in cluster(candidates):
+        if not story.others:
+            continue
         members = sorted(story.members, key=lambda m: rank[m.article_id])
         lead = by_id[members[0].article_id]
         seen = {lead.source.casefold()}
         also = []
         for m in members[1:]:
+            dropped.add(m.article_id)
             if m.source.casefold() not in seen:
                 seen.add(m.source.casefold())
                 also.append({"title": m.title, "url": m.url, "source": m.source})
-        out.append((rank[lead.article_id], replace(lead, also=tuple(also)) if also else lead))
-    return [h for _, h in sorted(out, key=lambda x: x[0])]
+        merged[lead.article_id] = replace(lead, also=tuple(also)) if also else lead
+    return [merged.get(h.article_id, h) for h in hits if h.article_id not in dropped]
 
 
 def _run(store: Store, node, text: str, *, limit: int, offset: int) -> SearchResult:

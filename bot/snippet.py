@@ -48,35 +48,51 @@ def _best_start(hits: list[tuple[int, int, int]], width: int) -> int:
 def passage(text: str, node, width: int = WIDTH) -> tuple[str, list[tuple[int, int]]]:
     """The snippet of `text` for query `node` (None: the opening) and the spans of the query's
     words in it, as offsets into the snippet (Python string indices, i.e. code points)."""
-    from bot.explain import highlight_spans
-
     text = " ".join(text.split())
     if node is None:
         return _cut(text, 0, width), []
+    hits = _hits(node, text)  # the text is read once; the snippet's spans come from these
     start = 0
-    if len(text) > width:
-        hits = _hits(node, text)
-        if hits:
-            first = _best_start(hits, width)
-            last_end = max((e for s, e, _ in hits if first <= s and e <= first + width), default=first)
-            # centre the passage: as much context before its first hit as after its last
-            slack = max(0, width - (last_end - first))
-            start = max(0, min(first - slack // 2, len(text) - width))
-            if start:
-                space = text.find(" ", start)
-                start = space + 1 if 0 <= space < min(first, start + 20) else start
-    snippet = _cut(text, start, width)
-    return snippet, highlight_spans(node, snippet)
+    if len(text) > width and hits:
+        first = _best_start(hits, width)
+        last_end = max((e for s, e, _ in hits if first <= s and e <= first + width), default=first)
+        # centre the passage: as much context before its first hit as after its last
+        slack = max(0, width - (last_end - first))
+        start = max(0, min(first - slack // 2, len(text) - width))
+        if start:
+            space = text.find(" ", start)
+            start = space + 1 if 0 <= space < min(first, start + 20) else start
+    snippet, body_start, body_end = _window(text, start, width)
+    shift = (len(ELLIPSIS) if start else 0) - body_start
+    spans: list[tuple[int, int]] = []
+    for s, e, _ in hits:
+        if s >= body_start and e <= body_end:
+            s, e = s + shift, e + shift
+            if spans and s <= spans[-1][1]:
+                spans[-1] = (spans[-1][0], max(e, spans[-1][1]))
+            else:
+                spans.append((s, e))
+    return snippet, spans
 
 
-def _cut(text: str, start: int, width: int) -> str:
+def _window(text: str, start: int, width: int) -> tuple[str, int, int]:
+    """The snippet from `start`, ending on a word boundary, with "…" where text is left out;
+    and where its text begins and ends in `text`."""
     if len(text) <= width:
-        return text
+        return text, 0, len(text)
     end = start + width
     if end < len(text):
         space = text.rfind(" ", start + width // 2, end)
         end = space if space > 0 else end
-    return (ELLIPSIS if start else "") + text[start:end].strip() + (ELLIPSIS if end < len(text) else "")
+    body = text[start:end]
+    lstrip = len(body) - len(body.lstrip())
+    body_start, body_end = start + lstrip, start + len(body.rstrip())
+    snippet = (ELLIPSIS if start else "") + text[body_start:body_end] + (ELLIPSIS if end < len(text) else "")
+    return snippet, body_start, body_end
+
+
+def _cut(text: str, start: int, width: int) -> str:
+    return _window(text, start, width)[0]
 
 
 def make_snippet(text: str, words: list[str], width: int = WIDTH) -> str:

@@ -227,3 +227,26 @@ def test_postgres_suggests_with_and_without_the_trigram_index(samples):
     assert search(samples, "chna travle", now=NOW).suggestion == "china travel"
     samples._trigrams = False  # as on a server without pg_trgm: the prefix probes
     assert search(samples, "chna travle", now=NOW).suggestion == "china travel"
+
+
+@pytest.mark.parametrize("query", ["china travel", "secur*", '"prompt injection"', "AI OR model*", "ransomware attack"])
+def test_highlight_spans_are_the_query_words_in_the_snippet(samples, query):
+    from bot.explain import highlight_spans
+
+    node = parse_search(query).node
+    for hit in search(samples, query, limit=20, now=NOW).hits:
+        assert list(hit.highlights) == highlight_spans(node, hit.snippet), (query, hit.title)
+        assert list(hit.title_highlights) == highlight_spans(node, hit.title)
+
+
+def test_the_fast_word_split_gives_exactly_the_index_split():
+    import random
+
+    from bot.explain import _word_spans_fast
+    from bot.query import word_spans
+
+    rnd = random.Random(16)
+    alphabet = "aZ9 -_'’é\u0301\u200b中文—«»İı\u00a0\ue000\U0001f600\u0378.,;:!?\t\n"
+    for _ in range(3000):
+        text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 60)))
+        assert _word_spans_fast(text) == word_spans(text), repr(text)

@@ -140,6 +140,30 @@ def _feed(row: Sequence) -> Feed:
     )
 
 
+def explain_hit(hit: SearchHit, node) -> SearchHit:
+    """`hit` with why it matched: the snippet around its best passage with the query's words
+    marked (bot/snippet.py), the same in the title, and the matched terms (bot/explain.py).
+    Pure Python over the hit's own text; search runs it only for the hits it shows."""
+    from dataclasses import replace
+
+    from bot.explain import highlight_spans, matched_terms
+    from bot.snippet import passage
+
+    snippet, spans = passage(hit.summary, node)
+    if node is None:
+        return replace(hit, snippet=snippet)
+    # the summary as the snippet read it (whitespace folded: the same words), so that its
+    # words are split once for both
+    summary = " ".join(hit.summary.split())
+    return replace(
+        hit,
+        snippet=snippet,
+        highlights=tuple(spans),
+        title_highlights=tuple(highlight_spans(node, hit.title)),
+        matched=tuple(matched_terms(node, title=hit.title, summary=summary, lead=lead_of(hit.summary))),
+    )
+
+
 class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
     """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
 
@@ -489,7 +513,7 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
     # ---- search (full-text parts are per backend) -----------------------------------------
     def bounded_search(
         self, node, *, limit: int, offset: int = 0, budget_s: float, now: int | None = None,
-        since: int | None = None, until: int | None = None, newest: bool = False,
+        since: int | None = None, until: int | None = None, newest: bool = False, explain: bool = True,
     ) -> tuple[list[SearchHit], int]:
         """The ranked page and the total count, or QueryTooBroad.
 
@@ -511,49 +535,43 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
                         "use a longer prefix"
                     )
             if newest or node is None:
-                hits = self._hits(self._newest_rows(node, limit, offset, since, until), node)
+                hits = self._hits(self._newest_rows(node, limit, offset, since, until), node, explain)
             else:
-                hits = self.search(node, limit=limit, offset=offset, now=now, since=since, until=until)
+                hits = self.search(node, limit=limit, offset=offset, now=now, since=since, until=until,
+                                   explain=explain)
             total = self.count_matching(node, since=since, until=until) if (hits or offset) else 0
         return hits, total
 
     def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None,
-               since: int | None = None, until: int | None = None) -> list[SearchHit]:
+               since: int | None = None, until: int | None = None, explain: bool = True) -> list[SearchHit]:
         """Best matches first: BM25 (title weighted) blended with recency."""
         if since is None and until is None:
             rows = self._search_rows(node, limit, offset, now or now_ts())
         else:
             rows = self._search_rows(node, limit, offset, now or now_ts(), window=(since, until))
-        return self._hits(rows, node)
+        return self._hits(rows, node, explain)
 
-    def _hits(self, rows: Sequence[tuple], node) -> list[SearchHit]:
+    def _hits(self, rows: Sequence[tuple], node, explain: bool = True) -> list[SearchHit]:
         """Rows of (id, title, url, source, published, summary, score) as hits that say why
         they matched (`node`'s words found in each, None: not known) and which watchlists
-        caught them."""
-        from bot.explain import highlight_spans, matched_terms
-        from bot.snippet import passage
-
+        caught them. `explain=False` leaves the why (snippet, highlights, matched) for
+        `explain_hit` to add later, to the hits that are shown."""
         caught = self.matches_for_articles([r[0] for r in rows])
-        out = []
-        for r in rows:
-            snippet, spans = passage(r[5], node)
-            out.append(SearchHit(
+        hits = [
+            SearchHit(
                 article_id=r[0],
                 title=r[1],
                 url=r[2],
                 source=r[3],
                 published=from_ts(r[4]),
                 score=float(r[6]),
-                snippet=snippet,
-                matched=tuple(matched_terms(node, title=r[1], summary=r[5], lead=lead_of(r[5])))
-                if node is not None
-                else (),
+                snippet="",
                 watchlists=tuple(caught.get(r[0], ())),
-                highlights=tuple(spans),
-                title_highlights=tuple(highlight_spans(node, r[1])) if node is not None else (),
                 summary=r[5],
-            ))
-        return out
+            )
+            for r in rows
+        ]
+        return [explain_hit(h, node) for h in hits] if explain else hits
 
     def watchlist_matches(self, watchlist_id: int, node, *, limit: int = 20, since: datetime | None = None) -> list[SearchHit]:
         """What one watchlist caught, newest first (`node`: its parsed query, to say why)."""
