@@ -15,6 +15,10 @@ from collections import Counter
 from typing import Sequence
 
 from bot.query import to_fts5_candidates, to_tsquery, word_spans
+from bot.store.schema import TS_CONFIG
+
+# The parsed query as PostgreSQL's tsquery (as postgres.py builds it).
+TSQUERY = f"to_tsquery('{TS_CONFIG}', ?)"
 
 # Vocabulary lookups are bounded: at most this many index terms per probe.
 VOCAB_PROBE_LIMIT = 2000
@@ -44,7 +48,8 @@ def surface_word(stem: str, texts: Sequence[str], stem_of) -> str | None:
 
 
 class SQLiteSearchExtras:
-    """Date windows, newest first and the vocabulary, on FTS5."""
+    """Date windows, newest first and the vocabulary, on FTS5. Uses SQLiteStore's
+    `_bm25_sql` and `_query_token` (given to it there, so this module imports neither)."""
 
     def _vocab(self) -> sqlite3.Connection:
         conn = self._conn()
@@ -62,12 +67,9 @@ class SQLiteSearchExtras:
                 f" WHERE 1 = 1{dated} ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?",
                 (*dates, limit, offset),
             )
-        from bot.explain import holds
-        from bot.store.sqlite import _bm25
-
         expr, exact = to_fts5_candidates(node)
         sql = (
-            f"SELECT a.id, a.title, a.url, a.source, a.published, a.summary, -{_bm25()}"
+            f"SELECT a.id, a.title, a.url, a.source, a.published, a.summary, -{self._bm25_sql()}"
             " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
             f" WHERE articles_fts MATCH ?{dated} ORDER BY a.published DESC, a.id DESC"
         )
@@ -93,9 +95,7 @@ class SQLiteSearchExtras:
     # ---- the vocabulary ("did you mean") -------------------------------------------------
     def index_token(self, word: str) -> str | None:
         """`word` as the index holds it (stemmed), or None."""
-        from bot.store.sqlite import _query_token
-
-        return _query_token(word)
+        return self._query_token(word)
 
     def vocab_has(self, token: str) -> bool:
         return bool(self._vocab().execute(
@@ -133,8 +133,6 @@ class PostgresSearchExtras:
     """Date windows, newest first and the vocabulary, on tsvector."""
 
     def _newest_rows(self, node, limit: int, offset: int, since, until) -> list[tuple]:
-        from bot.store.postgres import TSQUERY
-
         dated, dates = window_sql((since, until))
         if node is None:
             return self._all(
@@ -151,8 +149,6 @@ class PostgresSearchExtras:
         )
 
     def _count_window(self, node, since, until) -> int:
-        from bot.store.postgres import TSQUERY
-
         dated, dates = window_sql((since, until))
         if node is None:
             return int(self._all(f"SELECT COUNT(*) FROM articles a WHERE true{dated}", dates)[0][0])
@@ -161,8 +157,6 @@ class PostgresSearchExtras:
 
     # ---- the vocabulary ("did you mean") -------------------------------------------------
     def index_token(self, word: str) -> str | None:
-        from bot.store.schema import TS_CONFIG
-
         row = self._all(f"SELECT (tsvector_to_array(to_tsvector('{TS_CONFIG}', ?)))[1]", (word,))
         return row[0][0] if row and row[0][0] else None
 
@@ -199,8 +193,6 @@ class PostgresSearchExtras:
         return list(out.items())
 
     def surface_of(self, token: str) -> str | None:
-        from bot.store.schema import TS_CONFIG
-
         rows = self._all(
             "SELECT a.title, a.summary FROM articles a WHERE a.tsv @@ to_tsquery('simple', ?) LIMIT 5",
             ("'" + token.replace("'", "''").replace("\\", "\\\\") + "'",),

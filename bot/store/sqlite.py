@@ -77,6 +77,8 @@ def _bm25(lead: float = 0.0) -> str:
 
 class SQLiteStore(SQLiteSearchExtras, Store):
     backend = "sqlite"
+    _bm25_sql = staticmethod(_bm25)  # for bot/store/searchextras.py
+    _query_token = staticmethod(lambda text: _query_token(text))
 
     def __init__(self, path: str, *, migrate: bool = True):
         self.path = path
