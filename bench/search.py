@@ -20,6 +20,11 @@ Timed per query, after one untimed warm-up pass over all of them:
   (… WHERE title LIKE '%w%' OR summary LIKE '%w%' ORDER BY published DESC LIMIT 10) and
   the total (SELECT COUNT(*) … same WHERE: a full scan), on every Nth query.
 
+- did you mean: the same search on misspelt copies of the queries (two neighbouring letters
+  of each query's longest word swapped, `--typos` of them), so most find little and the
+  suggestion (bot/suggest.py: vocabulary lookups, edit distance, the check that the
+  correction finds more) is part of what is timed; with how often one was offered.
+
 Targets: p95 ≤ 30 ms; p95 ≤ 2× raw FTS5; ≥ 50× faster than LIKE (median, same queries).
 """
 
@@ -145,6 +150,24 @@ def timed(fn, *args) -> float:
     return (time.perf_counter() - t) * 1000
 
 
+def misspelt(queries: list[tuple[str, str]], n: int) -> list[tuple[str, str]]:
+    """Copies of the first `n` queries with two middle letters of their longest plain word
+    swapped (a typo a person makes): the ones whose word is long enough to swap."""
+    import re
+
+    out = []
+    for kind, q in queries:
+        words = [w for w in re.findall(r"(?<![\w:*-])[a-z]{5,}(?![\w*:])", q)]
+        if not words:
+            continue
+        w = max(words, key=len)
+        i = len(w) // 2
+        out.append((kind, q.replace(w, w[: i - 1] + w[i] + w[i - 1] + w[i + 1:], 1)))
+        if len(out) == n:
+            break
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--articles", type=int, default=1_000_000)
@@ -153,6 +176,7 @@ def main() -> int:
     ap.add_argument("--database", help="SQLite path or postgresql:// URL (default: bench/.cache/search-N.db)")
     ap.add_argument("--rebuild", action="store_true", help="build the SQLite database again")
     ap.add_argument("--profile", action="store_true", help="cProfile our search over all queries")
+    ap.add_argument("--typos", type=int, default=50, help="misspelt queries timed with their suggestion (0: none)")
     args = ap.parse_args()
 
     from bot.query import compile_query
@@ -261,6 +285,15 @@ def main() -> int:
             ours_same.append(t_ours[i])
         print(line(f"LIKE '%word%' scan ({len(like_ms)} queries)", like_ms))
         print(line("ours on those same queries", ours_same))
+
+    typo_ms, offered = [], 0
+    if args.typos:
+        for _, q in misspelt(queries, args.typos):
+            t = time.perf_counter()
+            result = search(store, q, limit=10)
+            typo_ms.append((time.perf_counter() - t) * 1000)
+            offered += result.suggestion is not None
+        print(line(f"did you mean ({len(typo_ms)} misspelt)", typo_ms) + f"   suggested for {offered}")
 
     p95 = pct(t_ours, 95)
     print()

@@ -105,12 +105,17 @@ class SearchHit:
     matched: tuple = ()  # bot.explain.Matched: the query's words and phrases it holds, and where
     watchlists: tuple[str, ...] = ()  # the watchlists that caught it
     also: tuple = ()  # other outlets' copies of the same story (dicts: title, url, source)
+    highlights: tuple = ()  # (start, end) of the query's words in `snippet` (bot/snippet.py)
+    title_highlights: tuple = ()  # the same in `title`
+    summary: str = field(default="", repr=False, compare=False)  # for clustering copies; not shown
 
     def as_json(self) -> dict:
         return {
             **article_json(self.article_id, self.title, self.url, self.source, self.published),
             "score": round(self.score, 6),
             "snippet": self.snippet,
+            "highlights": [list(s) for s in self.highlights],
+            "title_highlights": [list(s) for s in self.title_highlights],
             "matched": [m.as_json() for m in self.matched],
             "watchlists": list(self.watchlists),
             "also": [dict(a) for a in self.also],

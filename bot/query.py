@@ -39,7 +39,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field as _dc_field
+from typing import Any, Mapping
+
+from bot.queryfilters import FILTERS
+
 __all__ = [
     "DEFAULT_NEAR",
     "FIELDS",
@@ -57,13 +61,17 @@ __all__ = [
     "Or",
     "Phrase",
     "QueryError",
+    "SearchQuery",
     "Term",
     "compile_query",
     "parse",
+    "parse_search",
     "parse_watchlist",
     "leaves",
     "positive_words",
     "scoped",
+    "search_words",
+    "without_filters",
     "to_fts5",
     "to_fts5_candidates",
     "to_tsquery",
@@ -240,8 +248,8 @@ def word_tokens(text: str) -> list[str]:
 # ---------------------------------------------------------------------------------------
 # Lexer
 # ---------------------------------------------------------------------------------------
-_WORD, _PHRASE, _LPAREN, _RPAREN, _AND, _OR, _NOT, _MINUS, _NEAR, _FIELD, _END = (
-    "word", "phrase", "(", ")", "AND", "OR", "NOT", "-", "NEAR", "field", "end",
+_WORD, _PHRASE, _LPAREN, _RPAREN, _AND, _OR, _NOT, _MINUS, _NEAR, _FIELD, _FILTER, _END = (
+    "word", "phrase", "(", ")", "AND", "OR", "NOT", "-", "NEAR", "field", "filter", "end",
 )
 _OPERATORS = {"AND": _AND, "OR": _OR, "NOT": _NOT}
 _OPERAND_START = frozenset({_WORD, _PHRASE, _LPAREN, _NOT, _MINUS, _FIELD})
@@ -261,7 +269,7 @@ class _Tok:
     end: int
     node: Node | None = None
     words: int = 0  # tokens this word or phrase contributes to the MAX_TERMS count
-    value: str | int | None = None  # NEAR: the distance; field: the field's name
+    value: Any = None  # NEAR: the distance; field: the field's name; filter: (name, value)
 
 
 class _Lexer:
@@ -313,6 +321,8 @@ class _Lexer:
                     toks.append(_Tok(_OPERATORS[raw], i, j))
                 elif (raw == "NEAR" or raw.startswith("NEAR/")) and not literal_next:
                     toks.append(self._near(raw, i))
+                elif _ and field.lower() in FILTERS:
+                    toks.append(self._filter(field, rest, i, negated=literal_next))
                 elif _ and field.lower() in USER_FIELDS:
                     toks.append(_Tok(_FIELD, i, i + len(field) + 1, value=field.lower()))
                     after = i + len(field) + 1
@@ -330,6 +340,19 @@ class _Lexer:
             literal_next = False
         toks.append(_Tok(_END, n, n))
         return toks
+
+    def _filter(self, name: str, value: str, start: int, negated: bool) -> _Tok:
+        """A search filter (bot/queryfilters.py): its value checked here, so a bad one is
+        reported at the term, like any other mistake in the query."""
+        key = name.lower()
+        shown = f"{name}:{value}"
+        if negated:
+            raise self.error(f'"{shown}" is a filter, not a word: it cannot be excluded (drop the "-")', start - 1)
+        try:
+            parsed = FILTERS[key](value)
+        except ValueError as exc:
+            raise self.error(f'"{shown}": {exc}', start) from None
+        return _Tok(_FILTER, start, start + len(shown), value=(key, parsed))
 
     def _near(self, raw: str, start: int) -> _Tok:
         end = start + len(raw)
@@ -678,9 +701,7 @@ class _Parser:
         return inner
 
 
-def parse(text: str, *, max_length: int = MAX_LENGTH, max_terms: int = MAX_TERMS) -> Node:
-    """Parse a query into a normalised tree; raises QueryError (and nothing else) for
-    any string that is not a valid query. Watchlists pass the larger WATCHLIST_* limits."""
+def _lex(text: str, max_length: int, max_terms: int) -> list[_Tok]:
     if not isinstance(text, str):
         raise QueryError(f"a query must be text, not {type(text).__name__}", None, repr(text))
     if len(text) > max_length:
@@ -693,7 +714,106 @@ def parse(text: str, *, max_length: int = MAX_LENGTH, max_terms: int = MAX_TERMS
         count += tok.words
         if count > max_terms:
             raise QueryError(f"the query has more than {max_terms} words: remove some", tok.start, text)
+    return toks
+
+
+def parse(text: str, *, max_length: int = MAX_LENGTH, max_terms: int = MAX_TERMS) -> Node:
+    """Parse a query into a normalised tree; raises QueryError (and nothing else) for
+    any string that is not a valid query. Watchlists pass the larger WATCHLIST_* limits.
+    Search filters (`since:` …) are refused here: only `parse_search` takes them."""
+    toks = _lex(text, max_length, max_terms)
+    for tok in toks:
+        if tok.kind == _FILTER:
+            raise QueryError(
+                f'"{text[tok.start:tok.end]}" filters search results; it cannot be part of a watchlist query',
+                tok.start,
+                text,
+            )
     return _Parser(text, toks).parse()
+
+
+def search_words(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, token) of each word a (valid) query looks for, where it is typed: not the
+    excluded ones, not a prefix being typed (`secur*`), not operators or filters. "Did you
+    mean" rewrites only these, so the rest of the query stays exactly as typed."""
+    toks = _Lexer(text).tokens()
+    out: list[tuple[int, int, str]] = []
+    for k, tok in enumerate(toks):
+        if tok.kind not in (_WORD, _PHRASE):
+            continue
+        before = [toks[i].kind for i in range(max(0, k - 2), k)]
+        if before[-1:] in ([_MINUS], [_NOT]) or (before[-1:] == [_FIELD] and before[:1] in ([_MINUS], [_NOT])):
+            continue
+        spans = [(tok.start + a, tok.start + b, t) for a, b, t in word_spans(text[tok.start:tok.end])]
+        if tok.node is not None and tok.node.prefix:  # type: ignore[union-attr]
+            spans = spans[:-1]
+        out.extend(spans)
+    return out
+
+
+def without_filters(text: str) -> str:
+    """A (valid) search query's text with its filters taken out, the rest as typed: what a
+    watchlist made from a search keeps (a watchlist looks at each new article; "since" and
+    "sort" mean nothing there)."""
+    toks = _Lexer(text).tokens()
+    out, pos = [], 0
+    for tok in toks:
+        if tok.kind == _FILTER:
+            out.append(text[pos:tok.start])
+            pos = tok.end
+    out.append(text[pos:])
+    return " ".join("".join(out).split())
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    """A search: the words to match (None when the query is only filters) and the filters,
+    by name (bot/queryfilters.py), each at most once."""
+
+    node: Node | None
+    filters: Mapping[str, Any] = _dc_field(default_factory=dict, hash=False)
+
+    @property
+    def sort(self) -> str:
+        return self.filters.get("sort", "relevance")
+
+
+def parse_search(text: str) -> SearchQuery:
+    """A search query: words as `parse` reads them, plus filters anywhere at the top level
+    (never inside parentheses, negated, or joined by AND/OR/NEAR: they narrow the whole
+    search, they are not alternatives of it). Raises QueryError."""
+    toks = _lex(text, MAX_LENGTH, MAX_TERMS)
+    filters: dict[str, Any] = {}
+    rest: list[_Tok] = []
+    depth = 0
+    for k, tok in enumerate(toks):
+        depth += (tok.kind == _LPAREN) - (tok.kind == _RPAREN)
+        if tok.kind != _FILTER:
+            rest.append(tok)
+            continue
+        name, value = tok.value
+        shown = text[tok.start:tok.end]
+        before = toks[k - 1].kind if k else None
+        after = toks[k + 1].kind
+        if depth > 0:
+            raise QueryError(f'"{shown}" is a filter: put it outside the parentheses', tok.start, text)
+        if before == _NOT:
+            raise QueryError(f'"{shown}" is a filter, not a word: it cannot be excluded (drop the NOT)', tok.start, text)
+        if before in (_AND, _OR, _NEAR) or after in (_AND, _OR, _NEAR):
+            raise QueryError(
+                f'"{shown}" is a filter, not a word: write it on its own, without AND, OR or NEAR next to it',
+                tok.start,
+                text,
+            )
+        if name in filters:
+            raise QueryError(f'"{name}:" is given twice: keep one', tok.start, text)
+        filters[name] = value
+    if "since" in filters and "until" in filters and filters["since"] > filters["until"]:
+        where = next(t.start for t in toks if t.kind == _FILTER and t.value[0] == "until")
+        raise QueryError("until: is before since:, so nothing can match: swap the dates", where, text)
+    if len(rest) == 1:  # only filters (and the end)
+        return SearchQuery(None, filters)
+    return SearchQuery(_Parser(text, rest).parse(), filters)
 
 
 # ---------------------------------------------------------------------------------------

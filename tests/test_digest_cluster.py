@@ -215,6 +215,21 @@ def test_clustering_finds_every_pair_that_comparing_all_pairs_finds():
     assert len(found) < len(cands) * (len(cands) - 1) / 2 / 20  # and it looked at few pairs
 
 
+def test_one_outlets_template_articles_are_separate_stories():
+    """A weekly column ("Markets weekly 3", "… 4") shares its lead's wording week after week:
+    a wire copy is another outlet's, so one outlet's look-alikes stay separate stories."""
+    base = T0
+    column = [cand(f"Markets weekly {i}", "Example Wire", f"https://news.example.org/markets/{i}",
+                   published=base - timedelta(days=i), article_id=i + 1,
+                   summary=f"Exporters in China reported steady orders. Business travel budgets were unchanged in week {i}.")
+              for i in range(6)]
+    assert all(not s.others for s in cluster(column))
+    # the same text from another outlet is still its copy
+    copy = cand("Markets weekly 2", "Dawn", "https://www.dawn.com/news/markets-2", published=base - timedelta(days=2),
+                article_id=99, summary=column[2].summary)
+    assert any(s.others and {m.article_id for m in s.members} == {3, 99} for s in cluster(column + [copy]))
+
+
 def test_same_story_among_many_answers_as_same_story_among_them():
     """SameStory (follow-ups: a digest's stories against what was sent) computes features and
     word rarity once, and answers every pair as `same_story(…, among=…)` does; on the labelled

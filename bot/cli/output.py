@@ -58,17 +58,30 @@ def print_poll_report(store, report, out=None) -> None:
             print(shown(f"  ! {url}: {err}"), file=out)
 
 
-def print_hits(result, as_json: bool, out=None) -> None:
+def print_hits(result, as_json: bool, out=None, err=None) -> None:
+    """A search's hits (or its JSON array). "Did you mean" goes to stderr, in both forms, so
+    stdout stays the result (the JSON array of CONTRACT.md) and the exit status is unchanged."""
+    from bot.queryfilters import describe
+
     out = out or sys.stdout
+    err = err or sys.stderr
+    suggestion = getattr(result, "suggestion", None)
+    if suggestion:
+        print(shown(f"Did you mean: {suggestion}"), file=err)
     if as_json:
         print(json.dumps([h.as_json() for h in result.hits], ensure_ascii=False, indent=2), file=out)
         return
     if not result.hits:
-        print(shown(f"No articles match {result.query!r}."), file=out)
+        narrowed = describe(getattr(result, "filters", {}) or {})
+        print(shown(f"No articles match {result.query!r}{' (' + narrowed + ')' if narrowed else ''}."), file=out)
+        print("Try fewer or broader words, OR between alternatives, a prefix such as secur*"
+              + (", or a wider date range" if narrowed else "") + ".", file=out)
         return
     for n, h in enumerate(result.hits, 1 + result.offset):
         print(shown(f"{n}. {h.title}"), file=out)
         print(shown(f"   {h.source} · {h.published:%Y-%m-%d} · {h.url}"), file=out)
+        if h.also:
+            print(shown("   also in " + ", ".join(a["source"] for a in h.also)), file=out)
         if h.snippet:
             print(shown(f"   {h.snippet}"), file=out)
     print(f"({len(result.hits)} of {result.total} shown)", file=out)

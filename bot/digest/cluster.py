@@ -295,6 +295,7 @@ class _Features:
     lead_terms: frozenset[str]  # those of them found in the lead
     cves: frozenset[str]
     ts: float
+    outlet: str = ""  # the source, casefolded
     _shingles: frozenset | None = None
 
     @property
@@ -320,6 +321,7 @@ def _features(c: DigestCandidate) -> _Features:
         lead_terms=frozenset(lead_terms),
         cves=frozenset(m.upper() for m in _CVE.findall(c.title + " " + lead)),
         ts=c.published.timestamp(),
+        outlet=" ".join((c.source or "").casefold().split()),
     )
 
 
@@ -363,6 +365,10 @@ def _strength(fa: _Features, fb: _Features, va: dict, vb: dict) -> float:
         return 0.0
     if title >= TITLE_SAME and min(fa.n_words, fb.n_words) >= MIN_TITLE_WORDS:
         return 1.0
+    if fa.outlet and fa.outlet == fb.outlet:
+        # One outlet telling a story twice uses one link (or the same headline): two of its
+        # articles in look-alike words ("Markets weekly 3", "… 4": a template) are two stories.
+        return 0.0
     if title >= TITLE_RELATED and _jaccard(fa.shingles, fb.shingles) >= SUMMARY_SAME:
         return 1.0
     if min(fa.n_words, fb.n_words) >= MIN_TITLE_WORDS:

@@ -22,6 +22,7 @@ from bot.digest import service
 from bot.digest.schedule import check_tz
 from bot.digest.service import SubscriptionError
 from bot.models import Subscription
+from bot.query import QueryError, without_filters
 from bot.store import MAX_PERSONAL_WATCHES, PersonalWatch, TooManySearches
 
 DEFAULT_AT = "09:00"
@@ -89,8 +90,12 @@ def notify_me(store, user: str, query: str, *, actor: str, slack_tz: Callable[[]
     click on a search does not also subscribe them to every team watchlist. Raises QueryError
     for a query the watchlist parser refuses, SubscriptionError past MAX_PERSONAL_WATCHES."""
     query = " ".join((query or "").split())
+    try:  # a search's filters (since:, sort:new …) mean nothing for new articles: drop them
+        query = without_filters(query) if query else query
+    except QueryError:
+        pass  # the watchlist parser below names the problem
     if not query:
-        raise SubscriptionError("there is no search to save")
+        raise SubscriptionError("there is no search to save (filters alone match no new article)")
     try:
         watch, new_watch = store.add_personal_watch(user, query, limit=MAX_PERSONAL_WATCHES)
     except TooManySearches as exc:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bot.config import is_postgres_url
 from bot.store.audit import AuditEntry  # noqa: F401  (the package's public names)
-from bot.store.base import Store  # noqa: F401
+from bot.store.base import Store, explain_hit  # noqa: F401
 from bot.store.clock import from_ts, now_ts, to_ts  # noqa: F401
 from bot.store.copy import CopyMismatch, TargetNotEmpty, copy_database  # noqa: F401
 from bot.store.digests import RunConflict, SlotTaken  # noqa: F401

@@ -79,6 +79,30 @@ def prefix_tokens(node) -> list[str]:
     ))
 
 
+def explain_hit(hit: SearchHit, node) -> SearchHit:
+    """`hit` with why it matched: the snippet around its best passage with the query's words
+    marked (bot/snippet.py), the same in the title, and the matched terms (bot/explain.py).
+    Pure Python over the hit's own text; search runs it only for the hits it shows."""
+    from dataclasses import replace
+
+    from bot.explain import highlight_spans, matched_terms
+    from bot.snippet import passage
+
+    snippet, spans = passage(hit.summary, node)
+    if node is None:
+        return replace(hit, snippet=snippet)
+    # the summary as the snippet read it (whitespace folded: the same words), so that its
+    # words are split once for both
+    summary = " ".join(hit.summary.split())
+    return replace(
+        hit,
+        snippet=snippet,
+        highlights=tuple(spans),
+        title_highlights=tuple(highlight_spans(node, hit.title)),
+        matched=tuple(matched_terms(node, title=hit.title, summary=summary, lead=lead_of(hit.summary))),
+    )
+
+
 class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQueries, SeenQueries,
             FeedStateQueries, FeedbackQueries, PersonalQueries, PreviewQueries,
             SavedQueries, FollowupQueries, LLMQueries):
@@ -121,7 +145,8 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
 
     # ---- search (full-text parts are per backend) -----------------------------------------
     def bounded_search(
-        self, node, *, limit: int, offset: int = 0, budget_s: float, now: int | None = None
+        self, node, *, limit: int, offset: int = 0, budget_s: float, now: int | None = None,
+        since: int | None = None, until: int | None = None, newest: bool = False, explain: bool = True,
     ) -> tuple[list[SearchHit], int]:
         """The ranked page and the total count, or QueryTooBroad.
 
@@ -130,34 +155,42 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
         vocabulary (more than MAX_PREFIX_TERMS words → refused before any work), then the
         page and the count run under one time budget that the database itself enforces
         (`_time_budget`, per backend): past it the statement is interrupted.
+
+        `since`/`until` (Unix seconds, inclusive) narrow by `published` in the database
+        itself; `newest` orders by `published` instead of relevance. `node` None (a query
+        of only filters) lists the newest articles in that window.
         """
         with self._time_budget(budget_s):
-            for prefix in prefix_tokens(node):
+            for prefix in (prefix_tokens(node) if node is not None else ()):
                 if self._prefix_expansions(prefix, MAX_PREFIX_TERMS + 1) > MAX_PREFIX_TERMS:
                     raise QueryTooBroad(
                         f"this query is too broad: `{prefix}*` matches more than {MAX_PREFIX_TERMS} words; "
                         "use a longer prefix"
                     )
-            hits = self.search(node, limit=limit, offset=offset, now=now)
-            total = self.count_matching(node) if (hits or offset) else 0
+            if newest or node is None:
+                hits = self._hits(self._newest_rows(node, limit, offset, since, until), node, explain)
+            else:
+                hits = self.search(node, limit=limit, offset=offset, now=now, since=since, until=until,
+                                   explain=explain)
+            total = self.count_matching(node, since=since, until=until) if (hits or offset) else 0
         return hits, total
 
-    def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None) -> list[SearchHit]:
+    def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None,
+               since: int | None = None, until: int | None = None, explain: bool = True) -> list[SearchHit]:
         """Best matches first: BM25 (title weighted) blended with recency."""
-        rows = self._search_rows(node, limit, offset, now or now_ts())
-        return self._hits(rows, node)
+        if since is None and until is None:
+            rows = self._search_rows(node, limit, offset, now or now_ts())
+        else:
+            rows = self._search_rows(node, limit, offset, now or now_ts(), window=(since, until))
+        return self._hits(rows, node, explain)
 
-    def _hits(self, rows: Sequence[tuple], node) -> list[SearchHit]:
+    def _hits(self, rows: Sequence[tuple], node, explain: bool = True) -> list[SearchHit]:
         """Rows of (id, title, url, source, published, summary, score) as hits that say why
         they matched (`node`'s words found in each, None: not known) and which watchlists
-        caught them."""
-        from bot.explain import matched_terms
-        from bot.query import positive_words
-        from bot.snippet import make_snippet
-
-        words = positive_words(node) if node is not None else []
+        caught them. `explain=False` leaves the why (snippet, highlights, matched) for
+        `explain_hit` to add later, to the hits that are shown."""
         caught = self.matches_for_articles([r[0] for r in rows])
-        return [
+        hits = [
             SearchHit(
                 article_id=r[0],
                 title=r[1],
@@ -165,17 +198,18 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
                 source=r[3],
                 published=from_ts(r[4]),
                 score=float(r[6]),
-                snippet=make_snippet(r[5], words),
-                matched=tuple(matched_terms(node, title=r[1], summary=r[5], lead=lead_of(r[5])))
-                if node is not None
-                else (),
+                snippet="",
                 watchlists=tuple(caught.get(r[0], ())),
+                summary=r[5],
             )
             for r in rows
         ]
+        return [explain_hit(h, node) for h in hits] if explain else hits
 
-    def count_matching(self, node) -> int:
-        return self._count_rows(node)
+    def count_matching(self, node, *, since: int | None = None, until: int | None = None) -> int:
+        if since is None and until is None and node is not None:
+            return self._count_rows(node)
+        return self._count_window(node, since, until)
 
     # ---- backend hooks ---------------------------------------------------------------------
     # What differs between SQLite and PostgreSQL is a method of each backend, so that no caller
@@ -227,8 +261,16 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
         `personal_matches` for a person's saved search: the same columns)."""
         raise NotImplementedError  # pragma: no cover
 
-    def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
-        """Rows of (id, title, url, source, published, summary, score), best first."""
+    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None)) -> list[tuple]:
+        """Rows of (id, title, url, source, published, summary, score), best first, among
+        articles published within `window` (inclusive Unix seconds; None: open)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _newest_rows(self, node, limit: int, offset: int, since: int | None, until: int | None) -> list[tuple]:
+        """Rows as `_search_rows`, newest first (bot/store/searchextras.py)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def _count_window(self, node, since: int | None, until: int | None) -> int:
         raise NotImplementedError  # pragma: no cover
 
     def _count_rows(self, node) -> int:

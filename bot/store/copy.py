@@ -61,8 +61,9 @@ TABLES: tuple[CopyTable, ...] = (
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its
-# triggers) and PostgreSQL's migration bookkeeping.
-INTERNAL_TABLES = ("schema_version",)
+# triggers), PostgreSQL's migration bookkeeping and its search vocabulary (kept by a trigger
+# as the articles are copied in, like the FTS5 index).
+INTERNAL_TABLES = ("schema_version", "search_vocab")
 INTERNAL_PREFIXES = ("articles_fts", "sqlite_")
 
 BATCH = 5000

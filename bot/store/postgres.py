@@ -38,6 +38,7 @@ from bot.store.base import (
     too_slow,
 )
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
+from bot.store.searchextras import PostgresSearchExtras, window_sql
 
 CONNECT_TIMEOUT_S = 10
 POOL_MIN = 1
@@ -234,7 +235,7 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.execute("SET jit = off")
 
 
-class PostgresStore(Store):
+class PostgresStore(PostgresSearchExtras, Store):
     backend = "postgresql"
     ts_config = TS_CONFIG
     # Claims (Store.claim_due_feeds) lock their rows and skip rows another replica is
@@ -409,11 +410,12 @@ class PostgresStore(Store):
             (*[1.0] * len(leaves), to_tsquery(node), *(to_tsquery(leaf) for leaf in leaves), watchlist_id),
         )
 
-    def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
+    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None)) -> list[tuple]:
         leaves = query_leaves(node)
         leaf_params = [to_tsquery(leaf) for leaf in leaves]
         # A lone word's IDF is a constant factor that cannot change the order: not counted.
         idfs = self._idfs(leaf_params) if len(leaves) > 1 else [1.0]
+        dated, dates = window_sql(window)
         return self._all(
             f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
             "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
@@ -422,9 +424,9 @@ class PostgresStore(Store):
             "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
             "   ts_filter(a.tsv, '{a}') @@ q AS in_title"
             f"  FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))}"
-            "  WHERE a.tsv @@ q"
+            f"  WHERE a.tsv @@ q{dated}"
             ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
-            (*idfs, now, to_tsquery(node), *leaf_params, limit, offset),
+            (*idfs, now, to_tsquery(node), *leaf_params, *dates, limit, offset),
         )
 
     def _idfs(self, leaf_tsqueries: Sequence[str]) -> list[float]:

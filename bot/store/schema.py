@@ -139,6 +139,20 @@ _LLM_TABLES = [
     )""",
 ]
 
+
+def _postgres_vocab_trigrams(conn) -> None:
+    """A trigram index over the vocabulary when pg_trgm is there (Debian's postgresql
+    package ships it); without it suggestions fall back to prefix probes."""
+    import psycopg
+
+    try:
+        with conn.transaction():  # a savepoint: a refusal leaves the migration intact
+            conn.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+            conn.execute("CREATE INDEX search_vocab_trgm ON search_vocab USING gin (term gin_trgm_ops)")
+    except psycopg.Error:
+        pass
+
+
 SQLITE_MIGRATIONS: list[list[Step]] = [
     # 1: feeds, articles with their full-text index, watchlists and matches.
     [
@@ -365,6 +379,10 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
     [*_SAVED_TABLES],
     # 8 (model features): the optional model features' answers cache, daily call count and watchlist checks.
     list(_LLM_TABLES),
+    # 9 (search vocabulary) "did you mean" reads SQLite's vocabulary straight from the
+    # full-text index (an fts5vocab table in the temp schema, bot/store/searchextras.py):
+    # nothing to store, so this version only keeps the numbering in step with PostgreSQL's.
+    [],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -630,6 +648,28 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
     [*_SAVED_TABLES],
     # 8 (model features): the optional model features' answers cache, daily call count and watchlist checks.
     list(_LLM_TABLES),
+    # 9 (search vocabulary) every lexeme of the articles' tsvectors, for "did you
+    # mean" (bot/store/searchextras.py): kept by a statement-level trigger as articles are
+    # stored, filled once from what is stored, with a trigram index when pg_trgm can be
+    # installed (a trusted extension: the database owner may). Terms of pruned articles
+    # stay; a suggestion is only offered after it is checked to find something.
+    [
+        "CREATE TABLE search_vocab (term TEXT COLLATE \"C\" PRIMARY KEY)",
+        """CREATE FUNCTION search_vocab_add() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            INSERT INTO search_vocab(term)
+            SELECT DISTINCT t FROM new_articles, unnest(tsvector_to_array(new_articles.tsv)) AS t
+            ORDER BY t ON CONFLICT DO NOTHING;
+            RETURN NULL;
+        END $$""",
+        "CREATE TRIGGER search_vocab_insert AFTER INSERT ON articles REFERENCING NEW TABLE AS new_articles"
+        " FOR EACH STATEMENT EXECUTE FUNCTION search_vocab_add()",
+        "CREATE TRIGGER search_vocab_update AFTER UPDATE ON articles REFERENCING NEW TABLE AS new_articles"
+        " FOR EACH STATEMENT EXECUTE FUNCTION search_vocab_add()",
+        "INSERT INTO search_vocab(term) SELECT word FROM ts_stat('SELECT tsv FROM articles') ORDER BY 1"
+        " ON CONFLICT DO NOTHING",
+        _postgres_vocab_trigrams,
+    ],
 ]
 
 LATEST_VERSION = len(SQLITE_MIGRATIONS)

@@ -33,6 +33,7 @@ from bot.store.base import (
 )
 from bot.store.locks import FileLock, NoLock, file_lock_for
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
+from bot.store.searchextras import SQLiteSearchExtras, window_sql
 
 log = logging.getLogger("aibrief.store")
 
@@ -75,8 +76,10 @@ def _bm25(lead: float = 0.0) -> str:
     return f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0, {lead})"
 
 
-class SQLiteStore(Store):
+class SQLiteStore(SQLiteSearchExtras, Store):
     backend = "sqlite"
+    _bm25_sql = staticmethod(_bm25)  # for bot/store/searchextras.py
+    _query_token = staticmethod(lambda text: _query_token(text))
 
     def __init__(self, path: str, *, migrate: bool = True):
         self.path = path
@@ -280,7 +283,7 @@ class SQLiteStore(Store):
             (watchlist_id,),
         )
 
-    def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
+    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None)) -> list[tuple]:
         """The ranked page, reading articles rows only for the hits that can still reach it.
 
         Why not one SQL statement: ranking needs each hit's `published` (recency) and
@@ -290,6 +293,8 @@ class SQLiteStore(Store):
         hits are read from FTS5 best bound first and looked up in small chunks until the
         next bound is below the page's last score: the same page as ranking every hit
         (bit for bit: same formula, same order of operations; ties by published, id).
+        A date `window` is applied where each chunk's `published` is read: rows outside it
+        are skipped like rows without an article.
         """
         expr, exact = to_fts5_candidates(node)
         want = limit + offset
@@ -297,7 +302,7 @@ class SQLiteStore(Store):
             return []
         if not exact:
             with self.transaction(write=False) as tx:
-                return self._search_rows_verified(node, expr, limit, offset, now, tx)
+                return self._search_rows_verified(node, expr, limit, offset, now, tx, window)
         bound = f"rel * 1.0 * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
         hits_sql = (
             f"SELECT id, rel, in_title, {bound} AS ub FROM ("
@@ -321,14 +326,15 @@ class SQLiteStore(Store):
                         break
                 if chunk[-1][1] < 0:  # BM25 weights that make relevance negative break the bound
                     cursor.close()
-                    return self._search_rows_one_statement(expr, limit, offset, now, tx)
+                    return self._search_rows_one_statement(expr, limit, offset, now, tx, window)
                 marks = ",".join("?" * len(chunk))
+                dated, dates = window_sql(window)
                 info = {
                     r[0]: r[1:]
                     for r in tx.all(
                         "SELECT a.id, a.published, EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id)"
-                        f" FROM articles a WHERE a.id IN ({marks})",
-                        [h[0] for h in chunk],
+                        f" FROM articles a WHERE a.id IN ({marks}){dated}",
+                        [*(h[0] for h in chunk), *dates],
                     )
                 }
                 chunk_size = min(chunk_size * 2, 2048)  # a long tail of near-ties: read faster
@@ -364,8 +370,10 @@ class SQLiteStore(Store):
             }
         return [rows[aid] + (score,) for score, _, aid in page if aid in rows]
 
-    def _search_rows_one_statement(self, expr: str, limit: int, offset: int, now: int, tx) -> list[tuple]:
+    def _search_rows_one_statement(self, expr: str, limit: int, offset: int, now: int, tx,
+                                   window: tuple = (None, None)) -> list[tuple]:
         """Every hit scored in SQL (the reference the bounded search above must agree with)."""
+        dated, dates = window_sql(window)
         return tx.all(
             f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
             "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
@@ -374,16 +382,17 @@ class SQLiteStore(Store):
             "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
             "   a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) AS in_title"
             "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            "  WHERE articles_fts MATCH ?"
+            f"  WHERE articles_fts MATCH ?{dated}"
             ") ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
-            (now, f"title : ({expr})", expr, limit, offset),
+            (now, f"title : ({expr})", expr, *dates, limit, offset),
         )
 
-    def _search_rows_verified(self, node, expr: str, limit: int, offset: int, now: int, tx) -> list[tuple]:
+    def _search_rows_verified(self, node, expr: str, limit: int, offset: int, now: int, tx,
+                              window: tuple = (None, None)) -> list[tuple]:
         """Every candidate of a relaxed query scored, the ones `node` really matches kept: only
         for queries with a NEAR between large groups (a watchlist's), so the candidate set is
         what a watchlist's own words find."""
-        rows = self._search_rows_one_statement(expr, -1, 0, now, tx)
+        rows = self._search_rows_one_statement(expr, -1, 0, now, tx, window)
         keep = self._verified(tx, node, [r[0] for r in rows])
         return [r for r in rows if r[0] in keep][offset : offset + limit]
 

@@ -19,21 +19,22 @@ them all through the names re-exported here.
 
 from bot.slack.blocks.action_ids import (  # noqa: F401
     ACTION_HOME_ADD, ACTION_HOME_REMOVE, ACTION_LIST_MORE, ACTION_LIST_PREV, ACTION_MORE, ACTION_NOTIFY,
-    ACTION_NAME, ACTION_PREV, ACTION_REMOVE_SELECT, ACTION_SHARE, ACTION_WATCH_QUERY,
+    ACTION_NAME, ACTION_PREV, ACTION_REMOVE_SELECT, ACTION_SHARE, ACTION_SUGGEST, ACTION_WATCH_QUERY,
+    ACTION_WATCH_THIS,
     BLOCK_NAME, BLOCK_PREVIEW, BLOCK_QUERY, BLOCK_REMOVE, LIST_AUDIT, LIST_FEEDS, LIST_WATCH,
     VIEW_WATCH_ADD, VIEW_WATCH_REMOVE, ACTION_SHARE_TO, ACTION_UNSAVE, BLOCK_SHARE_TO, LIST_SAVED, VIEW_SHARE,
 )
 from bot.slack.blocks.parts import (  # noqa: F401
-    code, date, message, notice,
+    code, date, local_date, message, notice,
 )
 from bot.slack.blocks.replies import (  # noqa: F401
     EXAMPLE_QUERY, HELP, LIST_FRAME_CHARS, Lines, MATCHES_SHOWN, PAGE_SIZE,
     TEMPLATE_ERROR_PREFIX, TEMPLATE_ERROR_PUBLIC, audit_line, audit_list, digest_posted, done,
     error_text, feed_line, feed_link, feeds_list, help_message, hit_text, hit_why, list_value,
     no_results, not_in_channel, page_value, paged_list, public_feed_error, query_error,
-    query_node, refusal, schedule_error, search_results, share_value, shared_result,
+    query_node, refusal, schedule_error, search_results, share_value, shared_result, suggest_value,
     stats_lines, suggestion_text, usage_error, vote_ack, watch_line, watch_list, watch_matches,
-    watch_stats, watch_test,
+    watch_stats, watch_test, watch_value,
 )
 from bot.slack.blocks.home import (  # noqa: F401
     HOME_FEEDS_MAX, HOME_WATCHLISTS_MAX, ScheduleRow, home_view,

@@ -23,8 +23,9 @@ def preview_text(query: str, hits: Sequence[SearchHit], total: int) -> str:
     return text + "."
 
 
-def add_watchlist_modal(preview: str | None = None, private_metadata: str = "") -> dict:
-    """The admin's add-watchlist modal. Pressing Enter in the query box refreshes the preview."""
+def add_watchlist_modal(preview: str | None = None, private_metadata: str = "", query: str = "") -> dict:
+    """The admin's add-watchlist modal. Pressing Enter in the query box refreshes the preview.
+    `query` fills the query box (a search's "Watch this"), `preview` then shows what it matches."""
     view = {
         "type": "modal",
         "callback_id": VIEW_WATCH_ADD,
@@ -57,6 +58,8 @@ def add_watchlist_modal(preview: str | None = None, private_metadata: str = "") 
             _section(preview or preview_text("", [], 0), block_id=BLOCK_PREVIEW),
         ],
     }
+    if query:
+        view["blocks"][1]["element"]["initial_value"] = query[:500]
     if private_metadata:
         view["private_metadata"] = private_metadata
     return view

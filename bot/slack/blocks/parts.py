@@ -54,6 +54,14 @@ def date(dt: datetime | None) -> str:
     return dt.astimezone(timezone.utc).strftime("%d %b %Y") if dt else "unknown date"
 
 
+def local_date(dt: datetime | None) -> str:
+    """Slack's `<!date^…>` token: each reader sees the day in their own time zone; clients
+    that cannot render it show the UTC date."""
+    if not dt:
+        return "unknown date"
+    return f"<!date^{int(dt.timestamp())}^{{date_short}}|{date(dt)} UTC>"
+
+
 def message(text: str, blocks: list[dict]) -> dict:
     """A message payload: `text` is the notification fallback (escaped mrkdwn too)."""
     return {"text": truncate(text, 300), "blocks": blocks[:MAX_BLOCKS]}

@@ -15,9 +15,10 @@ from bot.mrkdwn import emphasize, emphasized_link, escape, link, truncate
 from bot.redact import link_target, masked_url, public_url, redact_text
 from bot.slack.limits import MAX_BLOCKS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT
 from bot.slack.blocks.action_ids import (
-    ACTION_LIST_MORE, ACTION_LIST_PREV, ACTION_MORE, ACTION_PREV, ACTION_SHARE, LIST_AUDIT, LIST_FEEDS, LIST_WATCH,
+    ACTION_LIST_MORE, ACTION_LIST_PREV, ACTION_MORE, ACTION_PREV, ACTION_SHARE, ACTION_SUGGEST, ACTION_WATCH_THIS,
+    LIST_AUDIT, LIST_FEEDS, LIST_WATCH,
 )
-from bot.slack.blocks.parts import _button, _context, _fit, _section, code, date, message, notice
+from bot.slack.blocks.parts import _button, _context, _fit, _section, code, date, local_date, message, notice
 
 PAGE_SIZE = 5
 EXAMPLE_QUERY = 'china travel OR visa -crypto'
@@ -26,18 +27,19 @@ EXAMPLE_QUERY = 'china travel OR visa -crypto'
 # ---- search --------------------------------------------------------------------------------
 def query_node(query: str, *, watchlist: bool = False):
     """The parsed query whose words a reply bolds (None when it does not parse)."""
-    from bot.query import QueryError, parse, parse_watchlist
+    from bot.query import QueryError, parse_search, parse_watchlist
 
     try:
-        return parse_watchlist(query) if watchlist else parse(query)
+        return parse_watchlist(query) if watchlist else parse_search(query).node
     except QueryError:
         return None
 
 
 def hit_text(hit: SearchHit, snippet_limit: int = 280, node=None) -> str:
-    """A result: linked title, source and date, snippet. With the query's parsed `node`, the
-    words that made it match are bold in the title and snippet (bot.explain); without one,
-    the whole title is."""
+    """A result: linked title, source and date (in the reader's own zone), other outlets'
+    copies, snippet. With the query's parsed `node`, the words that made it match are bold in
+    the title and snippet (bot.explain: the hit's own highlight spans when it has them);
+    without one, the whole title is."""
     from bot.explain import highlight_spans
 
     title = truncate(hit.title, 200) or hit.url
@@ -45,10 +47,21 @@ def hit_text(hit: SearchHit, snippet_limit: int = 280, node=None) -> str:
         head = f"*{link(hit.url, title)}*"
     else:
         head = emphasized_link(hit.url, title, highlight_spans(node, title))
-    lines = [head, f"{escape(truncate(hit.source, 80))} · {date(hit.published)}"]
+    lines = [head, f"{escape(truncate(hit.source, 80))} · {local_date(hit.published)}"]
+    if hit.also:
+        lines[-1] += " · also in " + ", ".join(
+            link(a["url"], truncate(a["source"], 60)) if a.get("url") else escape(truncate(a["source"], 60))
+            for a in hit.also[:5]
+        ) + (f" and {len(hit.also) - 5} more" if len(hit.also) > 5 else "")
     if hit.snippet:
         snippet = truncate(" ".join(hit.snippet.split()), snippet_limit)
-        lines.append("> " + emphasize(snippet, highlight_spans(node, snippet) if node is not None else ()))
+        if node is None:
+            spans = ()
+        elif hit.highlights and snippet == hit.snippet:
+            spans = hit.highlights
+        else:
+            spans = highlight_spans(node, snippet)
+        lines.append("> " + emphasize(snippet, spans))
     return "\n".join(lines)
 
 
@@ -78,13 +91,31 @@ def share_value(article_id: int) -> str:
     return json.dumps({"id": article_id})
 
 
-def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: int = 0) -> dict:
-    """The ephemeral reply to `/aibrief QUERY`: one page of results with Share, More and Back."""
+def suggest_value(query: str) -> str:
+    return page_value(query, 0)
+
+
+def watch_value(query: str) -> str:
+    return json.dumps({"q": query}, ensure_ascii=False)
+
+
+def _did_you_mean(suggestion: str) -> list[dict]:
+    """"Did you mean *china travel*?" with a button that runs it in place of this reply."""
+    return [_section(f"Did you mean *{escape(truncate(suggestion, 200))}*?",
+                     _button("Search that", ACTION_SUGGEST, suggest_value(suggestion)))]
+
+
+def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: int = 0, *,
+                   suggestion: str | None = None, admin: bool = False) -> dict:
+    """The ephemeral reply to `/aibrief QUERY`: one page of results with Share, More and Back;
+    "Did you mean" when it found little; "Watch this" for admins (a watchlist from the query)."""
     first, last = offset + 1, offset + len(hits)
     head = f"Results {first}–{last} of {total} for {code(query)}" if total > len(hits) or offset else (
         f"{total} result{'s' if total != 1 else ''} for {code(query)}"
     )
     blocks: list[dict] = [_section(head)]
+    if suggestion:
+        blocks += _did_you_mean(suggestion)
     node = query_node(query)
     for hit in hits:
         blocks += _hit_blocks(hit, node, _button("Share", ACTION_SHARE, share_value(hit.article_id)))
@@ -96,19 +127,32 @@ def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: in
     from bot.slack.blocks.personal import notify_button  # "Notify me": bot/slack/blocks/personal.py
 
     buttons += [b for b in [notify_button(query)] if b]
+    if admin and node is not None:
+        buttons.append(_button("Watch this", ACTION_WATCH_THIS, watch_value(query)))
     if buttons:
         blocks.append({"type": "actions", "block_id": "search_pages", "elements": buttons})
     blocks.append(_context("Only you can see this. *Share* posts a result in this channel."))
     return message(f"Results for {escape(query)}", blocks)
 
 
-def no_results(query: str) -> dict:
+def no_results(query: str, suggestion: str | None = None, filters=None) -> dict:
+    """Never a silent zero: what was searched (words and filters), a correction when the
+    index knows a close word, and what to try."""
+    from bot.queryfilters import describe
+
+    narrowed = describe(filters or {})
     text = (
-        f"No stored articles match {code(query)}.\n"
-        "Try fewer or broader words, `OR` between alternatives, or a prefix such as `secur*`. "
-        f"For example: {code(EXAMPLE_QUERY)}"
+        f"No stored articles match {code(query)}"
+        + (f" ({escape(narrowed)})" if narrowed else "") + ".\n"
+        "Try fewer or broader words, `OR` between alternatives, or a prefix such as `secur*`"
+        + (", or a wider date range (`since:`, `until:`, `newer:`)" if narrowed else "")
+        + f". For example: {code(EXAMPLE_QUERY)}"
     )
-    return notice(text)
+    blocks = [_section(text)]
+    if suggestion:
+        blocks = [_section(f"No stored articles match {code(query)}" + (f" ({escape(narrowed)})" if narrowed else "") + "."),
+                  *_did_you_mean(suggestion), _context(text.split("\n", 1)[1])]
+    return message(text, blocks)
 
 
 def query_error(query: str, error) -> dict:

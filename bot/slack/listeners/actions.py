@@ -17,7 +17,7 @@ from bot import feedback
 from bot.digest import personal
 from bot.digest.service import SubscriptionError
 from bot.mrkdwn import escape
-from bot.query import QueryError
+from bot.query import QueryError, without_filters
 from bot.search import search, watch_test
 from bot.slack import blocks
 from bot.slack.blocks import personal as personal_blocks
@@ -64,8 +64,10 @@ def register(app, deps: Deps) -> None:
         except QueryTooBroad as exc:
             reply(respond, client, channel, user, blocks.error_text(str(exc)))
             return
-        payload = (blocks.search_results(value["q"], result.hits, result.total, result.offset)
-                   if result.hits else blocks.no_results(value["q"]))
+        payload = (blocks.search_results(value["q"], result.hits, result.total, result.offset,
+                                         suggestion=result.suggestion,
+                                         admin=deps.admin_check.is_admin(user or "", client))
+                   if result.hits else blocks.no_results(value["q"], result.suggestion, result.filters))
         reply(respond, client, channel, user, payload, replace_original=True)
 
     def share(body, respond, client):
@@ -130,6 +132,35 @@ def register(app, deps: Deps) -> None:
 
     app.action(blocks.ACTION_MORE)(ack=ack_action, lazy=[turn_page])
     app.action(blocks.ACTION_PREV)(ack=ack_action, lazy=[turn_page])
+    app.action(blocks.ACTION_SUGGEST)(ack=ack_action, lazy=[turn_page])  # "Did you mean": the page of the correction
+
+    # ---- "Watch this" (admins): the add-watchlist modal, filled from the search ------------
+    def watch_this(body, respond, client):
+        value = _value(body)
+        user, channel = body.get("user", {}).get("id", ""), _channel(body)
+        if not value or not isinstance(value.get("q"), str):
+            log.warning("ignoring a watch-this button with value %r", body.get("actions", [{}])[0].get("value"))
+            return
+        if not deps.admin_check.is_admin(user, client):  # the button is only shown to admins: a forged click
+            log.warning("refused a watch-this click by %s", user)
+            reply(respond, client, channel, user, blocks.refusal("change watchlists", deps.settings.admins),
+                  replace_original=False)
+            return
+        try:
+            query = without_filters(value["q"])
+            with deps.searches.take(user) as got:
+                result = watch_test(deps.store, query, limit=3) if got else None
+            text = (blocks.preview_text(query, result.hits, result.total) if result is not None
+                    else f":warning: {escape(BUSY_MESSAGE)}")
+        except (QueryError, QueryTooBroad) as exc:
+            query = value["q"]
+            text = f":warning: {escape(str(exc))}"
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=blocks.add_watchlist_modal(text, query=query))
+        except (SlackApiError, SlackClientError, OSError, KeyError) as exc:
+            log.warning("views.open failed: %s", exc)
+
+    app.action(blocks.ACTION_WATCH_THIS)(ack=ack_action, lazy=[watch_this])
 
     # ---- list replies (feeds, watchlists, audit): More / Back, through the response_url too --
     def turn_list_page(body, respond, client):

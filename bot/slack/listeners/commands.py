@@ -94,8 +94,10 @@ def _help(cmd: Command, asker: Asker, deps: Deps) -> dict:
 def _search(cmd: Command, asker: Asker, deps: Deps) -> dict:
     result = search(deps.store, cmd.query, limit=blocks.PAGE_SIZE)
     if not result.hits:
-        return blocks.no_results(cmd.query)
-    return blocks.search_results(cmd.query, result.hits, result.total, result.offset)
+        return blocks.no_results(cmd.query, result.suggestion, result.filters)
+    return blocks.search_results(cmd.query, result.hits, result.total, result.offset,
+                                 suggestion=result.suggestion,
+                                 admin=deps.admin_check.is_admin(asker.user, asker.client))
 
 
 def _ask(cmd: Command, asker: Asker, deps: Deps) -> dict:
