@@ -81,7 +81,7 @@ def emphasized_link(url: str, label: str, spans: Iterable[tuple[int, int]] = ())
 
 def safe_url(url: str) -> str | None:
     """The URL made safe inside `<…|…>`, or None when it is not a plain http(s) link."""
-    url = strip_invisible((url or "").strip())
+    url = strip_invisible(url or "").strip()  # a control may have hidden a space at an end
     if len(url) > MAX_URL:
         return None
     try:
