@@ -13,10 +13,11 @@ stats`, the App Home) and decide.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from typing import Sequence
+
+from bot.controlvalue import dump, fit_names, load
 
 ACTION_NOT_RELEVANT = "digest_not_relevant"
 # Block Kit's limit for a select option's value (a button's is 2000): one value fits both.
@@ -28,25 +29,15 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,39}$")  # bot.admin.NAME_RE
 def button_value(article_id: int, watchlists: Sequence[str]) -> str:
     """The control's value: {"a": article id, "w": [watchlist names]}, at most MAX_VALUE
     characters (names that would not fit are left out; the first always fits)."""
-    names: list[str] = []
-    for name in watchlists:
-        trial = json.dumps({"a": article_id, "w": names + [name]}, separators=(",", ":"))
-        if len(trial) > MAX_VALUE:
-            break
-        names.append(name)
-    return json.dumps({"a": article_id, "w": names}, separators=(",", ":"))
+    names = fit_names(watchlists, lambda kept: {"a": article_id, "w": kept}, MAX_VALUE)
+    return dump({"a": article_id, "w": names})
 
 
 def parse_value(raw: object) -> tuple[int, list[str]] | None:
     """(article id, watchlist names) from a control's value, or None when it is not one we
     could have written."""
-    if not isinstance(raw, str) or len(raw) > MAX_VALUE:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(value, dict) or set(value) != {"a", "w"}:
+    value = load(raw, {"a", "w"}, MAX_VALUE)
+    if value is None:
         return None
     article, names = value["a"], value["w"]
     if not isinstance(article, int) or isinstance(article, bool) or article <= 0:

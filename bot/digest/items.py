@@ -19,10 +19,10 @@ the order of their best story, and stories keep their rank order inside a group.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from typing import Sequence
 
+from bot.controlvalue import dump, fit_names, load
 from bot.digest.cluster import Story
 
 ITEM_ACTION = "digest_item"  # the overflow menu on each digest item
@@ -34,19 +34,14 @@ MAX_BUTTON_VALUE = 2000
 
 def action_value(action: str, article_id: int) -> str:
     """{"do": "share"|"save", "a": article id}: an option value of the item menu."""
-    return json.dumps({"do": action, "a": int(article_id)}, separators=(",", ":"))
+    return dump({"do": action, "a": int(article_id)})
 
 
 def parse_action_value(raw: object) -> tuple[str, int] | None:
     """(action, article id) from a menu value we could have written, else None (a "Not
     relevant" value, which bot/feedback.py parses, is None here too)."""
-    if not isinstance(raw, str) or len(raw) > MAX_VALUE:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(value, dict) or set(value) != {"do", "a"}:
+    value = load(raw, {"do", "a"}, MAX_VALUE)
+    if value is None:
         return None
     action, article = value["do"], value["a"]
     if action not in ACTIONS or not isinstance(article, int) or isinstance(article, bool) or article <= 0:
@@ -60,27 +55,17 @@ def rest_value(watchlists: Sequence[str], start: int, end: int, top: int, offset
     stories the digest had left for the thread (and those beyond its full list), page by page.
     Not the query itself: watchlist queries run to thousands of characters, and a button's
     value holds 2000. Watchlist names that would not fit are left out."""
-    names: list[str] = []
-    for name in watchlists:
-        trial = json.dumps({"w": names + [name], "s": start, "e": end, "t": top, "o": offset}, separators=(",", ":"))
-        if len(trial) > MAX_BUTTON_VALUE:
-            break
-        names.append(name)
+    names = fit_names(watchlists, lambda kept: {"w": kept, "s": start, "e": end, "t": top, "o": offset},
+                      MAX_BUTTON_VALUE)
     if not names:
         return None
-    return json.dumps({"w": names, "s": int(start), "e": int(end), "t": int(top), "o": int(offset)},
-                      separators=(",", ":"))
+    return dump({"w": names, "s": int(start), "e": int(end), "t": int(top), "o": int(offset)})
 
 
 def parse_rest_value(raw: object) -> dict | None:
     """The fields of a `rest_value` we could have written, else None."""
-    if not isinstance(raw, str) or len(raw) > MAX_BUTTON_VALUE:
-        return None
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return None
-    if not isinstance(value, dict) or set(value) != {"w", "s", "e", "t", "o"}:
+    value = load(raw, {"w", "s", "e", "t", "o"}, MAX_BUTTON_VALUE)
+    if value is None:
         return None
     names = value["w"]
     if not isinstance(names, list) or not names or not all(isinstance(n, str) and 0 < len(n) <= 64 for n in names):
