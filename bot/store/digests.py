@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from bot.models import DigestCandidate, DigestRun, Subscription
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY
 from bot.store.clock import from_ts, now_ts
+from bot.store.where import and_where, where
 
 # How many channel failures in a row (not_in_channel, channel_not_found, …) switch a
 # subscription off; each is one attempt a day, so a deleted channel stops costing calls.
@@ -69,6 +70,39 @@ RUN_COLUMNS = (
     "id, run_key, channel, window_start, window_end, status, plan, template, item_count, "
     "created_at, finished_at, error, attempts"
 )
+
+
+# Candidates a digest's recipient (a channel, or a person's DM by their user ID) has not been sent.
+NOT_SENT = "NOT EXISTS (SELECT 1 FROM digest_items d WHERE d.channel = ? AND d.article_id = a.id)"
+
+
+def published_between(since: int | None, until: int | None) -> tuple[tuple[str, int | None], ...]:
+    """A digest window's optional bounds on the published date (`until` exclusive), for `and_where`."""
+    return ("a.published >= ?", since), ("a.published < ?", until)
+
+
+def candidates(rows: Sequence[tuple], limit: int, label: Callable[[str], str] = str) -> list[DigestCandidate]:
+    """Rows of (id, url, title, summary, source, published, fetched, feed_id, matched by,
+    score[, lead]), one per match and newest article first, as at most `limit` candidates,
+    each with everything that matched it (`label`led) and its best score. Rows without a lead
+    column give candidates without one."""
+    by_id: dict[int, list] = {}
+    for r in rows:
+        entry = by_id.get(r[0])
+        if entry is None:
+            if len(by_id) >= limit:
+                continue
+            by_id[r[0]] = entry = [r, [], float("-inf")]
+        entry[1].append(label(r[8]))
+        entry[2] = max(entry[2], float(r[9]))
+    return [
+        DigestCandidate(
+            article_id=r[0], url=r[1], title=r[2], summary=r[3], source=r[4], published=from_ts(r[5]),
+            fetched=from_ts(r[6]), feed_id=r[7], watchlists=tuple(sorted(set(names))), score=score,
+            lead=(r[10] if len(r) > 10 else None) or "",
+        )
+        for r, names, score in by_id.values()
+    ]
 
 
 class DigestQueries:
@@ -185,47 +219,16 @@ class DigestQueries:
             "JOIN watchlists w ON w.id = m.watchlist_id "
             "WHERE a.fetched > ? AND a.fetched <= ?"
         )
-        if published_since is not None:
-            sql += " AND a.published >= ?"
-            params.append(published_since)
-        if published_until is not None:
-            sql += " AND a.published < ?"
-            params.append(published_until)
+        sql = and_where(sql, params, *published_between(published_since, published_until))
         if watchlists is not None:
             names = list(watchlists)
             if not names:
                 return []
             sql += f" AND w.name IN ({','.join('?' * len(names))})"
             params += names
-        if channel is not None:
-            sql += " AND NOT EXISTS (SELECT 1 FROM digest_items d WHERE d.channel = ? AND d.article_id = a.id)"
-            params.append(channel)
+        sql = and_where(sql, params, (NOT_SENT, channel))
         sql += " ORDER BY a.published DESC, a.id DESC"
-        by_id: dict[int, list] = {}
-        for r in self._all(sql, params):
-            entry = by_id.get(r[0])
-            if entry is None:
-                if len(by_id) >= limit:
-                    continue
-                by_id[r[0]] = entry = [r, [], float("-inf")]
-            entry[1].append(r[8])
-            entry[2] = max(entry[2], float(r[9]))
-        return [
-            DigestCandidate(
-                article_id=r[0],
-                url=r[1],
-                title=r[2],
-                summary=r[3],
-                source=r[4],
-                published=from_ts(r[5]),
-                fetched=from_ts(r[6]),
-                feed_id=r[7],
-                watchlists=tuple(sorted(set(names))),
-                score=score,
-                lead=r[10] or "",
-            )
-            for r, names, score in by_id.values()
-        ]
+        return candidates(self._all(sql, params), limit)
 
     def sent_article_ids(self, channel: str) -> set[int]:
         return {r[0] for r in self._all("SELECT article_id FROM digest_items WHERE channel = ?", (channel,))}
@@ -340,16 +343,8 @@ class DigestQueries:
 
     def digest_runs(self, channel: str | None = None, *, status: str | None = None,
                     limit: int = 50) -> list[DigestRun]:
-        sql, params = "SELECT id FROM digest_runs WHERE 1 = 1", []
-        if channel is not None:
-            sql += " AND channel = ?"
-            params.append(channel)
-        if status is not None:
-            sql += " AND status = ?"
-            params.append(status)
-        sql += " ORDER BY id DESC LIMIT ?"
-        params.append(limit)
-        ids = [r[0] for r in self._all(sql, params)]
+        clause, params = where(("channel = ?", channel), ("status = ?", status))
+        ids = [r[0] for r in self._all(f"SELECT id FROM digest_runs{clause} ORDER BY id DESC LIMIT ?", [*params, limit])]
         with self.transaction() as tx:
             return [self._run(tx, i) for i in ids]
 

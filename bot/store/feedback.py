@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 from bot.store.clock import from_ts, now_ts
+from bot.store.where import where
 
 
 @dataclass(frozen=True)
@@ -112,12 +113,9 @@ class FeedbackQueries:
         return added
 
     def feedback_votes(self, watchlist: str | None = None) -> list[Vote]:
-        sql = "SELECT user_id, article_id, watchlist, channel, created_at FROM feedback_votes"
-        params: tuple = ()
-        if watchlist is not None:
-            sql += " WHERE watchlist = ?"
-            params = (watchlist,)
-        rows = self._all(sql + " ORDER BY created_at, user_id, article_id, watchlist, channel", params)
+        clause, params = where(("watchlist = ?", watchlist))
+        rows = self._all("SELECT user_id, article_id, watchlist, channel, created_at FROM feedback_votes"
+                         f"{clause} ORDER BY created_at, user_id, article_id, watchlist, channel", params)
         return [Vote(r[0], r[1], r[2], r[3], from_ts(r[4])) for r in rows]
 
     # ---- exclusions ------------------------------------------------------------------------------
@@ -139,13 +137,10 @@ class FeedbackQueries:
         return bool(added), removed
 
     def exclusions(self, watchlist_id: int | None = None) -> list[Exclusion]:
-        sql = ("SELECT w.name, e.url, e.created_at, e.created_by FROM watchlist_exclusions e "
-               "JOIN watchlists w ON w.id = e.watchlist_id")
-        params: tuple = ()
-        if watchlist_id is not None:
-            sql += " WHERE e.watchlist_id = ?"
-            params = (watchlist_id,)
-        return [Exclusion(r[0], r[1], from_ts(r[2]), r[3]) for r in self._all(sql + " ORDER BY w.name, e.url", params)]
+        clause, params = where(("e.watchlist_id = ?", watchlist_id))
+        rows = self._all("SELECT w.name, e.url, e.created_at, e.created_by FROM watchlist_exclusions e "
+                         f"JOIN watchlists w ON w.id = e.watchlist_id{clause} ORDER BY w.name, e.url", params)
+        return [Exclusion(r[0], r[1], from_ts(r[2]), r[3]) for r in rows]
 
     # ---- muted sources -----------------------------------------------------------------------------
     def add_mute(self, channel: str, source: str, *, actor: str = "", now: int | None = None) -> bool:
@@ -161,12 +156,10 @@ class FeedbackQueries:
             return bool(tx.run("DELETE FROM channel_mutes WHERE channel = ? AND source = ?", (channel, source)))
 
     def channel_mutes(self, channel: str | None = None) -> list[Mute]:
-        sql = "SELECT channel, source, created_at, created_by FROM channel_mutes"
-        params: tuple = ()
-        if channel is not None:
-            sql += " WHERE channel = ?"
-            params = (channel,)
-        return [Mute(r[0], r[1], from_ts(r[2]), r[3]) for r in self._all(sql + " ORDER BY channel, source", params)]
+        clause, params = where(("channel = ?", channel))
+        rows = self._all(f"SELECT channel, source, created_at, created_by FROM channel_mutes{clause} "
+                         "ORDER BY channel, source", params)
+        return [Mute(r[0], r[1], from_ts(r[2]), r[3]) for r in rows]
 
     def source_article_count(self, source: str) -> int:
         """Stored articles whose source name is `source` (case-insensitively)."""

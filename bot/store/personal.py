@@ -17,11 +17,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Sequence
 
 from bot.models import DigestCandidate
 from bot.store.clock import from_ts, now_ts
+from bot.store.digests import NOT_SENT, candidates, published_between
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY
+from bot.store.where import and_where
 
 # Saved searches one person may keep: each is one more full-text query per ingest batch.
 MAX_PERSONAL_WATCHES = 20
@@ -169,33 +170,8 @@ class PersonalQueries:
             f"{DISPLAY_JOIN} "
             "WHERE p.user_id = ? AND a.fetched > ? AND a.fetched <= ?"
         )
-        if published_since is not None:
-            sql += " AND a.published >= ?"
-            params.append(published_since)
-        if published_until is not None:
-            sql += " AND a.published < ?"
-            params.append(published_until)
-        if exclude_sent:
-            sql += " AND NOT EXISTS (SELECT 1 FROM digest_items d WHERE d.channel = ? AND d.article_id = a.id)"
-            params.append(user_id)
+        sql = and_where(sql, params, *published_between(published_since, published_until),
+                        (NOT_SENT, user_id if exclude_sent else None))
         sql += " ORDER BY a.published DESC, a.id DESC"
-        return _candidates(self._all(sql, params), limit)
+        return candidates(self._all(sql, params), limit, personal_label)
 
-
-def _candidates(rows: Sequence[tuple], limit: int) -> list[DigestCandidate]:
-    by_id: dict[int, list] = {}
-    for r in rows:
-        entry = by_id.get(r[0])
-        if entry is None:
-            if len(by_id) >= limit:
-                continue
-            by_id[r[0]] = entry = [r, [], float("-inf")]
-        entry[1].append(personal_label(r[8]))
-        entry[2] = max(entry[2], float(r[9]))
-    return [
-        DigestCandidate(
-            article_id=r[0], url=r[1], title=r[2], summary=r[3], source=r[4], published=from_ts(r[5]),
-            fetched=from_ts(r[6]), feed_id=r[7], watchlists=tuple(sorted(set(names))), score=score,
-        )
-        for r, names, score in by_id.values()
-    ]
