@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Sequence
 
-from bot.store.clock import from_ts, to_ts
+from bot.store.clock import from_ts
+from bot.store.watchlists import newest_first
 
 # What `llm_claim` found: an answer to use, the claim taken (ask now), or another replica's
 # live claim (do not ask; the digest goes without this line).
@@ -180,13 +181,12 @@ class LLMQueries:
                                (watchlist_id, article_id)))
 
     def dropped_by_check(self, watchlist_id: int, *, limit: int = 20, since: datetime | None = None) -> list[DroppedMatch]:
-        rows = self._all(
+        rows = self._all(*newest_first(
             "SELECT a.id, a.title, a.url, a.source, a.published, r.reason, r.checked_at "
             "FROM watchlist_check_results r JOIN articles a ON a.id = r.article_id "
-            "WHERE r.watchlist_id = ? AND r.verdict = 'no' AND a.published >= ? "
-            "ORDER BY a.published DESC, a.id DESC LIMIT ?",
-            (watchlist_id, to_ts(since) if since else 0, limit),
-        )
+            "WHERE r.verdict = 'no' AND r.watchlist_id = ?",
+            watchlist_id, since, limit,
+        ))
         return [DroppedMatch(r[0], r[1], r[2], r[3], from_ts(r[4]), r[5], from_ts(r[6])) for r in rows]
 
     def checked_article_ids(self, watchlist_id: int, article_ids: Sequence[int]) -> set[int]:

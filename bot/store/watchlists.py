@@ -16,6 +16,15 @@ from bot.store.clock import now_ts, to_ts
 from bot.store.errors import DuplicateError, NotFoundError
 
 
+def newest_first(select: str, watchlist_id: int, since: datetime | None, limit: int) -> tuple[str, tuple]:
+    """(sql, params) listing one watchlist's articles: `select`, ending in a condition on the
+    watchlist's id, narrowed to articles published since `since` (None: ever), newest first,
+    at most `limit`. What a watchlist caught and what its relevance check dropped are shown
+    side by side (`watch show`), so both are listed through this one window."""
+    return (f"{select} AND a.published >= ? ORDER BY a.published DESC, a.id DESC LIMIT ?",
+            (watchlist_id, to_ts(since) if since else 0, limit))
+
+
 class WatchlistQueries:
     """Mixed into Store."""
 
@@ -83,13 +92,11 @@ class WatchlistQueries:
 
     def watchlist_matches(self, watchlist_id: int, node, *, limit: int = 20, since: datetime | None = None) -> list[SearchHit]:
         """What one watchlist caught, newest first (`node`: its parsed query, to say why)."""
-        rows = self._all(
+        rows = self._all(*newest_first(
             "SELECT a.id, a.title, a.url, a.source, a.published, a.summary, m.score "
-            "FROM matches m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.watchlist_id = ? AND a.published >= ? "
-            "ORDER BY a.published DESC, a.id DESC LIMIT ?",
-            (watchlist_id, to_ts(since) if since else 0, limit),
-        )
+            "FROM matches m JOIN articles a ON a.id = m.article_id WHERE m.watchlist_id = ?",
+            watchlist_id, since, limit,
+        ))
         return self._hits(rows, node)
 
     def _drop_excluded(self, tx, watchlist_id: int) -> int:
