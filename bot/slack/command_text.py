@@ -103,6 +103,21 @@ def _split(text: str, n: int) -> list[str]:
     return text.split(None, n)
 
 
+def _action(rest: str) -> tuple[str, str, str]:
+    """A command group's `ACTION [ARGUMENTS]` → (the action as typed, lower-cased, the
+    arguments); a group typed alone lists (`watch` is `watch list`)."""
+    parts = _split(rest, 1)
+    typed = parts[0] if parts else "list"
+    return typed, typed.lower(), parts[1].strip() if len(parts) > 1 else ""
+
+
+def _needs(arg: str, problem: str, example: str) -> str:
+    """`arg`, which a command cannot do without: empty, it is the CommandError saying so."""
+    if not arg:
+        raise CommandError(problem, example)
+    return arg
+
+
 def parse_command(text: str) -> Command:
     """`/aibrief` text → Command. Raises CommandError with a usable example."""
     text = unslack(text or "").strip()
@@ -116,9 +131,7 @@ def parse_command(text: str) -> Command:
     if word == "help":
         return Command("help")
     if word == "search":
-        if not rest:
-            raise CommandError("`search` needs a query.", "/aibrief search china travel")
-        return Command("search", query=rest)
+        return Command("search", query=_needs(rest, "`search` needs a query.", "/aibrief search china travel"))
     if word == "audit":
         return _audit(rest)
     if word == "saved":
@@ -126,9 +139,8 @@ def parse_command(text: str) -> Command:
             raise CommandError("`saved` takes nothing more: it lists what you saved for later.", "/aibrief saved")
         return Command("saved")
     if word == "ask":  # the optional model features (bot/llm/ask.py)
-        if not rest:
-            raise CommandError("`ask` needs a question.", "/aibrief ask what happened with prompt injection this week?")
-        return Command("ask", query=rest)
+        return Command("ask", query=_needs(rest, "`ask` needs a question.",
+                                           "/aibrief ask what happened with prompt injection this week?"))
     return {"watch": _watch, "feeds": _feeds, "digest": _digest}[word](rest)
 
 
@@ -141,15 +153,12 @@ def _audit(rest: str) -> Command:
 
 
 def _watch(rest: str) -> Command:
-    parts = _split(rest, 1)
-    action = parts[0].lower() if parts else "list"
-    arg = parts[1].strip() if len(parts) > 1 else ""
+    typed, action, arg = _action(rest)
     if action == "list":
         return Command("watch.list")
     if action == "test":
-        if not arg:
-            raise CommandError("`watch test` needs a query to try.", '/aibrief watch test "prompt injection" -crypto')
-        return Command("watch.test", query=arg)
+        return Command("watch.test", query=_needs(arg, "`watch test` needs a query to try.",
+                                                  '/aibrief watch test "prompt injection" -crypto'))
     if action == "add":
         name_query = _split(arg, 1)
         if len(name_query) < 2:
@@ -181,16 +190,14 @@ def _watch(rest: str) -> Command:
                                "/aibrief watch exclude ai-policy https://example.com/news/1")
         return Command("watch.exclude", name=words[0], url=words[1])
     raise CommandError(
-        f"`watch {parts[0]}` is not a watch command: use list, add, remove, test, matches, stats or exclude"
+        f"`watch {typed}` is not a watch command: use list, add, remove, test, matches, stats or exclude"
         " (to search for these words, type `/aibrief search watch …`).",
         "/aibrief watch list",
     )
 
 
 def _feeds(rest: str) -> Command:
-    parts = _split(rest, 1)
-    action = parts[0].lower() if parts else "list"
-    arg = parts[1].strip() if len(parts) > 1 else ""
+    typed, action, arg = _action(rest)
     if action == "list":
         return Command("feeds.list")
     if action in ("add", "remove"):
@@ -201,7 +208,7 @@ def _feeds(rest: str) -> Command:
             )
         return Command(f"feeds.{action}", url=urls[0])
     raise CommandError(
-        f"`feeds {parts[0]}` is not a feeds command: use list, add or remove"
+        f"`feeds {typed}` is not a feeds command: use list, add or remove"
         " (to search for these words, type `/aibrief search feeds …`).",
         "/aibrief feeds list",
     )
