@@ -451,20 +451,22 @@ def _dedupe(items: list[Node]) -> list[Node]:
     return out
 
 
-def _make_and(items: list[Node]) -> Node:
+def _make_group(kind: type, items: list[Node]) -> Node:
+    """An And or an Or of `items`, nested groups of the same kind flattened into it
+    ((a AND b) AND c = a AND b AND c), repeats dropped, a single item as itself."""
     flat: list[Node] = []
     for item in items:
-        flat.extend(item.items if isinstance(item, And) else (item,))
+        flat.extend(item.items if isinstance(item, kind) else (item,))
     flat = _dedupe(flat)
-    return flat[0] if len(flat) == 1 else And(tuple(flat))
+    return flat[0] if len(flat) == 1 else kind(tuple(flat))
+
+
+def _make_and(items: list[Node]) -> Node:
+    return _make_group(And, items)
 
 
 def _make_or(items: list[Node]) -> Node:
-    flat: list[Node] = []
-    for item in items:
-        flat.extend(item.items if isinstance(item, Or) else (item,))
-    flat = _dedupe(flat)
-    return flat[0] if len(flat) == 1 else Or(tuple(flat))
+    return _make_group(Or, items)
 
 
 def _make_not(item: Node) -> Node:
