@@ -32,7 +32,7 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T0STANDIN"
 CHANNEL = "C0GENERAL1"
 ADMIN = "U0ENVADMIN"  # in AIBRIEF_ADMINS
-SEEDS = Path("/work/shared/seeds")
+SEEDS = Path(__file__).resolve().parents[1] / "data" / "seeds"  # the two real articles the bot must find
 
 
 class TimedWsgi:
