@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from bot.models import Article
-from tests.support.blockkit import assert_valid_message, assert_valid_view
+from tests.support.blockkit import assert_valid_message, assert_valid_view, buttons
 from tests.support.seed_stories import DAWN_URL, filler_articles, seed_articles
 from tests.support.slack_harness import ADMIN, CHANNEL, SlackAppHarness, sign, wait_for
 
@@ -44,15 +44,6 @@ def dump(value) -> str:
 
 def section_texts(payload: dict) -> str:
     return "\n".join(b["text"]["text"] for b in payload["blocks"] if b.get("type") == "section")
-
-
-def buttons(payload: dict, action_id: str) -> list[dict]:
-    out = []
-    for b in payload["blocks"]:
-        for el in ([b["accessory"]] if "accessory" in b else []) + b.get("elements", []):
-            if el.get("action_id") == action_id:
-                out.append(el)
-    return out
 
 
 def audit_snapshot(store):

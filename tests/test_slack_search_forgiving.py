@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from tests.support.blockkit import assert_valid_message, assert_valid_view
+from tests.support.blockkit import assert_valid_message, assert_valid_view, buttons
 from tests.support.seed_stories import DAWN_URL, filler_articles, seed_articles
 from tests.support.slack_harness import ADMIN, SlackAppHarness
 
@@ -28,15 +28,6 @@ def app(store, slack_api):
     harness = SlackAppHarness(store, slack_api).start()
     yield harness
     harness.stop()
-
-
-def buttons(payload: dict, action_id: str) -> list[dict]:
-    out = []
-    for b in payload["blocks"]:
-        for el in ([b["accessory"]] if "accessory" in b else []) + b.get("elements", []):
-            if el.get("action_id") == action_id:
-                out.append(el)
-    return out
 
 
 def text_of(payload: dict) -> str:

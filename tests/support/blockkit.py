@@ -59,3 +59,13 @@ def assert_valid_view(view: dict) -> None:
     parsed.validate_json()
     assert parsed.to_dict() == _strip_none(view), "slack_sdk dropped or changed fields of the view"
     assert_valid_blocks(view["blocks"], VIEW_MAX_BLOCKS)
+
+
+def buttons(payload: dict, action_id: str) -> list[dict]:
+    """The elements with `action_id` in a message's blocks (accessories and actions), in order."""
+    out = []
+    for b in payload["blocks"]:
+        for el in ([b["accessory"]] if "accessory" in b else []) + b.get("elements", []):
+            if el.get("action_id") == action_id:
+                out.append(el)
+    return out
