@@ -262,9 +262,12 @@ class SocketModeStandIn:
         if kind == "events_api":
             message["retry_attempt"] = retry_attempt or 0
             message["retry_reason"] = retry_reason or ""
+        # The time is taken before sending: the bot may ack (an event is acked first thing)
+        # before this thread is scheduled again, and an ack must never look older than its envelope.
+        sent_at = time.monotonic()
         sent_on = self.send(message, link)
         with self._lock:
-            self.envelopes.append(Envelope(envelope_id, kind, payload, time.monotonic(), sent_on.n))
+            self.envelopes.append(Envelope(envelope_id, kind, payload, sent_at, sent_on.n))
         return envelope_id
 
     def acks_for(self, envelope_id: str) -> list[Ack]:
