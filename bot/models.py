@@ -105,10 +105,12 @@ class SearchHit:
     matched: tuple = ()  # bot.explain.Matched: the query's words and phrases it holds, and where
     watchlists: tuple[str, ...] = ()  # the watchlists that caught it
     also: tuple = ()  # other outlets' copies of the same story (dicts: title, url, source)
+    language: str = "und"  # ISO 639-1 as detected at ingest (bot/language.py), "und": not known
 
     def as_json(self) -> dict:
         return {
             **article_json(self.article_id, self.title, self.url, self.source, self.published),
+            "language": self.language,
             "score": round(self.score, 6),
             "snippet": self.snippet,
             "matched": [m.as_json() for m in self.matched],

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.models import SearchHit
 from bot.ops.metrics import timed_search
-from bot.query import QueryError, parse, parse_watchlist
+from bot.query import QueryError, extract_languages, parse, parse_watchlist
 from bot.store import NotFoundError, Store
 
 MAX_LIMIT = 100
@@ -35,14 +35,16 @@ class SearchResult:
 @timed_search  # aibrief_search_seconds (bot/ops/metrics.py)
 def search(store: Store, text: str, *, limit: int = 10, offset: int = 0) -> SearchResult:
     """Best matches first. Raises `bot.query.QueryError` with a readable message on a bad
-    query, and `bot.store.QueryTooBroad` for one too costly to answer within SEARCH_BUDGET_S."""
-    return _run(store, parse(text), text, limit=limit, offset=offset)
+    query, and `bot.store.QueryTooBroad` for one too costly to answer within SEARCH_BUDGET_S.
+    `language:fr` in the query keeps French articles only (bot.query.extract_languages)."""
+    words, languages = extract_languages(text)
+    return _run(store, parse(words), text, limit=limit, offset=offset, languages=languages)
 
 
-def _run(store: Store, node, text: str, *, limit: int, offset: int) -> SearchResult:
+def _run(store: Store, node, text: str, *, limit: int, offset: int, languages: tuple[str, ...] = ()) -> SearchResult:
     limit = max(1, min(limit, MAX_LIMIT))
     offset = max(0, offset)
-    hits, total = store.bounded_search(node, limit=limit, offset=offset, budget_s=SEARCH_BUDGET_S)
+    hits, total = store.bounded_search(node, limit=limit, offset=offset, budget_s=SEARCH_BUDGET_S, languages=languages)
     return SearchResult(text, hits, total, offset)
 
 

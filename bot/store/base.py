@@ -25,6 +25,7 @@ from bot.store.digests import DigestQueries
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY, FeedStateQueries
 from bot.store.seen import SeenQueries
 from bot.store.feedback import FeedbackQueries
+from bot.store.languages import LanguageQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -140,7 +141,7 @@ def _feed(row: Sequence) -> Feed:
     )
 
 
-class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
+class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries, LanguageQueries):
     """Backend-neutral SQL. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"
@@ -292,14 +293,21 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
         return row[0][0] if row else 0
 
     def _insert_articles(self, tx, feed_id: int, articles: Iterable[Article], now: int) -> list[int]:
-        """Insert the articles not seen before (by dedupe key); return their new ids."""
+        """Insert the articles not seen before (by dedupe key); return their new ids. Each
+        one's language is detected from its title and lead (bot/language.py) and stored: the
+        index stems it in that language."""
+        from bot.language import detect
+
         new_ids: list[int] = []
+        languages: set[str] = set()
         sql = (
             "INSERT INTO articles(feed_id, dedupe_key, guid, url, title, summary, lead, source, author, "
-            "published, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "published, fetched, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(dedupe_key) DO NOTHING RETURNING id"
         )
         for a in articles:
+            lead = lead_of(a.summary)
+            language = detect(a.title, lead)
             rows = tx.all(
                 sql,
                 (
@@ -309,15 +317,19 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
                     a.url,
                     a.title,
                     a.summary,
-                    lead_of(a.summary),
+                    lead,
                     a.source,
                     a.author,
                     to_ts(a.published),
                     now,
+                    language,
                 ),
             )
             if rows:
                 new_ids.append(rows[0][0])
+                languages.add(language)
+        if languages:
+            self._note_languages(tx, languages)
         return new_ids
 
     def insert_articles(self, feed_id: int | None, articles: Iterable[Article], now: int | None = None) -> list[int]:
@@ -488,7 +500,8 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
 
     # ---- search (full-text parts are per backend) -----------------------------------------
     def bounded_search(
-        self, node, *, limit: int, offset: int = 0, budget_s: float, now: int | None = None
+        self, node, *, limit: int, offset: int = 0, budget_s: float, now: int | None = None,
+        languages: Sequence[str] = (),
     ) -> tuple[list[SearchHit], int]:
         """The ranked page and the total count, or QueryTooBroad.
 
@@ -496,7 +509,8 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
         able to run for seconds. Each prefix is first checked against the index's
         vocabulary (more than MAX_PREFIX_TERMS words → refused before any work), then the
         page and the count run under one time budget that the database itself enforces
-        (`_time_budget`, per backend): past it the statement is interrupted.
+        (`_time_budget`, per backend): past it the statement is interrupted. `languages`
+        (`language:fr` in a query): only articles detected in one of them.
         """
         with self._time_budget(budget_s):
             for prefix in prefix_tokens(node):
@@ -505,13 +519,15 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
                         f"this query is too broad: `{prefix}*` matches more than {MAX_PREFIX_TERMS} words; "
                         "use a longer prefix"
                     )
-            hits = self.search(node, limit=limit, offset=offset, now=now)
-            total = self.count_matching(node) if (hits or offset) else 0
+            hits = self.search(node, limit=limit, offset=offset, now=now, languages=languages)
+            total = self.count_matching(node, languages=languages) if (hits or offset) else 0
         return hits, total
 
-    def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None) -> list[SearchHit]:
+    def search(
+        self, node, *, limit: int = 10, offset: int = 0, now: int | None = None, languages: Sequence[str] = ()
+    ) -> list[SearchHit]:
         """Best matches first: BM25 (title weighted) blended with recency."""
-        rows = self._search_rows(node, limit, offset, now or now_ts())
+        rows = self._search_rows(node, limit, offset, now or now_ts(), languages=tuple(languages))
         return self._hits(rows, node)
 
     def _hits(self, rows: Sequence[tuple], node) -> list[SearchHit]:
@@ -524,6 +540,7 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
 
         words = positive_words(node) if node is not None else []
         caught = self.matches_for_articles([r[0] for r in rows])
+        language = self.languages_of([r[0] for r in rows])
         return [
             SearchHit(
                 article_id=r[0],
@@ -533,10 +550,12 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
                 published=from_ts(r[4]),
                 score=float(r[6]),
                 snippet=make_snippet(r[5], words),
-                matched=tuple(matched_terms(node, title=r[1], summary=r[5], lead=lead_of(r[5])))
+                matched=tuple(matched_terms(node, title=r[1], summary=r[5], lead=lead_of(r[5]),
+                                            language=language.get(r[0], "und")))
                 if node is not None
                 else (),
                 watchlists=tuple(caught.get(r[0], ())),
+                language=language.get(r[0], "und"),
             )
             for r in rows
         ]
@@ -552,8 +571,8 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
         )
         return self._hits(rows, node)
 
-    def count_matching(self, node) -> int:
-        return self._count_rows(node)
+    def count_matching(self, node, *, languages: Sequence[str] = ()) -> int:
+        return self._count_rows(node, languages=tuple(languages))
 
     # ---- audit ---------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, before: Any, after: Any, tx=None) -> None:
@@ -586,11 +605,12 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
     def _match_one(self, tx, watchlist_id: int, node, article_ids: list[int] | None, now: int) -> int:
         raise NotImplementedError  # pragma: no cover
 
-    def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
-        """Rows of (id, title, url, source, published, summary, score), best first."""
+    def _search_rows(self, node, limit: int, offset: int, now: int, languages: tuple[str, ...] = ()) -> list[tuple]:
+        """Rows of (id, title, url, source, published, summary, score), best first; with
+        `languages`, of articles in those languages only."""
         raise NotImplementedError  # pragma: no cover
 
-    def _count_rows(self, node) -> int:
+    def _count_rows(self, node, languages: tuple[str, ...] = ()) -> int:
         raise NotImplementedError  # pragma: no cover
 
     @contextmanager

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from bot.explain import holds
+from bot.langindex import fts_text
 from bot.query import to_fts5, to_fts5_candidates
 from bot.store.base import (
     SCORE,
@@ -101,6 +102,7 @@ class SQLiteStore(Store):
             # Reads straight from the OS page cache instead of copying each page through
             # read(): a search looks up thousands of rows by id (~25% faster on 1M articles).
             conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            register_functions(conn)
             self._local.conn = conn
             with self._lock:
                 self._all_conns.append(conn)
@@ -171,15 +173,15 @@ class SQLiteStore(Store):
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for aid, title, summary, lead in tx.all(
-                f"SELECT id, title, summary, lead FROM articles WHERE id IN ({marks})", chunk
+            for aid, title, summary, lead, language in tx.all(
+                f"SELECT id, title, summary, lead, language FROM articles WHERE id IN ({marks})", chunk
             ):
-                if holds(node, title=title, summary=summary, lead=lead):
+                if holds(node, title=title, summary=summary, lead=lead, language=language):
                     out.add(aid)
         return out
 
     def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int) -> int:
-        expr, exact = to_fts5_candidates(node)
+        expr, exact = to_fts5_candidates(node, self.marked_languages(tx))
         where = "articles_fts MATCH ?"
         params: list = [expr]
         if article_ids is not None:
@@ -211,7 +213,7 @@ class SQLiteStore(Store):
         tx.run("DELETE FROM rescore")
         tx.run(  # a relaxed query scores a superset: only rows already matched are updated
             f"INSERT INTO rescore(id, score) SELECT rowid, -{_bm25(lead=1.0)} FROM articles_fts WHERE articles_fts MATCH ?",
-            (to_fts5_candidates(node)[0],),
+            (to_fts5_candidates(node, self.marked_languages(tx))[0],),
         )
         return tx.run(
             "UPDATE matches SET score = r.score FROM rescore AS r "
@@ -219,7 +221,7 @@ class SQLiteStore(Store):
             (watchlist_id,),
         )
 
-    def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
+    def _search_rows(self, node, limit: int, offset: int, now: int, languages: tuple[str, ...] = ()) -> list[tuple]:
         """The ranked page, reading articles rows only for the hits that can still reach it.
 
         Why not one SQL statement: ranking needs each hit's `published` (recency) and
@@ -229,14 +231,17 @@ class SQLiteStore(Store):
         hits are read from FTS5 best bound first and looked up in small chunks until the
         next bound is below the page's last score: the same page as ranking every hit
         (bit for bit: same formula, same order of operations; ties by published, id).
+        `languages` (a `language:` filter) is applied where each hit's article row is read.
         """
-        expr, exact = to_fts5_candidates(node)
         want = limit + offset
         if want <= 0:
             return []
+        expr, exact = to_fts5_candidates(node, self.marked_languages())
+        # language: filter (bot/store/languages.py): applied where the articles rows are read
+        only = f" AND a.language IN ({','.join('?' * len(languages))})" if languages else ""
         if not exact:
             with self.transaction(write=False) as tx:
-                return self._search_rows_verified(node, expr, limit, offset, now, tx)
+                return self._search_rows_verified(node, expr, limit, offset, now, tx, languages)
         bound = f"rel * 1.0 * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
         hits_sql = (
             f"SELECT id, rel, in_title, {bound} AS ub FROM ("
@@ -260,14 +265,14 @@ class SQLiteStore(Store):
                         break
                 if chunk[-1][1] < 0:  # BM25 weights that make relevance negative break the bound
                     cursor.close()
-                    return self._search_rows_one_statement(expr, limit, offset, now, tx)
+                    return self._search_rows_one_statement(expr, limit, offset, now, tx, languages)
                 marks = ",".join("?" * len(chunk))
                 info = {
                     r[0]: r[1:]
                     for r in tx.all(
                         "SELECT a.id, a.published, EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id)"
-                        f" FROM articles a WHERE a.id IN ({marks})",
-                        [h[0] for h in chunk],
+                        f" FROM articles a WHERE a.id IN ({marks}){only}",
+                        [h[0] for h in chunk] + list(languages),
                     )
                 }
                 chunk_size = min(chunk_size * 2, 2048)  # a long tail of near-ties: read faster
@@ -303,8 +308,11 @@ class SQLiteStore(Store):
             }
         return [rows[aid] + (score,) for score, _, aid in page if aid in rows]
 
-    def _search_rows_one_statement(self, expr: str, limit: int, offset: int, now: int, tx) -> list[tuple]:
+    def _search_rows_one_statement(
+        self, expr: str, limit: int, offset: int, now: int, tx, languages: tuple[str, ...] = ()
+    ) -> list[tuple]:
         """Every hit scored in SQL (the reference the bounded search above must agree with)."""
+        only = f" AND a.language IN ({','.join('?' * len(languages))})" if languages else ""
         return tx.all(
             f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
             "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
@@ -313,25 +321,32 @@ class SQLiteStore(Store):
             "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
             "   a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) AS in_title"
             "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            "  WHERE articles_fts MATCH ?"
+            f"  WHERE articles_fts MATCH ?{only}"
             ") ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
-            (now, f"title : ({expr})", expr, limit, offset),
+            (now, f"title : ({expr})", expr, *languages, limit, offset),
         )
 
-    def _search_rows_verified(self, node, expr: str, limit: int, offset: int, now: int, tx) -> list[tuple]:
+    def _search_rows_verified(
+        self, node, expr: str, limit: int, offset: int, now: int, tx, languages: tuple[str, ...] = ()
+    ) -> list[tuple]:
         """Every candidate of a relaxed query scored, the ones `node` really matches kept: only
         for queries with a NEAR between large groups (a watchlist's), so the candidate set is
         what a watchlist's own words find."""
-        rows = self._search_rows_one_statement(expr, -1, 0, now, tx)
+        rows = self._search_rows_one_statement(expr, -1, 0, now, tx, languages)
         keep = self._verified(tx, node, [r[0] for r in rows])
         return [r for r in rows if r[0] in keep][offset : offset + limit]
 
-    def _count_rows(self, node) -> int:
-        expr, exact = to_fts5_candidates(node)
+    def _count_rows(self, node, languages: tuple[str, ...] = ()) -> int:
+        expr, exact = to_fts5_candidates(node, self.marked_languages())
+        sql = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+        if languages:  # language: filter: only the matching rows' articles are looked up
+            sql = (f"SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid "
+                   f"WHERE articles_fts MATCH ? AND a.language IN ({','.join('?' * len(languages))})")
         if exact:
-            return self._all("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (expr,))[0][0]
+            counted = f"SELECT COUNT(*) FROM ({sql})" if languages else "SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?"
+            return self._all(counted, (expr, *languages))[0][0]
         with self.transaction(write=False) as tx:
-            ids = [r[0] for r in tx.all("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (expr,))]
+            ids = [r[0] for r in tx.all(sql, (expr, *languages))]
             return len(self._verified(tx, node, ids))
 
     # ---- bounded search ----------------------------------------------------------------------
@@ -367,6 +382,12 @@ class SQLiteStore(Store):
             "SELECT COUNT(*) FROM (SELECT 1 FROM temp.articles_fts_vocab WHERE term >= ? AND term < ? LIMIT ?)",
             (token, token + "\U0010ffff", limit),
         ).fetchone()[0]
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the schema's triggers call (schema.py version 6): every connection
+    that writes articles needs them, so tools that open the file themselves call this too."""
+    conn.create_function("aibrief_index", 2, fts_text, deterministic=True)
 
 
 def make_private_file(path: Path) -> None:

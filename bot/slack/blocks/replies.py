@@ -26,10 +26,10 @@ EXAMPLE_QUERY = 'china travel OR visa -crypto'
 # ---- search --------------------------------------------------------------------------------
 def query_node(query: str, *, watchlist: bool = False):
     """The parsed query whose words a reply bolds (None when it does not parse)."""
-    from bot.query import QueryError, parse, parse_watchlist
+    from bot.query import QueryError, extract_languages, parse, parse_watchlist
 
     try:
-        return parse_watchlist(query) if watchlist else parse(query)
+        return parse_watchlist(query) if watchlist else parse(extract_languages(query)[0])
     except QueryError:
         return None
 
@@ -44,11 +44,11 @@ def hit_text(hit: SearchHit, snippet_limit: int = 280, node=None) -> str:
     if node is None:
         head = f"*{link(hit.url, title)}*"
     else:
-        head = emphasized_link(hit.url, title, highlight_spans(node, title))
+        head = emphasized_link(hit.url, title, highlight_spans(node, title, hit.language))
     lines = [head, f"{escape(truncate(hit.source, 80))} · {date(hit.published)}"]
     if hit.snippet:
         snippet = truncate(" ".join(hit.snippet.split()), snippet_limit)
-        lines.append("> " + emphasize(snippet, highlight_spans(node, snippet) if node is not None else ()))
+        lines.append("> " + emphasize(snippet, highlight_spans(node, snippet, hit.language) if node is not None else ()))
     return "\n".join(lines)
 
 
