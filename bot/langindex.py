@@ -39,7 +39,7 @@ from functools import lru_cache
 import snowballstemmer
 
 from bot.language import Language, language_of
-from bot.query import word_spans
+from bot.words import word_spans
 
 __all__ = ["CJK_RANGES", "Piece", "fts_text", "has_cjk", "is_cjk", "query_tokens", "stored_spans", "stored_word"]
 

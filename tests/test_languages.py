@@ -192,3 +192,52 @@ def test_search_json_gives_language(tmp_path, monkeypatch, capsys):
     assert main(["search", "intelligence language:zz"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "language:zz" in err and "Traceback" not in err
+
+
+# ---- migrating a populated database -----------------------------------------------------------
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def old_store(request, tmp_path):
+    """A store at the schema version before languages (5), with articles stored by that version."""
+    from bot.store.postgres import PostgresStore
+    from bot.store.sqlite import SQLiteStore
+
+    if request.param == "sqlite":
+        s = SQLiteStore(str(tmp_path / "old.db"), migrate=False)
+        url = None
+    else:
+        url = request.getfixturevalue("pg_url")
+        s = PostgresStore(url, migrate=False)
+    s.migrate(target=5)
+    feed = s.add_feed("https://example.com/feed")
+    with s.transaction() as tx:
+        for key, (title, summary) in DOCS.items():
+            tx.run(
+                "INSERT INTO articles(feed_id, dedupe_key, url, title, summary, lead, source, published, fetched) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'Example', 1700000000, 1700000000)",
+                (feed.id, key, f"https://example.com/{key}", title, summary, summary),
+            )
+    yield s
+    s.close()
+
+
+def test_migration_detects_and_reindexes_stored_articles(old_store):
+    assert old_store.migrate() == 6
+    langs = dict(old_store._all("SELECT dedupe_key, language FROM articles"))
+    assert langs == {"fr_reg": "fr", "fr_pres": "fr", "en_reg": "en", "zh": "zh", "ja": "ja", "ko": "ko"}
+    assert set(old_store.archive_languages()) == {"en", "fr", "zh", "ja", "ko"}
+    assert "zh" in _keys(old_store, "中国")
+    assert "ko" in _keys(old_store, "서울")
+    assert "fr_reg" in _keys(old_store, "régulation")
+    assert "fr_pres" not in _keys(old_store, "presidency")
+    assert "en_reg" in _keys(old_store, "regulation")
+    # the index stays consistent with its rows: updating and deleting re-indexes exactly
+    with old_store.transaction() as tx:
+        tx.run("UPDATE articles SET title = ? WHERE dedupe_key = 'zh'", ("深度伪造诈骗案告破",))
+    assert "zh" in _keys(old_store, "诈骗") and _keys(old_store, "中国") == set()
+    with old_store.transaction() as tx:
+        tx.run("DELETE FROM articles")
+    assert _keys(old_store, "诈骗 OR regulation OR régulation") == set()
+    if old_store.backend == "sqlite":
+        old_store._all("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, articles_fts, instance)")
+        assert old_store._all("SELECT COUNT(*) FROM temp.v") == [(0,)]
+

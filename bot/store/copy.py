@@ -48,6 +48,7 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("feed_polls", ("feed_id",)),
     CopyTable("feed_fulltext", ("feed_id",)),
     CopyTable("article_fulltext", ("article_id",)),
+    CopyTable("article_languages", ("language",)),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its

@@ -362,7 +362,7 @@ class PostgresStore(Store):
         if total is None or total < EXACT_COUNTS_BELOW:  # -1: never analyzed
             counts = self._all(
                 "SELECT (SELECT count(*) FROM articles), "
-                + ", ".join(f"(SELECT count(*) FROM articles WHERE tsv @@ {TSQUERY_IN})" for _ in texts),
+                + ", ".join(f"(SELECT count(*) FROM articles WHERE tsv @@ {TSQUERY_WORD})" for _ in texts),
                 tuple(leaf_tsqueries),
             )[0]
             total, counts = counts[0], counts[1:]
@@ -471,7 +471,9 @@ class PostgresStore(Store):
 TSQUERY = f"to_tsquery('{TS_CONFIG}', ?)"  # English only: the raw baseline of bench/search.py
 # A query in every configuration the archive uses (schema.py version 6): parameters are the
 # query text and the list of configurations (PostgresStore._configs).
-TSQUERY_IN = "aibrief_tsquery(?, ?::regconfig[])"
+TSQUERY_IN = "aibrief_tsquery(?, ?::text[], true)"
+# The same for the per-word queries that rank and count (no language tags: see schema.py).
+TSQUERY_WORD = "aibrief_tsquery(?, ?::text[], false)"
 WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 # A watchlist's match score also counts its lead (weight C), as SQLite's _bm25(lead=1.0).
 MATCH_WEIGHTS = f"'{{0.0, {1.0 / TITLE_WEIGHT}, {1.0 / TITLE_WEIGHT}, 1.0}}'"
@@ -507,7 +509,7 @@ def query_leaves(node) -> list:
 
 def leaf_queries(n: int) -> str:
     """FROM-clause items q0 … qn-1: each leaf's tsquery, built once per statement (not per row)."""
-    return "".join(f", {TSQUERY_IN} AS q{i}" for i in range(n))
+    return "".join(f", {TSQUERY_WORD} AS q{i}" for i in range(n))
 
 
 def tsquery_params(leaves, configs: list[str]) -> list:

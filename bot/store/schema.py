@@ -173,12 +173,12 @@ def _postgres_backfill_languages(conn) -> None:
         if not rows:
             break
         last = rows[-1][0]
-        updates = [(code, aid) for aid, code, *_ in _detected(rows) if code != "und"]
-        seen.update(code for code, _ in updates)
+        detected = _detected(rows)
+        seen.update(code for _, code, *_ in detected)
+        updates = [(code, aid) for aid, code, *_ in detected if code != "und"]
         if updates:
             with conn.cursor() as cur:
                 cur.executemany("UPDATE articles SET language = %s WHERE id = %s", updates)
-    seen.add("und")
     with conn.cursor() as cur:
         cur.executemany(
             "INSERT INTO article_languages(language) VALUES (%s) ON CONFLICT DO NOTHING", [(c,) for c in sorted(seen)]
@@ -473,7 +473,7 @@ def _cjk_classes() -> tuple[str, str]:
     punctuation of the CJK blocks (、。「」・ …), which PostgreSQL's parser in the C locale would
     take for letters while the query language splits words there."""
     from bot.langindex import CJK_RANGES
-    from bot.query import _is_word_char
+    from bot.words import _is_word_char
 
     blocks = [(0x3000, 0x303F), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), *CJK_RANGES]
     punct: list[tuple[int, int]] = []
@@ -493,11 +493,9 @@ def _pg_language_functions() -> list[str]:
     from bot.language import LANGUAGES
 
     cjk, punct = _cjk_classes()
-    cases = " ".join(
-        f"WHEN '{lang.code}' THEN '{lang.pg_config}'"
-        for lang in LANGUAGES.values()
-        if lang.pg_config != TS_CONFIG
-    )
+    own = [lang for lang in LANGUAGES.values() if lang.pg_config != TS_CONFIG]
+    cases = " ".join(f"WHEN '{lang.code}' THEN '{lang.pg_config}'" for lang in own)
+    tagged = ", ".join(f"'{lang.code}'" for lang in own)
     return [
         # The configuration an article is indexed with, by its language code.
         "CREATE FUNCTION aibrief_config(lang text) RETURNS regconfig LANGUAGE sql IMMUTABLE PARALLEL SAFE "
@@ -515,17 +513,39 @@ def _pg_language_functions() -> list[str]:
         f"  FROM regexp_matches(regexp_replace(t, $r$[{punct}]+$r$, ' ', 'g'), $r$[{cjk}]+|[^{cjk}]+$r$, 'g')"
         "    WITH ORDINALITY AS x(m, n)"
         ") END $fn$",
-        # A query as one tsquery matching articles of every configuration in `configs`: the OR
-        # of it compiled with each (immutable, so with constant arguments the planner folds it
-        # to a constant as it does to_tsquery).
-        "CREATE FUNCTION aibrief_tsquery(q text, configs regconfig[]) RETURNS tsquery "
+        # The tag lexeme of an article not indexed as English: its configuration's name (a
+        # lexeme no text or query word can produce: "_" splits words), so that a query compiled
+        # with that configuration applies to those articles only. English rows carry none,
+        # which leaves their tsvector (and ranking) exactly as before.
+        "CREATE FUNCTION aibrief_tag(lang text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        f"AS $fn$ SELECT (CASE lang {cases} ELSE '' END || CASE WHEN lang IN ({tagged}) THEN ':1A' ELSE '' END)::tsvector $fn$",
+        # A query over an archive of several languages: the OR of it compiled with each
+        # configuration in `configs` (English's first). `tagged` (to decide what matches):
+        # each compiled query only for its own articles (by the tag above; English ones by
+        # having none), so a French stem never matches an English row, nor does an exclusion
+        # compiled in French let an English row through. Untagged (the per-word queries that
+        # rank): the distinct compiled forms, ORed. With one configuration it is to_tsquery.
+        # Immutable, so with constant arguments the planner folds it as it does to_tsquery.
+        "CREATE FUNCTION aibrief_tsquery(q text, configs text[], tagged boolean) RETURNS tsquery "
         "LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$ "
-        "DECLARE r tsquery; c regconfig; "
+        "DECLARE r tsquery; t tsquery; c text; o text; seen tsquery[] := '{}'; "
         "BEGIN "
+        "  IF coalesce(array_length(configs, 1), 0) <= 1 THEN "
+        f"    RETURN to_tsquery(coalesce(configs[1], '{TS_CONFIG}')::regconfig, q); "
+        "  END IF; "
         "  FOREACH c IN ARRAY configs LOOP "
-        "    IF r IS NULL THEN r := to_tsquery(c, q); ELSE r := r || to_tsquery(c, q); END IF; "
+        "    t := to_tsquery(c::regconfig, q); "
+        "    IF tagged AND c = configs[1] THEN "
+        "      FOREACH o IN ARRAY configs[2:] LOOP t := t && !! quote_literal(o)::tsquery; END LOOP; "
+        "    ELSIF tagged THEN "
+        "      t := t && quote_literal(c)::tsquery; "
+        "    ELSIF t = ANY(seen) THEN "
+        "      CONTINUE; "
+        "    END IF; "
+        "    seen := seen || t; "
+        "    r := CASE WHEN r IS NULL THEN t ELSE r || t END; "
         "  END LOOP; "
-        f"  RETURN COALESCE(r, to_tsquery('{TS_CONFIG}', q)); "
+        "  RETURN r; "
         "END $fn$",
     ]
 
@@ -539,7 +559,7 @@ def _fields_tsv(config: str, words: str) -> str:
 
 
 # Version 6: version 3's layout, each article in its language's configuration, CJK as bigrams.
-ARTICLE_TSV_6 = _fields_tsv("aibrief_config(language)", "aibrief_cjk(aibrief_words({}))")
+ARTICLE_TSV_6 = _fields_tsv("aibrief_config(language)", "aibrief_cjk(aibrief_words({}))") + " || aibrief_tag(language)"
 _PG_LANGUAGE_FUNCTIONS = _pg_language_functions()
 
 
