@@ -4,14 +4,15 @@ The index decides *whether* an article matches (bot/store); this module says *wh
 people: `matched` in `--json`, the bold words in Slack, the terms behind a "not relevant"
 vote. It re-reads the article's text the way the index does (the same word split as
 bot/query.py, diacritics removed, the Porter stemmer that SQLite's FTS5 `porter` tokenizer
-runs), so what it names is what the index saw. PostgreSQL stems with Snowball's English,
-which differs from Porter on a few words; there the explanation can miss a term the index
-matched, never invent one.
+runs), so what it names is what the index saw. It reads each article as the index holds it in
+the article's language (bot/langindex.py: the language's own stems, CJK bigrams), so `language`
+is passed along with the text. PostgreSQL stems English with Snowball's English, which differs
+from Porter on a few words; there the explanation can miss a term the index matched, never
+invent one.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -19,6 +20,8 @@ from functools import lru_cache
 
 import snowballstemmer
 
+from bot.langindex import query_stored, stored_spans
+from bot.language import UNDETERMINED
 from bot.query import FIELDS, And, Near, Node, Not, Or, Phrase, Term, near_fields, word_spans
 
 # A Snowball stemmer keeps the word it works on in itself: one per thread (Slack answers
@@ -64,53 +67,33 @@ def _positive_leaves(node: Node) -> list[Term | Phrase]:
     return list(dict.fromkeys(out))
 
 
-def _word_matches(query_word: str, prefix: bool, token: str) -> bool:
-    stem = _stem(token)
-    # The index holds stems, and both FTS5 and PostgreSQL stem a prefix too before comparing
-    # (`government*` looks for stems starting "govern").
-    if prefix:
-        return stem.startswith(_stem(query_word))
-    return stem == _stem(query_word)
-
-
-# Runs of ASCII letters/digits and non-ASCII characters: ASCII punctuation and spaces always
-# separate words, so word_spans can run on each run apart, and only runs holding non-ASCII
-# characters need its character-by-character path.
-_RUNS = re.compile(r"[A-Za-z0-9\x80-\U0010ffff]+")
-
-
-def _word_spans_fast(text: str) -> list[tuple[int, int, str]]:
-    """`word_spans(text)`, the same spans, ~5x faster on text with a few accented letters or
-    typographic quotes (half of all summaries): search explains every hit it shows."""
-    if text.isascii():
-        return word_spans(text)
-    out: list[tuple[int, int, str]] = []
-    for m in _RUNS.finditer(text):
-        run, at = m.group(), m.start()
-        if run.isascii():
-            out.append((at, m.end(), run.lower()))
-        else:
-            out.extend((at + a, at + b, t) for a, b, t in word_spans(run))
-    return out
-
-
 @lru_cache(maxsize=256)
 def text_tokens(text: str) -> tuple[tuple[int, int, str], ...]:
     """`word_spans(text)`, remembered: explaining one article reads the same title and lead
     once per query word, and a watchlist's statistics explain hundreds of articles."""
-    return tuple(_word_spans_fast(text))
+    return tuple(word_spans(text))
 
 
-def leaf_spans(leaf: Term | Phrase, text: str) -> list[tuple[int, int]]:
-    """Character spans of `text` where the word or phrase occurs."""
+@lru_cache(maxsize=256)
+def _stored(text: str, language: str) -> tuple[tuple[int, int, str], ...]:
+    """The index's tokens of `text` in `language`, with their spans, remembered as text_tokens is."""
+    return tuple(stored_spans(text, language))
+
+
+def _piece_matches(piece: tuple[str, bool], stored: str) -> bool:
+    entry, prefix = piece
+    return stored.startswith(entry) if prefix else stored == entry
+
+
+def leaf_spans(leaf: Term | Phrase, text: str, language: str = UNDETERMINED) -> list[tuple[int, int]]:
+    """Character spans of `text` (in `language`) where the word or phrase occurs."""
     words = (leaf.text,) if isinstance(leaf, Term) else leaf.words
-    tokens = text_tokens(text)
-    last = len(words) - 1
+    tokens = _stored(text, language)
+    pattern = query_stored(words, leaf.prefix, language)
+    last = len(pattern) - 1
     out = []
     for i in range(len(tokens) - last):
-        if all(
-            _word_matches(w, leaf.prefix and k == last, tokens[i + k][2]) for k, w in enumerate(words)
-        ):
+        if all(_piece_matches(piece, tokens[i + k][2]) for k, piece in enumerate(pattern)):
             out.append((tokens[i][0], tokens[i + last][1]))
     return out
 
@@ -120,9 +103,11 @@ def term_text(leaf: Term | Phrase) -> str:
     return text + ("*" if leaf.prefix else "")
 
 
-def matched_terms(node: Node, *, title: str, summary: str, lead: str = "") -> list[Matched]:
-    """The query's words and phrases the article holds, each once, with the first field
-    (title, lead, summary) it occurs in among those the word is scoped to."""
+def matched_terms(
+    node: Node, *, title: str, summary: str, lead: str = "", language: str = UNDETERMINED
+) -> list[Matched]:
+    """The query's words and phrases the article (in `language`) holds, each once, with the
+    first field (title, lead, summary) it occurs in among those the word is scoped to."""
     texts = {"title": title, "lead": lead, "summary": summary}
     out: list[Matched] = []
     seen: set[str] = set()
@@ -133,16 +118,17 @@ def matched_terms(node: Node, *, title: str, summary: str, lead: str = "") -> li
         for field in FIELD_ORDER:
             if leaf.fields and field not in leaf.fields:
                 continue
-            if texts[field] and leaf_spans(leaf, texts[field]):
+            if texts[field] and leaf_spans(leaf, texts[field], language):
                 out.append(Matched(term, field))
                 seen.add(term)
                 break
     return out
 
 
-def highlight_spans(node: Node, text: str) -> list[tuple[int, int]]:
-    """Non-overlapping spans of `text` holding any of the query's positive words, in order."""
-    spans = sorted(s for leaf in _positive_leaves(node) for s in leaf_spans(leaf, text))
+def highlight_spans(node: Node, text: str, language: str = UNDETERMINED) -> list[tuple[int, int]]:
+    """Non-overlapping spans of `text` (in `language`) holding any of the query's positive
+    words, in order."""
+    spans = sorted(s for leaf in _positive_leaves(node) for s in leaf_spans(leaf, text, language))
     merged: list[tuple[int, int]] = []
     for start, end in spans:
         if merged and start <= merged[-1][1]:
@@ -154,58 +140,57 @@ def highlight_spans(node: Node, text: str) -> list[tuple[int, int]]:
 
 # ---- deciding a match, as the index would ---------------------------------------------------
 class _Field:
-    """One field's tokens as the index holds them: stems by position, positions by stem."""
+    """One field's tokens as the index holds them: entries by position, positions by entry."""
 
-    __slots__ = ("stems", "at")
+    __slots__ = ("stems", "at", "language")
 
-    def __init__(self, text: str) -> None:
-        self.stems = [_stem(t) for _, _, t in word_spans(text)]
+    def __init__(self, text: str, language: str = UNDETERMINED) -> None:
+        self.language = language
+        self.stems = [entry for _, _, entry in stored_spans(text, language)]
         self.at: dict[str, list[int]] = {}
         for i, stem in enumerate(self.stems):
             self.at.setdefault(stem, []).append(i)
 
-    def positions(self, word: str, prefix: bool) -> list[int]:
-        start = _stem(word)
+    def positions(self, piece: tuple[str, bool]) -> list[int]:
+        entry, prefix = piece
         if prefix:
-            return sorted(i for stem, where in self.at.items() if stem.startswith(start) for i in where)
-        return self.at.get(start, [])
-
-    def word_at(self, i: int, word: str, prefix: bool) -> bool:
-        stem = self.stems[i]
-        return stem.startswith(_stem(word)) if prefix else stem == _stem(word)
+            return sorted(i for stem, where in self.at.items() if stem.startswith(entry) for i in where)
+        return self.at.get(entry, [])
 
 
 def _leaf_positions(leaf: Term | Phrase, field: _Field) -> list[tuple[int, int]]:
     """(first, last) token positions where the word or phrase occurs."""
     words = (leaf.text,) if isinstance(leaf, Term) else leaf.words
-    last = len(words) - 1
-    first = field.positions(words[0], leaf.prefix and last == 0)
+    pattern = query_stored(words, leaf.prefix, field.language)
+    last = len(pattern) - 1
+    first = field.positions(pattern[0])
     if last == 0:
         return [(i, i) for i in first]
     n = len(field.stems)
     return [
         (i, i + last)
         for i in first
-        if i + last < n
-        and all(field.word_at(i + k, w, leaf.prefix and k == last) for k, w in enumerate(words[1:], 1))
+        if i + last < n and all(_piece_matches(p, field.stems[i + k]) for k, p in enumerate(pattern[1:], 1))
     ]
 
 
 @lru_cache(maxsize=1024)
-def _group_index(group_id: int, group: Node) -> tuple[dict[str, list], list]:
-    """An OR-group of words and phrases by the stem of each one's first word (prefixes apart):
-    a watchlist's groups hold a hundred words, an article's lead a few dozen, so the check
-    looks up the article's words instead of trying every word of the group. Keyed by id,
-    with the group itself kept in the cache so the id cannot be reused meanwhile."""
+def _group_index(group_id: int, group: Node, language: str) -> tuple[dict[str, list], list]:
+    """An OR-group of words and phrases by the index entry of each one's first piece (prefixes
+    apart), in one language: a watchlist's groups hold a hundred words, an article's lead a
+    few dozen, so the check looks up the article's words instead of trying every word of the
+    group. Keyed by id, with the group itself kept in the cache so the id cannot be reused
+    meanwhile."""
     items = group.items if isinstance(group, Or) else (group,)
     exact: dict[str, list] = {}
     prefixes = []
     for leaf in items:
         words = (leaf.text,) if isinstance(leaf, Term) else leaf.words  # type: ignore[union-attr]
-        if leaf.prefix and len(words) == 1:  # type: ignore[union-attr]
+        entry, prefix = query_stored(words, leaf.prefix, language)[0]  # type: ignore[union-attr]
+        if prefix:
             prefixes.append(leaf)
         else:
-            exact.setdefault(_stem(words[0]), []).append(leaf)
+            exact.setdefault(entry, []).append(leaf)
     return exact, prefixes
 
 
@@ -216,7 +201,7 @@ def _is_leaf_group(node: Node) -> bool:
 
 
 def _side_positions(side: Node, field: _Field) -> list[tuple[int, int]]:
-    exact, prefixes = _group_index(id(side), side)
+    exact, prefixes = _group_index(id(side), side, field.language)
     leaves = [leaf for stem in field.at if stem in exact for leaf in exact[stem]] + prefixes
     return [p for leaf in leaves for p in _leaf_positions(leaf, field)]
 
@@ -259,25 +244,26 @@ def _holds(node: Node, fields: dict[str, _Field]) -> bool:
 
 
 @lru_cache(maxsize=2048)
-def _field(text: str) -> _Field:
+def _field(text: str, language: str = UNDETERMINED) -> _Field:
     """A text's field index, kept for the next watchlist checking the same article."""
-    return _Field(text)
+    return _Field(text, language)
 
 
 class _Fields(dict):
     """Each field indexed when a query first asks for it: a watchlist reads title and lead,
     so an article's long summary is never tokenized for it."""
 
-    def __init__(self, texts: dict[str, str]) -> None:
+    def __init__(self, texts: dict[str, str], language: str = UNDETERMINED) -> None:
         super().__init__()
         self.texts = texts
+        self.language = language
 
     def __missing__(self, name: str) -> _Field:
-        field = self[name] = _field(self.texts[name])
+        field = self[name] = _field(self.texts[name], self.language)
         return field
 
 
-def holds(node: Node, *, title: str, summary: str, lead: str) -> bool:
-    """Whether the article matches `node`, decided on its text as FTS5 decides it on the index
-    (for the rows a relaxed query found, bot/query.py `to_fts5_candidates`)."""
-    return _holds(node, _Fields({"title": title, "summary": summary, "lead": lead}))
+def holds(node: Node, *, title: str, summary: str, lead: str, language: str = UNDETERMINED) -> bool:
+    """Whether the article (in `language`) matches `node`, decided on its text as FTS5 decides
+    it on the index (for the rows a relaxed query found, bot/query.py `to_fts5_candidates`)."""
+    return _holds(node, _Fields({"title": title, "summary": summary, "lead": lead}, language or UNDETERMINED))

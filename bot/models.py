@@ -108,10 +108,12 @@ class SearchHit:
     highlights: tuple = ()  # (start, end) of the query's words in `snippet` (bot/snippet.py)
     title_highlights: tuple = ()  # the same in `title`
     summary: str = field(default="", repr=False, compare=False)  # for clustering copies; not shown
+    language: str = "und"  # ISO 639-1 as detected at ingest (bot/language.py), "und": not known
 
     def as_json(self) -> dict:
         return {
             **article_json(self.article_id, self.title, self.url, self.source, self.published),
+            "language": self.language,
             "score": round(self.score, 6),
             "snippet": self.snippet,
             "highlights": [list(s) for s in self.highlights],

@@ -42,7 +42,11 @@ import unicodedata
 from dataclasses import dataclass, field as _dc_field
 from typing import Any, Mapping
 
-from bot.queryfilters import FILTERS
+from bot.queryfilters import FILTERS, REPEATABLE
+
+# Words: the same split as FTS5's unicode61 tokenizer (bot/words.py, shared with the index's
+# per-language rewriting, bot/langindex.py).
+from bot.words import _is_base, _is_word_char, word_spans, word_tokens  # noqa: F401
 
 __all__ = [
     "DEFAULT_NEAR",
@@ -186,63 +190,6 @@ class Not:
 
 
 Node = Term | Phrase | Near | And | Or | Not
-
-
-# ---------------------------------------------------------------------------------------
-# Words: the same split as FTS5's unicode61 tokenizer
-# ---------------------------------------------------------------------------------------
-# unicode61 (default categories "L* N* Co") keeps letters, digits and private-use
-# characters together and separates on everything else. It also keeps combining
-# diacritics inside a word (remove_diacritics then drops them): a decomposed "naïve" is
-# one token, so marks count as word characters here too. Code points its Unicode tables
-# do not know (Cn) are word characters to it as well. Erring towards "word character" is
-# the safe side: FTS5 re-tokenizes every quoted string anyway, whereas splitting where it
-# would not would turn one word into a phrase that cannot match.
-_BASE_CATEGORIES = frozenset({"Lu", "Ll", "Lt", "Lm", "Lo", "Nd", "Nl", "No", "Co", "Cn"})
-_MARK_CATEGORIES = frozenset({"Mn", "Mc", "Me"})
-
-
-def _is_base(c: str) -> bool:
-    return unicodedata.category(c) in _BASE_CATEGORIES
-
-
-def _is_word_char(c: str) -> bool:
-    cat = unicodedata.category(c)
-    return cat in _BASE_CATEGORIES or cat in _MARK_CATEGORIES
-
-
-def _lower(run: str) -> str:
-    # Per character, one character each: "İ".lower() is "i" + U+0307, and a second
-    # character would change where the word is split. FTS5 folds "İ" to "i" as well.
-    return "".join(c.lower()[0] for c in run)
-
-
-_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
-
-
-def word_spans(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, lower-cased token) of each letter/digit run of `text`, as the unicode61
-    tokenizer splits it (before stemming and diacritic removal). Runs of combining marks
-    alone are dropped, as FTS5 drops the empty token they leave."""
-    if text.isascii():  # the common case, ~20x faster: in ASCII only letters and digits are word characters
-        return [(m.start(), m.end(), m.group().lower()) for m in _ASCII_WORD.finditer(text)]
-    out: list[tuple[int, int, str]] = []
-    start = None
-    for i, c in enumerate(text + " "):
-        if i < len(text) and _is_word_char(c):
-            if start is None:
-                start = i
-        elif start is not None:
-            run = text[start:i]
-            if any(_is_base(ch) for ch in run):
-                out.append((start, i, _lower(run)))
-            start = None
-    return out
-
-
-def word_tokens(text: str) -> list[str]:
-    """The lower-cased tokens of `text` as the index holds them before stemming."""
-    return [t for _, _, t in word_spans(text)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -807,6 +754,9 @@ def parse_search(text: str) -> SearchQuery:
                 tok.start,
                 text,
             )
+        if name in REPEATABLE:  # several: any of them (language:fr language:de)
+            filters[name] = tuple(dict.fromkeys((*filters.get(name, ()), value)))
+            continue
         if name in filters:
             raise QueryError(f'"{name}:" is given twice: keep one', tok.start, text)
         filters[name] = value
@@ -831,23 +781,39 @@ def _fts_columns(fields: tuple[str, ...]) -> str:
     return (fields[0] if len(fields) == 1 else "{" + " ".join(fields) + "}") + " : "
 
 
-def _fts_phrase(node: Term | Phrase) -> str:
-    text = node.text if isinstance(node, Term) else " ".join(node.words)
-    return _fts_quote(text) + (" *" if node.prefix else "")
+def _fts_phrase(node: Term | Phrase, lang: str | None = None) -> str:
+    """The FTS5 phrase for a word or phrase in articles of one language (None: English and the
+    languages indexed like it). Words of other languages and CJK runs are rewritten as the index
+    holds them (bot/langindex.py); plain ASCII in English is what it always was."""
+    words = (node.text,) if isinstance(node, Term) else node.words
+    if lang is None and all(w.isascii() for w in words):
+        return _fts_quote(" ".join(words)) + (" *" if node.prefix else "")
+    from bot.langindex import query_tokens
+
+    tokens, prefix = query_tokens(words, node.prefix, lang)
+    return _fts_quote(" ".join(tokens)) + (" *" if prefix else "")
 
 
-def _fts_near(node: Near) -> str:
+def _fts_phrases(node: Term | Phrase, langs: tuple[str, ...]) -> str:
+    """The word or phrase in every language of the archive: English's form OR each other
+    language's (`langs`: the archive's languages that are not indexed like English)."""
+    alts = list(dict.fromkeys(_fts_phrase(node, lang) for lang in (None, *langs)))
+    return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
+
+
+def _fts_near(node: Near, langs: tuple[str, ...] = ()) -> str:
     """One FTS5 NEAR group per pair of alternatives (FTS5's NEAR takes phrases only), under
-    the fields both sides allow."""
+    the fields both sides allow; per language of the archive, both sides in that language."""
     left, right = node.items
     lefts = left.items if isinstance(left, Or) else (left,)
     rights = right.items if isinstance(right, Or) else (right,)
     columns = _fts_columns(near_fields(node))
-    groups = [
-        f"{columns}NEAR({_fts_phrase(a)} {_fts_phrase(b)}, {node.distance})"  # type: ignore[arg-type]
+    groups = list(dict.fromkeys(
+        f"{columns}NEAR({_fts_phrase(a, lang)} {_fts_phrase(b, lang)}, {node.distance})"  # type: ignore[arg-type]
+        for lang in (None, *langs)
         for a in lefts
         for b in rights
-    ]
+    ))
     return groups[0] if len(groups) == 1 else "(" + " OR ".join(groups) + ")"
 
 
@@ -859,45 +825,49 @@ def _fts_near(node: Near) -> str:
 NATIVE_NEAR_PAIRS = 64
 
 
-def _fts_relaxed(node: Near) -> str:
+def _native_pairs(node: Near, langs: tuple[str, ...]) -> int:
+    return _alternatives(node.items[0]) * _alternatives(node.items[1]) * (1 + len(langs))
+
+
+def _fts_relaxed(node: Near, langs: tuple[str, ...] = ()) -> str:
     """Both sides of a NEAR, in the fields the NEAR may hold in: every row the NEAR matches."""
     columns = _fts_columns(near_fields(node))
     sides = [
-        " OR ".join(_fts_phrase(i) for i in (side.items if isinstance(side, Or) else (side,)))  # type: ignore[arg-type]
+        " OR ".join(_fts_phrases(i, langs) for i in (side.items if isinstance(side, Or) else (side,)))  # type: ignore[arg-type]
         for side in node.items
     ]
     return f"({columns}({sides[0]}) AND {columns}({sides[1]}))"
 
 
-def _fts(node: Node, top: bool = False, relax: bool = False) -> str:
+def _fts(node: Node, top: bool = False, relax: bool = False, langs: tuple[str, ...] = ()) -> str:
     """FTS5 text for `node`; compound results are parenthesised unless `top`, so FTS5's
     own precedence (NOT > AND > OR) never comes into play. `relax`: large NEARs become a
-    superset (see NATIVE_NEAR_PAIRS)."""
+    superset (see NATIVE_NEAR_PAIRS). `langs`: see to_fts5."""
     if isinstance(node, (Term, Phrase)):
-        leaf = _fts_columns(node.fields) + _fts_phrase(node)
+        leaf = _fts_columns(node.fields) + _fts_phrases(node, langs)
         return leaf if top or not node.fields else f"({leaf})"
     if isinstance(node, Near):
-        if relax and _alternatives(node.items[0]) * _alternatives(node.items[1]) > NATIVE_NEAR_PAIRS:
-            return _fts_relaxed(node)
-        return _fts_near(node)
+        if relax and _native_pairs(node, langs) > NATIVE_NEAR_PAIRS:
+            return _fts_relaxed(node, langs)
+        return _fts_near(node, langs)
     if isinstance(node, Or):
         _check_items(node)
         for item in node.items:
             if _only_negative(item):
                 raise QueryError("an OR alternative cannot be only an exclusion", None, "")
-        out = " OR ".join(_fts(i, relax=relax) for i in node.items)
+        out = " OR ".join(_fts(i, relax=relax, langs=langs) for i in node.items)
     elif isinstance(node, And):
         _check_items(node)
         positives = [i for i in node.items if not isinstance(i, Not)]
         negatives = [i.item for i in node.items if isinstance(i, Not)]
         if not positives:
             raise QueryError("add at least one word to look for: a query cannot be only exclusions", None, "")
-        out = " AND ".join(_fts(p, relax=relax) for p in positives)
+        out = " AND ".join(_fts(p, relax=relax, langs=langs) for p in positives)
         if negatives:
             if len(positives) > 1:
                 out = f"({out})"
             # an exclusion stays exact: relaxing it would drop rows the query matches
-            out += "".join(" NOT " + _fts(n) for n in negatives)
+            out += "".join(" NOT " + _fts(n, langs=langs) for n in negatives)
     elif isinstance(node, Not):
         raise QueryError("an exclusion needs something to exclude it from (e.g. ai -crypto)", None, "")
     else:
@@ -910,23 +880,23 @@ def _check_items(node: And | Or) -> None:
         raise QueryError(f"an empty {type(node).__name__} group", None, "")
 
 
-def to_fts5(node: Node) -> str:
+def to_fts5(node: Node, langs: tuple[str, ...] = ()) -> str:
     """FTS5 MATCH text for a table tokenized 'porter unicode61 remove_diacritics 2'.
 
     Every token is double-quoted, so no user text is FTS5 syntax. An And with exclusions
     becomes `(p1 AND p2) NOT n1 NOT n2`: FTS5's NOT is binary and left-associative.
+    `langs`: the archive's languages not indexed like English (bot/langindex.py); each word
+    is then looked for in its English form OR its form in each of them. With none, and no
+    Chinese, Japanese or Korean in the query, the text is what it always was.
     """
-    return _fts(node, top=True)
+    return _fts(node, top=True, langs=langs)
 
 
-def to_fts5_candidates(node: Node) -> tuple[str, bool]:
+def to_fts5_candidates(node: Node, langs: tuple[str, ...] = ()) -> tuple[str, bool]:
     """FTS5 MATCH text that finds every row `node` matches, cheaply, and whether it is exact.
     When it is not (a large NEAR was relaxed), check each row with bot.explain.holds."""
-    exact = not any(
-        isinstance(n, Near) and _alternatives(n.items[0]) * _alternatives(n.items[1]) > NATIVE_NEAR_PAIRS
-        for n in _walk(node)
-    )
-    return (to_fts5(node) if exact else _fts(node, top=True, relax=True)), exact
+    exact = not any(isinstance(n, Near) and _native_pairs(n, langs) > NATIVE_NEAR_PAIRS for n in _walk(node))
+    return (to_fts5(node, langs) if exact else _fts(node, top=True, relax=True, langs=langs)), exact
 
 
 def _walk(node: Node):
@@ -957,6 +927,14 @@ def _ts_weights(fields: tuple[str, ...]) -> str:
 
 
 def _ts_leaf(node: Term | Phrase, weights: str) -> str:
+    words = (node.text,) if isinstance(node, Term) else node.words
+    if not all(w.isascii() for w in words):
+        from bot.langindex import query_pieces  # CJK runs: the phrase of their bigrams
+
+        pieces = query_pieces(words, node.prefix)
+        if len(pieces) == 1:
+            return _ts_lexeme(pieces[0].text, pieces[0].prefix, weights)
+        return "(" + " <-> ".join(_ts_lexeme(p.text, p.prefix, weights) for p in pieces) + ")"
     if isinstance(node, Term):
         return _ts_lexeme(node.text, node.prefix, weights)
     last = len(node.words) - 1
@@ -987,8 +965,11 @@ def _ts_near(node: Near) -> str:
 
 
 def _ts(node: Node, top: bool = False) -> str:
-    if isinstance(node, Term):
+    if isinstance(node, Term) and node.text.isascii():
         return _ts_lexeme(node.text, node.prefix, _ts_weights(node.fields))
+    if isinstance(node, Term):
+        out = _ts_leaf(node, _ts_weights(node.fields))
+        return out[1:-1] if top and out.startswith("(") else out
     if isinstance(node, Phrase):
         out = _ts_leaf(node, _ts_weights(node.fields))[1:-1]
     elif isinstance(node, Near):

@@ -1,5 +1,6 @@
 """Search filters: the `key:value` terms of a query that narrow or order the results and
-never match text (`since:2025-03-01`, `until:2025-03-31`, `newer:7d`, `sort:new`).
+never match text (`since:2025-03-01`, `until:2025-03-31`, `newer:7d`, `sort:new`,
+`language:fr`).
 
 Kept apart from the grammar (bot/query.py) so that a filter is one entry in FILTERS: the
 lexer recognises any name listed there, hands the value to its validator and reports the
@@ -13,6 +14,8 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Callable, Mapping
+
+from bot.language import language_of, supported
 
 SORTS = ("relevance", "new")
 _AGE = re.compile(r"^(\d{1,5})([hdw])$")
@@ -46,13 +49,25 @@ def _sort(value: str) -> str:
     return value
 
 
+def _language(value: str) -> str:
+    code = value.lower()
+    known = supported()
+    if code not in known:
+        raise ValueError("not a language this index knows: write language:xx with one of " + ", ".join(known))
+    return code
+
+
 # name → validator. A new filter is one line here (and its use in bot/search.py).
 FILTERS: dict[str, Callable[[str], Any]] = {
     "since": _date,  # published on or after this UTC date
     "until": _date,  # published on or before this UTC date (the whole day)
     "newer": _age,  # published within this long before now
     "sort": _sort,  # relevance (default) or new
+    "language": _language,  # written in this language (bot/language.py), as detected at ingest
 }
+# Filters that may be given more than once; parse_search gives their values as a tuple (an
+# article in any of the languages qualifies). The others may be given once.
+REPEATABLE = frozenset({"language"})
 
 
 def window(filters: Mapping[str, Any], now: datetime) -> tuple[int | None, int | None]:
@@ -78,6 +93,8 @@ def describe(filters: Mapping[str, Any]) -> str:
     if "newer" in filters:
         age: timedelta = filters["newer"]
         parts.append(f"in the last {age.days} days" if age.seconds == 0 else f"in the last {int(age.total_seconds() // 3600)} hours")
+    if filters.get("language"):
+        parts.append("in " + " or ".join(language_of(c).name for c in filters["language"]))
     if filters.get("sort") == "new":
         parts.append("newest first")
     return ", ".join(parts)

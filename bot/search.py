@@ -62,7 +62,8 @@ def search(store: Store, text: str, *, limit: int = 10, offset: int = 0, now: da
     `bot.query.QueryError` with a readable message on a bad query, and
     `bot.store.QueryTooBroad` for one too costly to answer within SEARCH_BUDGET_S.
     With fewer than SUGGEST_BELOW hits on the first page, `suggestion` may hold a corrected
-    query (bot/suggest.py)."""
+    query (bot/suggest.py). `language:fr` in the query keeps French articles only (several
+    `language:` filters: an article in any of them)."""
     query = parse_search(text)
     since, until = window(query.filters, now or datetime.now(timezone.utc))
     limit = max(1, min(limit, MAX_LIMIT))
@@ -72,6 +73,7 @@ def search(store: Store, text: str, *, limit: int = 10, offset: int = 0, now: da
     rows, total = store.bounded_search(
         query.node, limit=fetch, offset=start, budget_s=SEARCH_BUDGET_S,
         since=since, until=until, newest=query.sort == "new", explain=False,
+        languages=query.filters.get("language", ()),
     )
     stories = one_per_story(rows)
     if len(rows) < fetch:  # every hit was read: the count of stories is known

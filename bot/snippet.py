@@ -21,12 +21,15 @@ WIDTH = 200
 ELLIPSIS = "…"
 
 
-def _hits(node, text: str) -> list[tuple[int, int, int]]:
-    """(start, end, which word or phrase) of every positive leaf of `node` in `text`."""
+def _hits(node, text: str, language: str) -> list[tuple[int, int, int]]:
+    """(start, end, which word or phrase) of every positive leaf of `node` in `text` (in
+    `language`: the index's stems of that language, bot/langindex.py)."""
     from bot.explain import _positive_leaves, leaf_spans
 
     return sorted(
-        (start, end, k) for k, leaf in enumerate(_positive_leaves(node)) for start, end in leaf_spans(leaf, text)
+        (start, end, k)
+        for k, leaf in enumerate(_positive_leaves(node))
+        for start, end in leaf_spans(leaf, text, language)
     )
 
 
@@ -45,13 +48,14 @@ def _best_start(hits: list[tuple[int, int, int]], width: int) -> int:
     return best
 
 
-def passage(text: str, node, width: int = WIDTH) -> tuple[str, list[tuple[int, int]]]:
-    """The snippet of `text` for query `node` (None: the opening) and the spans of the query's
-    words in it, as offsets into the snippet (Python string indices, i.e. code points)."""
+def passage(text: str, node, width: int = WIDTH, language: str = "und") -> tuple[str, list[tuple[int, int]]]:
+    """The snippet of `text` (an article's, in `language`) for query `node` (None: the
+    opening) and the spans of the query's words in it, as offsets into the snippet (Python
+    string indices, i.e. code points)."""
     text = " ".join(text.split())
     if node is None:
         return _cut(text, 0, width), []
-    hits = _hits(node, text)  # the text is read once; the snippet's spans come from these
+    hits = _hits(node, text, language)  # the text is read once; the snippet's spans come from these
     start = 0
     if len(text) > width and hits:
         first = _best_start(hits, width)

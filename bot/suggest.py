@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import unicodedata
 
+from bot.langindex import has_cjk
 from bot.query import QueryError, parse_search, search_words
 
 SUGGEST_BELOW = 3  # a search with fewer hits than this gets a suggestion, if there is one
@@ -77,10 +78,10 @@ def _replacement(store, word: str) -> str | None:
     """The real word to show instead of `word`: among the nearest index terms, the one whose
     word as printed is nearest to what was typed (`securty` → security, not sécurité, though
     both stems are one edit away)."""
-    if len(word) < MIN_WORD or not word.isalpha():
-        return None
+    if len(word) < MIN_WORD or not word.isalpha() or has_cjk(word):
+        return None  # CJK: indexed as bigrams (bot/langindex.py), not words to correct
     token = store.index_token(word)
-    if token is None or store.vocab_has(token):
+    if token is None or store.knows_word(word):
         return None
     best = None
     for rank, term in enumerate(closest(store, token)):
@@ -106,9 +107,10 @@ def suggest(store, text: str, found: int, window: tuple = (None, None)) -> str |
     for start, end, better in reversed(changes):
         out = out[:start] + better + out[end:]
     try:
-        node = parse_search(out).node
+        query = parse_search(out)
     except QueryError:
         return None
-    if node is None or store.count_matching(node, since=window[0], until=window[1]) <= found:
+    node, languages = query.node, query.filters.get("language", ())
+    if node is None or store.count_matching(node, since=window[0], until=window[1], languages=languages) <= found:
         return None
     return out

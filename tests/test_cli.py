@@ -31,7 +31,7 @@ def test_fetch_then_search_finds_the_travel_seed_first(env, served, capsys):
     add_all(capsys, served)
     code, out, err = run(capsys, "fetch")
     assert code == 0, err
-    assert f"46 new article(s) from {len(served)} feed(s)" in out
+    assert f"50 new article(s) from {len(served)} feed(s)" in out
     assert "ai-security:" in out and "Feed errors" not in out
     code, out, err = run(capsys, "search", "china travel", "--json", "--limit", "3")
     assert code == 0
@@ -132,7 +132,7 @@ def test_bad_setting_stops_with_exit_2_and_no_traceback(env):
 def test_demo_runs_offline_and_shows_the_seed(env):
     proc = subprocess.run([sys.executable, "-m", "bot", "demo"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "46 new article(s) from 8 feed(s)" in proc.stdout
+    assert "50 new article(s) from 9 feed(s)" in proc.stdout
     search_part = proc.stdout.split("Search: china travel", 1)[1]
     assert search_part.splitlines()[1].startswith("1. China tells its AI leaders to avoid US travel")
     assert "Digest preview" in proc.stdout

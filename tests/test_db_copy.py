@@ -87,7 +87,7 @@ def snapshot(store) -> dict:
                             "query", "key", "value", "channel", "tz", "watchlists", "run_key", "status", "plan",
                             "seq", "ts", "article_id", "watchlist_id", "actor", "action", "target", "before",
                             "after", "published", "dedupe_key", "user_id", "channel_id", "days", "weekly",
-                            "kind", "subject", "answer", "day", "calls", "question", "verdict", "reason")
+                            "kind", "subject", "answer", "day", "calls", "question", "verdict", "reason", "language")
                 if c in _columns(store, t.name)]
         out[t.name] = store._all(f"SELECT {', '.join(cols)} FROM {t.name} ORDER BY {', '.join(t.key)}")
     out["search"] = {q: [(h.article_id, h.url) for h in store.search(parse(q), limit=20, now=1_700_000_000)]

@@ -115,7 +115,7 @@ def test_sample_list_names_existing_files():
     samples = sample_feeds()
     assert [s.name for s in samples] == [
         "govinfosecurity.xml", "dawn.xml", "reuters-technology.xml", "circuit-ledger.xml", "securelog.xml",
-        "policy-wire.xml", "le-veilleur.xml", "asia-tech-watch.xml",
+        "policy-wire.xml", "le-veilleur.xml", "asia-tech-watch.xml", "east-asia-brief.xml",
     ]
     assert all(s.content.lstrip().startswith(b"<?xml") for s in samples)
     assert all(s.url.startswith("https://samples.aibrief.invalid/") for s in samples)

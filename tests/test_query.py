@@ -137,7 +137,7 @@ CASES = [
     ("Café", T("café"), '"café"'),
     ("İstanbul", T("istanbul"), '"istanbul"'),
     ("nai\u0308ve", T("nai\u0308ve"), '"nai\u0308ve"'),  # a combining mark stays inside the word
-    ("日本語", T("日本語"), '"日本語"'),
+    ("日本語", T("日本語"), '"日本 本語"'),  # a CJK run: the phrase of its bigrams (bot/langindex.py)
     # duplicates collapse
     ("a a", T("a"), '"a"'),
     ("a OR a b", A(T("a"), T("b")), '"a" AND "b"'),

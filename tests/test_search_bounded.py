@@ -49,5 +49,5 @@ def test_bounded_search_returns_the_reference_page(store, query):
     now = int(NOW.timestamp())
     for limit, offset in [(1, 0), (10, 0), (10, 10), (3, 47), (100, 0), (10, 5000)]:
         with store.transaction(write=False) as tx:
-            expected = store._search_rows_one_statement(to_fts5(node), limit, offset, now, tx)
+            expected = store._search_rows_one_statement(to_fts5(node, store.marked_languages()), limit, offset, now, tx)
         assert store._search_rows(node, limit, offset, now) == expected, (query, limit, offset)

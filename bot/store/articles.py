@@ -30,14 +30,21 @@ class ArticleQueries:
     """Mixed into Store."""
 
     def _insert_articles(self, tx, feed_id: int, articles: Iterable[Article], now: int) -> list[int]:
-        """Insert the articles not seen before (by dedupe key); return their new ids."""
+        """Insert the articles not seen before (by dedupe key); return their new ids. Each
+        one's language is detected from its title and lead (bot/language.py) and stored: the
+        index stems it in that language (bot/store/languages.py keeps the archive's set)."""
+        from bot.language import detect
+
         new_ids: list[int] = []
+        languages: set[str] = set()
         sql = (
             "INSERT INTO articles(feed_id, dedupe_key, guid, url, title, summary, lead, source, author, "
-            "published, fetched) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "published, fetched, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT(dedupe_key) DO NOTHING RETURNING id"
         )
         for a in articles:
+            lead = lead_of(a.summary)
+            language = detect(a.title, lead)
             rows = tx.all(
                 sql,
                 (
@@ -47,15 +54,19 @@ class ArticleQueries:
                     a.url,
                     a.title,
                     a.summary,
-                    lead_of(a.summary),
+                    lead,
                     a.source,
                     a.author,
                     to_ts(a.published),
                     now,
+                    language,
                 ),
             )
             if rows:
                 new_ids.append(rows[0][0])
+                languages.add(language)
+        if languages:
+            self._note_languages(tx, languages)
         return new_ids
 
     def insert_articles(self, feed_id: int | None, articles: Iterable[Article], now: int | None = None) -> list[int]:

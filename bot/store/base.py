@@ -33,6 +33,7 @@ from bot.store.preview import PreviewQueries
 from bot.store.followups import FollowupQueries
 from bot.store.llm import LLMQueries
 from bot.store.saved import SavedQueries
+from bot.store.languages import LanguageQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
 # relevance, a very old one 3/4. Relevance dominates; of two equal matches the newer wins.
@@ -88,7 +89,7 @@ def explain_hit(hit: SearchHit, node) -> SearchHit:
     from bot.explain import highlight_spans, matched_terms
     from bot.snippet import passage
 
-    snippet, spans = passage(hit.summary, node)
+    snippet, spans = passage(hit.summary, node, language=hit.language)
     if node is None:
         return replace(hit, snippet=snippet)
     # the summary as the snippet read it (whitespace folded: the same words), so that its
@@ -98,14 +99,15 @@ def explain_hit(hit: SearchHit, node) -> SearchHit:
         hit,
         snippet=snippet,
         highlights=tuple(spans),
-        title_highlights=tuple(highlight_spans(node, hit.title)),
-        matched=tuple(matched_terms(node, title=hit.title, summary=summary, lead=lead_of(hit.summary))),
+        title_highlights=tuple(highlight_spans(node, hit.title, hit.language)),
+        matched=tuple(matched_terms(node, title=hit.title, summary=summary, lead=lead_of(hit.summary),
+                                    language=hit.language)),
     )
 
 
 class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQueries, SeenQueries,
             FeedStateQueries, FeedbackQueries, PersonalQueries, PreviewQueries,
-            SavedQueries, FollowupQueries, LLMQueries):
+            SavedQueries, FollowupQueries, LLMQueries, LanguageQueries):
     """Backend-neutral SQL, by subject in the mixins. Subclasses implement the abstract hooks at the bottom."""
 
     backend = "abstract"
@@ -147,6 +149,7 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
     def bounded_search(
         self, node, *, limit: int, offset: int = 0, budget_s: float, now: int | None = None,
         since: int | None = None, until: int | None = None, newest: bool = False, explain: bool = True,
+        languages: Sequence[str] = (),
     ) -> tuple[list[SearchHit], int]:
         """The ranked page and the total count, or QueryTooBroad.
 
@@ -158,7 +161,8 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
 
         `since`/`until` (Unix seconds, inclusive) narrow by `published` in the database
         itself; `newest` orders by `published` instead of relevance. `node` None (a query
-        of only filters) lists the newest articles in that window.
+        of only filters) lists the newest articles in that window. `languages` (`language:fr`
+        in a query): only articles detected in one of them.
         """
         with self._time_budget(budget_s):
             for prefix in (prefix_tokens(node) if node is not None else ()):
@@ -167,21 +171,24 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
                         f"this query is too broad: `{prefix}*` matches more than {MAX_PREFIX_TERMS} words; "
                         "use a longer prefix"
                     )
+            languages = tuple(languages)
             if newest or node is None:
-                hits = self._hits(self._newest_rows(node, limit, offset, since, until), node, explain)
+                hits = self._hits(self._newest_rows(node, limit, offset, since, until, languages), node, explain)
             else:
                 hits = self.search(node, limit=limit, offset=offset, now=now, since=since, until=until,
-                                   explain=explain)
-            total = self.count_matching(node, since=since, until=until) if (hits or offset) else 0
+                                   explain=explain, languages=languages)
+            total = self.count_matching(node, since=since, until=until, languages=languages) if (hits or offset) else 0
         return hits, total
 
     def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None,
-               since: int | None = None, until: int | None = None, explain: bool = True) -> list[SearchHit]:
+               since: int | None = None, until: int | None = None, explain: bool = True,
+               languages: Sequence[str] = ()) -> list[SearchHit]:
         """Best matches first: BM25 (title weighted) blended with recency."""
-        if since is None and until is None:
+        if since is None and until is None and not languages:
             rows = self._search_rows(node, limit, offset, now or now_ts())
         else:
-            rows = self._search_rows(node, limit, offset, now or now_ts(), window=(since, until))
+            rows = self._search_rows(node, limit, offset, now or now_ts(), window=(since, until),
+                                     languages=tuple(languages))
         return self._hits(rows, node, explain)
 
     def _hits(self, rows: Sequence[tuple], node, explain: bool = True) -> list[SearchHit]:
@@ -190,6 +197,7 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
         caught them. `explain=False` leaves the why (snippet, highlights, matched) for
         `explain_hit` to add later, to the hits that are shown."""
         caught = self.matches_for_articles([r[0] for r in rows])
+        language = self.languages_of([r[0] for r in rows])
         hits = [
             SearchHit(
                 article_id=r[0],
@@ -201,15 +209,17 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
                 snippet="",
                 watchlists=tuple(caught.get(r[0], ())),
                 summary=r[5],
+                language=language.get(r[0], "und"),
             )
             for r in rows
         ]
         return [explain_hit(h, node) for h in hits] if explain else hits
 
-    def count_matching(self, node, *, since: int | None = None, until: int | None = None) -> int:
-        if since is None and until is None and node is not None:
+    def count_matching(self, node, *, since: int | None = None, until: int | None = None,
+                       languages: Sequence[str] = ()) -> int:
+        if since is None and until is None and not languages and node is not None:
             return self._count_rows(node)
-        return self._count_window(node, since, until)
+        return self._count_window(node, since, until, tuple(languages))
 
     # ---- backend hooks ---------------------------------------------------------------------
     # What differs between SQLite and PostgreSQL is a method of each backend, so that no caller
@@ -261,16 +271,19 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
         `personal_matches` for a person's saved search: the same columns)."""
         raise NotImplementedError  # pragma: no cover
 
-    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None)) -> list[tuple]:
+    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None),
+                     languages: tuple[str, ...] = ()) -> list[tuple]:
         """Rows of (id, title, url, source, published, summary, score), best first, among
-        articles published within `window` (inclusive Unix seconds; None: open)."""
+        articles published within `window` (inclusive Unix seconds; None: open) and, with
+        `languages`, in one of those languages."""
         raise NotImplementedError  # pragma: no cover
 
-    def _newest_rows(self, node, limit: int, offset: int, since: int | None, until: int | None) -> list[tuple]:
+    def _newest_rows(self, node, limit: int, offset: int, since: int | None, until: int | None,
+                     languages: tuple[str, ...] = ()) -> list[tuple]:
         """Rows as `_search_rows`, newest first (bot/store/searchextras.py)."""
         raise NotImplementedError  # pragma: no cover
 
-    def _count_window(self, node, since: int | None, until: int | None) -> int:
+    def _count_window(self, node, since: int | None, until: int | None, languages: tuple[str, ...] = ()) -> int:
         raise NotImplementedError  # pragma: no cover
 
     def _count_rows(self, node) -> int:

@@ -58,6 +58,7 @@ TABLES: tuple[CopyTable, ...] = (
     CopyTable("llm_usage", ("day",)),
     CopyTable("watchlist_checks", ("watchlist_id",)),
     CopyTable("watchlist_check_results", ("watchlist_id", "article_id")),
+    CopyTable("article_languages", ("language",)),
 )
 
 # Tables a backend keeps for itself, never copied: SQLite's FTS5 index (rebuilt by its

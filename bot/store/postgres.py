@@ -383,16 +383,24 @@ class PostgresStore(PostgresSearchExtras, Store):
                     )
 
     # ---- full text -----------------------------------------------------------------------
+    def _configs(self, tx=None) -> list[str]:
+        """The text search configurations the archive's articles are indexed with: a query is
+        compiled with each (`aibrief_tsquery`, schema.py version 10)."""
+        from bot.language import language_of
+
+        return list(dict.fromkeys([TS_CONFIG, *(language_of(c).pg_config for c in self.marked_languages(tx))]))
+
     def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int, *, table: str = "matches") -> int:
         assert table in ("matches", "personal_matches")
         leaves = query_leaves(node)
+        configs = self._configs(tx)
         sql = (
             f"INSERT INTO {table}(watchlist_id, article_id, score, matched_at) "
             f"SELECT ?, a.id, {relevance(len(leaves), MATCH_WEIGHTS)}, ? "
-            f"FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))} WHERE a.tsv @@ q"
+            f"FROM articles a, {TSQUERY_IN} AS q{leaf_queries(len(leaves))} WHERE a.tsv @@ q"
         )
-        params: list = [watchlist_id, *[1.0] * len(leaves), now, to_tsquery(node),
-                        *(to_tsquery(leaf) for leaf in leaves)]
+        params: list = [watchlist_id, *[1.0] * len(leaves), now, to_tsquery(node), configs,
+                        *tsquery_params(leaves, configs)]
         if article_ids is not None:
             # Exactly these ids: with concurrent writers, ids of one transaction need not
             # form a contiguous range as they do under SQLite's single writer.
@@ -403,19 +411,22 @@ class PostgresStore(PostgresSearchExtras, Store):
 
     def _rescore_matches(self, tx: _Tx, watchlist_id: int, node) -> int:
         leaves = query_leaves(node)
+        configs = self._configs(tx)
         return tx.run(
             f"UPDATE matches m SET score = {relevance(len(leaves), MATCH_WEIGHTS)} "
-            f"FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))} "
+            f"FROM articles a, {TSQUERY_IN} AS q{leaf_queries(len(leaves))} "
             "WHERE m.watchlist_id = ? AND m.article_id = a.id AND a.tsv @@ q",
-            (*[1.0] * len(leaves), to_tsquery(node), *(to_tsquery(leaf) for leaf in leaves), watchlist_id),
+            (*[1.0] * len(leaves), to_tsquery(node), configs, *tsquery_params(leaves, configs), watchlist_id),
         )
 
-    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None)) -> list[tuple]:
+    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None),
+                     languages: tuple[str, ...] = ()) -> list[tuple]:
         leaves = query_leaves(node)
-        leaf_params = [to_tsquery(leaf) for leaf in leaves]
+        configs = self._configs()
+        leaf_params = tsquery_params(leaves, configs)
         # A lone word's IDF is a constant factor that cannot change the order: not counted.
         idfs = self._idfs(leaf_params) if len(leaves) > 1 else [1.0]
-        dated, dates = window_sql(window)
+        dated, dates = window_sql(window, languages)  # date window and language: filter
         return self._all(
             f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
             "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
@@ -423,30 +434,32 @@ class PostgresStore(PostgresSearchExtras, Store):
             "   GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age,"
             "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
             "   ts_filter(a.tsv, '{a}') @@ q AS in_title"
-            f"  FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))}"
+            f"  FROM articles a, {TSQUERY_IN} AS q{leaf_queries(len(leaves))}"
             f"  WHERE a.tsv @@ q{dated}"
             ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
-            (*idfs, now, to_tsquery(node), *leaf_params, *dates, limit, offset),
+            (*idfs, now, to_tsquery(node), configs, *leaf_params, *dates, limit, offset),
         )
 
-    def _idfs(self, leaf_tsqueries: Sequence[str]) -> list[float]:
+    def _idfs(self, leaf_tsqueries: Sequence) -> list[float]:
         """BM25's IDF of each word or phrase, as FTS5 computes it (see the ranking notes below).
 
         Up to EXACT_COUNTS_BELOW articles the document counts are exact (a few ms). Beyond,
         counting every article that holds a common word costs as much as the search itself,
         so the planner's estimates (from ANALYZE's statistics of the tsvector column) stand
-        in: an IDF only needs the order of magnitude.
+        in: an IDF only needs the order of magnitude. `leaf_tsqueries`: (query text,
+        configurations) pairs, flattened, as `tsquery_params` gives them.
         """
+        texts = leaf_tsqueries[0::2]
         total = self._all("SELECT reltuples::bigint FROM pg_class WHERE oid = 'articles'::regclass")[0][0]
         if total is None or total < EXACT_COUNTS_BELOW:  # -1: never analyzed
             counts = self._all(
                 "SELECT (SELECT count(*) FROM articles), "
-                + ", ".join(f"(SELECT count(*) FROM articles WHERE tsv @@ {TSQUERY})" for _ in leaf_tsqueries),
+                + ", ".join(f"(SELECT count(*) FROM articles WHERE tsv @@ {TSQUERY_WORD})" for _ in texts),
                 tuple(leaf_tsqueries),
             )[0]
             total, counts = counts[0], counts[1:]
         else:
-            counts = [self._estimated_matches(q) for q in leaf_tsqueries]
+            counts = [self._estimated_matches(q) for q in texts]
         return [bm25_idf(total, n) for n in counts]
 
     def _estimated_matches(self, tsquery_text: str) -> int:
@@ -459,8 +472,8 @@ class PostgresStore(PostgresSearchExtras, Store):
         return int(plan[0]["Plan"]["Plan Rows"])
 
     def _count_rows(self, node) -> int:
-        return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY} AS q WHERE a.tsv @@ q",
-                             (to_tsquery(node),))[0][0])
+        return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY_IN} AS q WHERE a.tsv @@ q",
+                             (to_tsquery(node), self._configs()))[0][0])
 
     # ---- bounded search ----------------------------------------------------------------------
     @contextmanager
@@ -600,7 +613,12 @@ class PostgresStore(PostgresSearchExtras, Store):
 # for every test query (tests/test_fulltext.py); plain ts_rank did so for 25 of 28. Match
 # scores (matches.score) use the same sum with every idf = 1: computing IDFs on each poll
 # is not worth it for a number that only orders one watchlist's new matches.
-TSQUERY = f"to_tsquery('{TS_CONFIG}', ?)"
+TSQUERY = f"to_tsquery('{TS_CONFIG}', ?)"  # English only: the raw baseline of bench/search.py
+# A query in every configuration the archive uses (schema.py version 10): parameters are the
+# query text and the list of configurations (PostgresStore._configs).
+TSQUERY_IN = "aibrief_tsquery(?, ?::text[], true)"
+# The same for the per-word queries that rank and count (no language tags: see schema.py).
+TSQUERY_WORD = "aibrief_tsquery(?, ?::text[], false)"
 WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 # A watchlist's match score also counts its lead (weight C), as SQLite's _bm25(lead=1.0).
 MATCH_WEIGHTS = f"'{{0.0, {1.0 / TITLE_WEIGHT}, {1.0 / TITLE_WEIGHT}, 1.0}}'"
@@ -636,7 +654,12 @@ def query_leaves(node) -> list:
 
 def leaf_queries(n: int) -> str:
     """FROM-clause items q0 … qn-1: each leaf's tsquery, built once per statement (not per row)."""
-    return "".join(f", {TSQUERY} AS q{i}" for i in range(n))
+    return "".join(f", {TSQUERY_WORD} AS q{i}" for i in range(n))
+
+
+def tsquery_params(leaves, configs: list[str]) -> list:
+    """The parameters of `leaf_queries`: each leaf's query text and the configurations."""
+    return [p for leaf in leaves for p in (to_tsquery(leaf), configs)]
 
 
 def relevance(n: int, weights: str = WEIGHTS) -> str:

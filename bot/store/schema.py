@@ -153,6 +153,107 @@ def _postgres_vocab_trigrams(conn) -> None:
         pass
 
 
+# ---- version 10: languages -----------------------------------------------------------------
+_LANGUAGE_TABLES = [
+    # The languages the archive holds (bot/store/languages.py): what a query is compiled for.
+    "CREATE TABLE article_languages (language TEXT PRIMARY KEY)",
+]
+
+_LANGUAGE_FTS_TRIGGERS = [
+    """CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts(rowid, title, summary, lead) VALUES (new.id,
+            aibrief_index(new.title, new.language), aibrief_index(new.summary, new.language),
+            aibrief_index(new.lead, new.language));
+    END""",
+    """CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, summary, lead) VALUES ('delete', old.id,
+            aibrief_index(old.title, old.language), aibrief_index(old.summary, old.language),
+            aibrief_index(old.lead, old.language));
+    END""",
+    """CREATE TRIGGER articles_au AFTER UPDATE OF title, summary, lead, language ON articles BEGIN
+        INSERT INTO articles_fts(articles_fts, rowid, title, summary, lead) VALUES ('delete', old.id,
+            aibrief_index(old.title, old.language), aibrief_index(old.summary, old.language),
+            aibrief_index(old.lead, old.language));
+        INSERT INTO articles_fts(rowid, title, summary, lead) VALUES (new.id,
+            aibrief_index(new.title, new.language), aibrief_index(new.summary, new.language),
+            aibrief_index(new.lead, new.language));
+    END""",
+]
+
+_LANGUAGE_BATCH = 5000
+
+
+def _detected(rows) -> list[tuple[int, str, str, str, str, str]]:
+    """(id, language, title, summary, lead) of each row, its language detected."""
+    from bot.language import detect
+
+    out = []
+    for aid, title, summary, lead in rows:
+        code = detect(title, lead or lead_of(summary))
+        out.append((aid, code, title, summary, lead))
+    return out
+
+
+def _sqlite_backfill_languages(conn) -> None:
+    """Detect each stored article's language; re-index the rows whose index text changes
+    (another language, or CJK text), with the old triggers gone so each is done once.
+
+    Measured on bench/search.py's 1,000,000 articles: see README ("Languages")."""
+    from bot.langindex import fts_text, has_cjk
+    from bot.language import language_of
+
+    last = 0
+    seen: set[str] = set()
+    while True:
+        rows = conn.execute(
+            "SELECT id, title, summary, lead FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, _LANGUAGE_BATCH)
+        ).fetchall()
+        if not rows:
+            break
+        last = rows[-1][0]
+        updates, reindex = [], []
+        for aid, code, title, summary, lead in _detected(rows):
+            seen.add(code)
+            if code != "und":
+                updates.append((code, aid))
+            if not language_of(code).english_like or has_cjk(title) or has_cjk(summary) or has_cjk(lead):
+                reindex.append((aid, code, title, summary, lead))
+        conn.executemany("UPDATE articles SET language = ? WHERE id = ?", updates)
+        conn.executemany(
+            "INSERT INTO articles_fts(articles_fts, rowid, title, summary, lead) VALUES ('delete', ?, ?, ?, ?)",
+            [(aid, t, s, l) for aid, _, t, s, l in reindex],
+        )
+        conn.executemany(
+            "INSERT INTO articles_fts(rowid, title, summary, lead) VALUES (?, ?, ?, ?)",
+            [(aid, fts_text(t, c), fts_text(s, c), fts_text(l, c)) for aid, c, t, s, l in reindex],
+        )
+    conn.executemany("INSERT OR IGNORE INTO article_languages(language) VALUES (?)", [(c,) for c in sorted(seen)])
+
+
+def _postgres_backfill_languages(conn) -> None:
+    """Detect each stored article's language (the tsv column is dropped meanwhile, so an
+    update rewrites the row without rebuilding its tsvector)."""
+    last = 0
+    seen: set[str] = set()
+    while True:
+        rows = conn.execute(
+            "SELECT id, title, summary, lead FROM articles WHERE id > %s ORDER BY id LIMIT %s", (last, _LANGUAGE_BATCH)
+        ).fetchall()
+        if not rows:
+            break
+        last = rows[-1][0]
+        detected = _detected(rows)
+        seen.update(code for _, code, *_ in detected)
+        updates = [(code, aid) for aid, code, *_ in detected if code != "und"]
+        if updates:
+            with conn.cursor() as cur:
+                cur.executemany("UPDATE articles SET language = %s WHERE id = %s", updates)
+    with conn.cursor() as cur:
+        cur.executemany(
+            "INSERT INTO article_languages(language) VALUES (%s) ON CONFLICT DO NOTHING", [(c,) for c in sorted(seen)]
+        )
+
+
 SQLITE_MIGRATIONS: list[list[Step]] = [
     # 1: feeds, articles with their full-text index, watchlists and matches.
     [
@@ -383,6 +484,22 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
     # full-text index (an fts5vocab table in the temp schema, bot/store/searchextras.py):
     # nothing to store, so this version only keeps the numbering in step with PostgreSQL's.
     [],
+    # 10 (languages): each article's detected language (bot/language.py), the archive's set of
+    # languages, and an index that stems each article in its own language and splits Chinese,
+    # Japanese and Korean runs into bigrams (bot/langindex.py): the index triggers now hand FTS5
+    # `aibrief_index(text, language)` (a Python function every connection registers,
+    # bot/store/sqlite.py) instead of the raw text. The table's tokenizer is unchanged and an
+    # English or undetermined article without CJK text is handed exactly its text, so only the
+    # other articles are re-indexed, in the backfill below.
+    [
+        "ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT 'und'",
+        *_LANGUAGE_TABLES,
+        "DROP TRIGGER articles_ai",
+        "DROP TRIGGER articles_ad",
+        "DROP TRIGGER articles_au",
+        _sqlite_backfill_languages,
+        *_LANGUAGE_FTS_TRIGGERS,
+    ],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -430,6 +547,126 @@ ARTICLE_TSV_3 = (
     f"setweight(to_tsvector('{TS_CONFIG}', aibrief_words(left(summary, {_SUMMARY_INDEX_CHARS}))) || {_GAP}, 'B') || "
     f"setweight(to_tsvector('{TS_CONFIG}', aibrief_words(lead)), 'C')"
 )
+
+def _pg_language_configs() -> list[str]:
+    """A dictionary and configuration per Snowball language (as aibrief_english: unaccent,
+    then the stemmer, no stop words), and aibrief_simple (unaccent, no stemming)."""
+    from bot.language import LANGUAGES
+
+    out = [
+        "CREATE TEXT SEARCH CONFIGURATION aibrief_simple (COPY = aibrief_english)",
+        """ALTER TEXT SEARCH CONFIGURATION aibrief_simple
+            ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part WITH unaccent, simple""",
+    ]
+    for stemmer in sorted({lang.stemmer for lang in LANGUAGES.values() if lang.stemmer and not lang.english_like}):
+        out += [
+            f"CREATE TEXT SEARCH DICTIONARY aibrief_{stemmer}_stem (TEMPLATE = snowball, Language = {stemmer})",
+            f"CREATE TEXT SEARCH CONFIGURATION aibrief_{stemmer} (COPY = aibrief_english)",
+            f"""ALTER TEXT SEARCH CONFIGURATION aibrief_{stemmer}
+                ALTER MAPPING FOR asciiword, asciihword, hword_asciipart, word, hword, hword_part
+                WITH unaccent, aibrief_{stemmer}_stem""",
+        ]
+    return out
+
+
+def _pg_class(ranges: list[tuple[int, int]]) -> str:
+    return "".join(chr(lo) if lo == hi else f"{chr(lo)}-{chr(hi)}" for lo, hi in ranges)
+
+
+def _cjk_classes() -> tuple[str, str]:
+    """Regex bracket contents: the CJK word characters (bot/langindex.py CJK_RANGES) and the
+    punctuation of the CJK blocks (、。「」・ …), which PostgreSQL's parser in the C locale would
+    take for letters while the query language splits words there."""
+    from bot.langindex import CJK_RANGES
+    from bot.words import _is_word_char
+
+    blocks = [(0x3000, 0x303F), (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), *CJK_RANGES]
+    punct: list[tuple[int, int]] = []
+    for lo, hi in sorted(blocks):
+        for cp in range(lo, hi + 1):
+            if 0xD800 <= cp <= 0xDFFF or _is_word_char(chr(cp)):
+                continue
+            if punct and punct[-1][1] == cp - 1:
+                punct[-1] = (punct[-1][0], cp)
+            elif not punct or punct[-1][1] < cp:
+                punct.append((cp, cp))
+    letters = [(lo, hi) for lo, hi in CJK_RANGES]
+    return _pg_class(letters), _pg_class(punct)
+
+
+def _pg_language_functions() -> list[str]:
+    from bot.language import LANGUAGES
+
+    cjk, punct = _cjk_classes()
+    own = [lang for lang in LANGUAGES.values() if lang.pg_config != TS_CONFIG]
+    cases = " ".join(f"WHEN '{lang.code}' THEN '{lang.pg_config}'" for lang in own)
+    tagged = ", ".join(f"'{lang.code}'" for lang in own)
+    return [
+        # The configuration an article is indexed with, by its language code.
+        "CREATE FUNCTION aibrief_config(lang text) RETURNS regconfig LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        f"AS $fn$ SELECT (CASE lang {cases} ELSE '{TS_CONFIG}' END)::regconfig $fn$",
+        # CJK runs as overlapping bigrams and their last character: 中国发布 → 中国 国发 发布 布
+        # (bot/langindex.py); CJK punctuation as spaces. Text without either is returned as is.
+        "CREATE FUNCTION aibrief_cjk(t text) RETURNS text LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $fn$ "
+        f"SELECT CASE WHEN t !~ $r$[{cjk}{punct}]$r$ THEN t ELSE ("
+        "  SELECT string_agg(CASE"
+        f"    WHEN m[1] !~ $r$^[{cjk}]$r$ THEN m[1]"
+        "    WHEN length(m[1]) = 1 THEN m[1]"
+        "    ELSE (SELECT string_agg(substr(m[1], i, 2), ' ' ORDER BY i) FROM generate_series(1, length(m[1]) - 1) AS i)"
+        "         || ' ' || right(m[1], 1)"
+        "  END, ' ' ORDER BY n)"
+        f"  FROM regexp_matches(regexp_replace(t, $r$[{punct}]+$r$, ' ', 'g'), $r$[{cjk}]+|[^{cjk}]+$r$, 'g')"
+        "    WITH ORDINALITY AS x(m, n)"
+        ") END $fn$",
+        # The tag lexeme of an article not indexed as English: its configuration's name (a
+        # lexeme no text or query word can produce: "_" splits words), so that a query compiled
+        # with that configuration applies to those articles only. English rows carry none,
+        # which leaves their tsvector (and ranking) exactly as before.
+        "CREATE FUNCTION aibrief_tag(lang text) RETURNS tsvector LANGUAGE sql IMMUTABLE PARALLEL SAFE "
+        f"AS $fn$ SELECT (CASE lang {cases} ELSE '' END || CASE WHEN lang IN ({tagged}) THEN ':1A' ELSE '' END)::tsvector $fn$",
+        # A query over an archive of several languages: the OR of it compiled with each
+        # configuration in `configs` (English's first). `tagged` (to decide what matches):
+        # each compiled query only for its own articles (by the tag above; English ones by
+        # having none), so a French stem never matches an English row, nor does an exclusion
+        # compiled in French let an English row through. Untagged (the per-word queries that
+        # rank): the distinct compiled forms, ORed. With one configuration it is to_tsquery.
+        # Immutable, so with constant arguments the planner folds it as it does to_tsquery.
+        "CREATE FUNCTION aibrief_tsquery(q text, configs text[], tagged boolean) RETURNS tsquery "
+        "LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $fn$ "
+        "DECLARE r tsquery; t tsquery; c text; o text; seen tsquery[] := '{}'; "
+        "BEGIN "
+        "  IF coalesce(array_length(configs, 1), 0) <= 1 THEN "
+        f"    RETURN to_tsquery(coalesce(configs[1], '{TS_CONFIG}')::regconfig, q); "
+        "  END IF; "
+        "  FOREACH c IN ARRAY configs LOOP "
+        "    t := to_tsquery(c::regconfig, q); "
+        "    IF tagged AND c = configs[1] THEN "
+        "      FOREACH o IN ARRAY configs[2:] LOOP t := t && !! quote_literal(o)::tsquery; END LOOP; "
+        "    ELSIF tagged THEN "
+        "      t := t && quote_literal(c)::tsquery; "
+        "    ELSIF t = ANY(seen) THEN "
+        "      CONTINUE; "
+        "    END IF; "
+        "    seen := seen || t; "
+        "    r := CASE WHEN r IS NULL THEN t ELSE r || t END; "
+        "  END LOOP; "
+        "  RETURN r; "
+        "END $fn$",
+    ]
+
+
+def _fields_tsv(config: str, words: str) -> str:
+    return (
+        f"setweight(to_tsvector({config}, {words.format('title')}) || {_GAP}, 'A') || "
+        f"setweight(to_tsvector({config}, {words.format(f'left(summary, {_SUMMARY_INDEX_CHARS})')}) || {_GAP}, 'B') || "
+        f"setweight(to_tsvector({config}, {words.format('lead')}), 'C')"
+    )
+
+
+# Version 10: version 3's layout, each article in its language's configuration, CJK as bigrams.
+ARTICLE_TSV_10 = _fields_tsv("aibrief_config(language)", "aibrief_cjk(aibrief_words({}))") + " || aibrief_tag(language)"
+_PG_LANGUAGE_FUNCTIONS = _pg_language_functions()
+
 
 POSTGRES_MIGRATIONS: list[list[Step]] = [
     # 1: feeds, articles with their full-text index, watchlists and matches.
@@ -669,6 +906,34 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
         "INSERT INTO search_vocab(term) SELECT word FROM ts_stat('SELECT tsv FROM articles') ORDER BY 1"
         " ON CONFLICT DO NOTHING",
         _postgres_vocab_trigrams,
+    ],
+    # 10 (languages): see SQLite's version 10. A text search configuration per language
+    # (Snowball stems without stop words, like aibrief_english; `aibrief_simple` for languages
+    # without a stemmer), each row's tsvector built with its language's configuration and CJK
+    # runs split into bigrams by `aibrief_cjk` (the SQL twin of bot/langindex.py), and
+    # `aibrief_tsquery` ORing a query compiled with each configuration the archive uses. The
+    # generated tsv has to be dropped and added again to change its expression (as in
+    # version 3); the language backfill runs in between, so each row is rewritten once for it.
+    [
+        "ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT 'und'",
+        *_LANGUAGE_TABLES,
+        *_pg_language_configs(),
+        *_PG_LANGUAGE_FUNCTIONS,
+        # The vocabulary's triggers (version 9) read tsv: off while it is gone, so the backfill's
+        # updates neither fail nor add terms; the vocabulary is refilled from the new tsv below.
+        "ALTER TABLE articles DISABLE TRIGGER search_vocab_insert",
+        "ALTER TABLE articles DISABLE TRIGGER search_vocab_update",
+        "ALTER TABLE articles DROP COLUMN tsv",
+        _postgres_backfill_languages,
+        f"ALTER TABLE articles ADD COLUMN tsv tsvector GENERATED ALWAYS AS ({ARTICLE_TSV_10}) STORED",
+        "ALTER TABLE articles ALTER COLUMN tsv SET STORAGE MAIN",
+        "CREATE INDEX articles_tsv ON articles USING gin (tsv)",
+        "ALTER TABLE articles ENABLE TRIGGER search_vocab_insert",
+        "ALTER TABLE articles ENABLE TRIGGER search_vocab_update",
+        # Each language's stems, as the new tsv holds them (the tag lexemes, which hold "_",
+        # are words no one types: bot/store/searchextras.py skips them).
+        "INSERT INTO search_vocab(term) SELECT word FROM ts_stat('SELECT tsv FROM articles') ORDER BY 1"
+        " ON CONFLICT DO NOTHING",
     ],
 ]
 

@@ -17,23 +17,35 @@ from typing import Sequence
 from bot.query import to_fts5_candidates, to_tsquery, word_spans
 from bot.store.schema import TS_CONFIG
 
-# The parsed query as PostgreSQL's tsquery (as postgres.py builds it).
-TSQUERY = f"to_tsquery('{TS_CONFIG}', ?)"
+# The parsed query as PostgreSQL's tsquery in every configuration the archive uses (as
+# postgres.py builds it: TSQUERY_IN there); parameters: the query text, the configurations.
+TSQUERY = "aibrief_tsquery(?, ?::text[], true)"
 
 # Vocabulary lookups are bounded: at most this many index terms per probe.
 VOCAB_PROBE_LIMIT = 2000
 
 
-def window_sql(window: tuple) -> tuple[str, list]:
-    """` AND a.published …` for a date window (inclusive Unix seconds, None: open) and its
-    parameters; portable SQL with `?`."""
+def window_sql(window: tuple, languages: Sequence[str] = ()) -> tuple[str, list]:
+    """` AND a.published …` for a date window (inclusive Unix seconds, None: open), and
+    ` AND a.language IN (…)` for a `language:` filter, and their parameters; portable SQL
+    with `?`."""
     since, until = window
     sql, params = "", []
     if since is not None:
         sql, params = sql + " AND a.published >= ?", params + [since]
     if until is not None:
         sql, params = sql + " AND a.published <= ?", params + [until]
+    if languages:
+        sql += f" AND a.language IN ({','.join('?' * len(languages))})"
+        params += list(languages)
     return sql, params
+
+
+def is_marked(term: str) -> bool:
+    """Whether an index term is a stem of a language indexed apart from English (SQLite's
+    private-use marker, bot/langindex.py; PostgreSQL's tag lexeme, which holds "_"). "Did you
+    mean" compares typed words with English-indexed terms only: a marked stem is never shown."""
+    return bool(term) and ("\ue000" <= term[-1] <= "\uf8ff" or "_" in term)
 
 
 def surface_word(stem: str, texts: Sequence[str], stem_of) -> str | None:
@@ -59,15 +71,15 @@ class SQLiteSearchExtras:
             self._local.vocab_conn = conn
         return conn
 
-    def _newest_rows(self, node, limit: int, offset: int, since, until) -> list[tuple]:
-        dated, dates = window_sql((since, until))
+    def _newest_rows(self, node, limit: int, offset: int, since, until, languages: Sequence[str] = ()) -> list[tuple]:
+        dated, dates = window_sql((since, until), languages)
         if node is None:
             return self._all(
                 "SELECT a.id, a.title, a.url, a.source, a.published, a.summary, 0.0 FROM articles a"
                 f" WHERE 1 = 1{dated} ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?",
                 (*dates, limit, offset),
             )
-        expr, exact = to_fts5_candidates(node)
+        expr, exact = to_fts5_candidates(node, self.marked_languages())
         sql = (
             f"SELECT a.id, a.title, a.url, a.source, a.published, a.summary, -{self._bm25_sql()}"
             " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
@@ -80,11 +92,11 @@ class SQLiteSearchExtras:
             keep = self._verified(tx, node, [r[0] for r in rows])
         return [r for r in rows if r[0] in keep][offset: offset + limit]
 
-    def _count_window(self, node, since, until) -> int:
-        dated, dates = window_sql((since, until))
+    def _count_window(self, node, since, until, languages: Sequence[str] = ()) -> int:
+        dated, dates = window_sql((since, until), languages)
         if node is None:
             return self._all(f"SELECT COUNT(*) FROM articles a WHERE 1 = 1{dated}", dates)[0][0]
-        expr, exact = to_fts5_candidates(node)
+        expr, exact = to_fts5_candidates(node, self.marked_languages())
         sql = ("SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
                f" WHERE articles_fts MATCH ?{dated}")
         if exact:
@@ -101,6 +113,17 @@ class SQLiteSearchExtras:
         return bool(self._vocab().execute(
             "SELECT 1 FROM temp.articles_fts_vocab WHERE term = ?", (token,)).fetchone())
 
+    def knows_word(self, word: str) -> bool:
+        """Whether the index holds `word` in any language of the archive: its English-indexed
+        token, or its stem in a language indexed apart (bot/langindex.py), so that a French
+        word the search found is not "corrected" into an English one."""
+        from bot.langindex import query_tokens
+
+        token = self._query_token(word)
+        if token is not None and self.vocab_has(token):
+            return True
+        return any(self.vocab_has(query_tokens((word,), False, code)[0][0]) for code in self.marked_languages())
+
     def vocab_candidates(self, token: str, probes: Sequence[str], max_edits: int) -> list[tuple[str, int]]:
         """(term, articles holding it) for index terms starting with one of `probes` whose
         length is within `max_edits` of the token's: a range scan of the vocabulary per
@@ -114,7 +137,8 @@ class SQLiteSearchExtras:
                 " AND length(term) BETWEEN ? AND ? LIMIT ?",
                 (probe, probe + "\U0010ffff", low, high, VOCAB_PROBE_LIMIT),
             ):
-                out[term] = docs
+                if not is_marked(term):
+                    out[term] = docs
         return list(out.items())
 
     def surface_of(self, token: str) -> str | None:
@@ -132,8 +156,8 @@ class SQLiteSearchExtras:
 class PostgresSearchExtras:
     """Date windows, newest first and the vocabulary, on tsvector."""
 
-    def _newest_rows(self, node, limit: int, offset: int, since, until) -> list[tuple]:
-        dated, dates = window_sql((since, until))
+    def _newest_rows(self, node, limit: int, offset: int, since, until, languages: Sequence[str] = ()) -> list[tuple]:
+        dated, dates = window_sql((since, until), languages)
         if node is None:
             return self._all(
                 "SELECT a.id, a.title, a.url, a.source, a.published, a.summary, 0.0::float8 FROM articles a"
@@ -145,15 +169,15 @@ class PostgresSearchExtras:
             " ts_rank('{0.0, 0.0, 0.5, 1.0}', a.tsv, q, 1)::float8"
             f" FROM articles a, {TSQUERY} AS q WHERE a.tsv @@ q{dated}"
             " ORDER BY a.published DESC, a.id DESC LIMIT ? OFFSET ?",
-            (to_tsquery(node), *dates, limit, offset),
+            (to_tsquery(node), self._configs(), *dates, limit, offset),
         )
 
-    def _count_window(self, node, since, until) -> int:
-        dated, dates = window_sql((since, until))
+    def _count_window(self, node, since, until, languages: Sequence[str] = ()) -> int:
+        dated, dates = window_sql((since, until), languages)
         if node is None:
             return int(self._all(f"SELECT COUNT(*) FROM articles a WHERE true{dated}", dates)[0][0])
         return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY} AS q WHERE a.tsv @@ q{dated}",
-                             (to_tsquery(node), *dates))[0][0])
+                             (to_tsquery(node), self._configs(), *dates))[0][0])
 
     # ---- the vocabulary ("did you mean") -------------------------------------------------
     def index_token(self, word: str) -> str | None:
@@ -162,6 +186,15 @@ class PostgresSearchExtras:
 
     def vocab_has(self, token: str) -> bool:
         return bool(self._all("SELECT 1 FROM search_vocab WHERE term = ?", (token,)))
+
+    def knows_word(self, word: str) -> bool:
+        """Whether the index holds `word` as stemmed by any configuration the archive uses
+        (English's, and each other language's: see SQLiteSearchExtras.knows_word)."""
+        return bool(self._all(
+            "SELECT 1 FROM search_vocab WHERE term IN ("
+            " SELECT (tsvector_to_array(to_tsvector(c::regconfig, ?)))[1] FROM unnest(?::text[]) AS c)",
+            (word, self._configs()),
+        ))
 
     def _has_trigrams(self) -> bool:
         cached = getattr(self, "_trigrams", None)
@@ -181,7 +214,7 @@ class PostgresSearchExtras:
                 (token, low, high, token),
             )
             if rows:
-                return [(r[0], 1) for r in rows]
+                return [(r[0], 1) for r in rows if not is_marked(r[0])]
         out: dict[str, int] = {}
         for probe in probes:
             for (term,) in self._all(
@@ -189,7 +222,8 @@ class PostgresSearchExtras:
                 " ORDER BY term LIMIT ?",
                 (probe, probe + "\uffff", low, high, VOCAB_PROBE_LIMIT),
             ):
-                out[term] = 1
+                if not is_marked(term):
+                    out[term] = 1
         return list(out.items())
 
     def surface_of(self, token: str) -> str | None:
@@ -201,8 +235,11 @@ class PostgresSearchExtras:
         words = sorted({t for text in texts for _, _, t in word_spans(text)})
         if not words:
             return None
-        stems = dict(self._all(  # stemmed by the server, as the index was
-            f"SELECT w, (tsvector_to_array(to_tsvector('{TS_CONFIG}', w)))[1] FROM unnest(?::text[]) AS w",
-            (words,),
-        ))
-        return surface_word(token, texts, stems.get)
+        # stemmed by the server, as the index was: in each configuration the archive uses, so
+        # that a French stem (PostgreSQL's are not marked) maps back to the French word
+        matching = {w for (w,) in self._all(
+            "SELECT DISTINCT w FROM unnest(?::text[]) AS w, unnest(?::text[]) AS c"
+            " WHERE (tsvector_to_array(to_tsvector(c::regconfig, w)))[1] = ?",
+            (words, self._configs(), token),
+        )}
+        return surface_word(token, texts, lambda w: token if w in matching else None)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from bot.explain import holds
+from bot.langindex import fts_text
 from bot.query import to_fts5, to_fts5_candidates
 from bot.store.base import (
     SCORE,
@@ -105,6 +106,7 @@ class SQLiteStore(SQLiteSearchExtras, Store):
             # Reads straight from the OS page cache instead of copying each page through
             # read(): a search looks up thousands of rows by id (~25% faster on 1M articles).
             conn.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+            register_functions(conn)
             self._local.conn = conn
             with self._lock:
                 self._all_conns.append(conn)
@@ -234,15 +236,15 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         for i in range(0, len(ids), 500):
             chunk = ids[i : i + 500]
             marks = ",".join("?" * len(chunk))
-            for aid, title, summary, lead in tx.all(
-                f"SELECT id, title, summary, lead FROM articles WHERE id IN ({marks})", chunk
+            for aid, title, summary, lead, language in tx.all(
+                f"SELECT id, title, summary, lead, language FROM articles WHERE id IN ({marks})", chunk
             ):
-                if holds(node, title=title, summary=summary, lead=lead):
+                if holds(node, title=title, summary=summary, lead=lead, language=language):
                     out.add(aid)
         return out
 
     def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int, *, table: str = "matches") -> int:
-        expr, exact = to_fts5_candidates(node)
+        expr, exact = to_fts5_candidates(node, self.marked_languages(tx))
         where = "articles_fts MATCH ?"
         params: list = [expr]
         if article_ids is not None:
@@ -275,7 +277,7 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         tx.run("DELETE FROM rescore")
         tx.run(  # a relaxed query scores a superset: only rows already matched are updated
             f"INSERT INTO rescore(id, score) SELECT rowid, -{_bm25(lead=1.0)} FROM articles_fts WHERE articles_fts MATCH ?",
-            (to_fts5_candidates(node)[0],),
+            (to_fts5_candidates(node, self.marked_languages(tx))[0],),
         )
         return tx.run(
             "UPDATE matches SET score = r.score FROM rescore AS r "
@@ -283,7 +285,8 @@ class SQLiteStore(SQLiteSearchExtras, Store):
             (watchlist_id,),
         )
 
-    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None)) -> list[tuple]:
+    def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None),
+                     languages: tuple[str, ...] = ()) -> list[tuple]:
         """The ranked page, reading articles rows only for the hits that can still reach it.
 
         Why not one SQL statement: ranking needs each hit's `published` (recency) and
@@ -293,16 +296,16 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         hits are read from FTS5 best bound first and looked up in small chunks until the
         next bound is below the page's last score: the same page as ranking every hit
         (bit for bit: same formula, same order of operations; ties by published, id).
-        A date `window` is applied where each chunk's `published` is read: rows outside it
-        are skipped like rows without an article.
+        A date `window` and `languages` (a `language:` filter) are applied where each chunk's
+        article rows are read: rows outside them are skipped like rows without an article.
         """
-        expr, exact = to_fts5_candidates(node)
         want = limit + offset
         if want <= 0:
             return []
+        expr, exact = to_fts5_candidates(node, self.marked_languages())
         if not exact:
             with self.transaction(write=False) as tx:
-                return self._search_rows_verified(node, expr, limit, offset, now, tx, window)
+                return self._search_rows_verified(node, expr, limit, offset, now, tx, window, languages)
         bound = f"rel * 1.0 * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
         hits_sql = (
             f"SELECT id, rel, in_title, {bound} AS ub FROM ("
@@ -326,9 +329,9 @@ class SQLiteStore(SQLiteSearchExtras, Store):
                         break
                 if chunk[-1][1] < 0:  # BM25 weights that make relevance negative break the bound
                     cursor.close()
-                    return self._search_rows_one_statement(expr, limit, offset, now, tx, window)
+                    return self._search_rows_one_statement(expr, limit, offset, now, tx, window, languages)
                 marks = ",".join("?" * len(chunk))
-                dated, dates = window_sql(window)
+                dated, dates = window_sql(window, languages)
                 info = {
                     r[0]: r[1:]
                     for r in tx.all(
@@ -371,9 +374,9 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         return [rows[aid] + (score,) for score, _, aid in page if aid in rows]
 
     def _search_rows_one_statement(self, expr: str, limit: int, offset: int, now: int, tx,
-                                   window: tuple = (None, None)) -> list[tuple]:
+                                   window: tuple = (None, None), languages: tuple[str, ...] = ()) -> list[tuple]:
         """Every hit scored in SQL (the reference the bounded search above must agree with)."""
-        dated, dates = window_sql(window)
+        dated, dates = window_sql(window, languages)
         return tx.all(
             f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
             "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
@@ -388,16 +391,16 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         )
 
     def _search_rows_verified(self, node, expr: str, limit: int, offset: int, now: int, tx,
-                              window: tuple = (None, None)) -> list[tuple]:
+                              window: tuple = (None, None), languages: tuple[str, ...] = ()) -> list[tuple]:
         """Every candidate of a relaxed query scored, the ones `node` really matches kept: only
         for queries with a NEAR between large groups (a watchlist's), so the candidate set is
         what a watchlist's own words find."""
-        rows = self._search_rows_one_statement(expr, -1, 0, now, tx, window)
+        rows = self._search_rows_one_statement(expr, -1, 0, now, tx, window, languages)
         keep = self._verified(tx, node, [r[0] for r in rows])
         return [r for r in rows if r[0] in keep][offset : offset + limit]
 
     def _count_rows(self, node) -> int:
-        expr, exact = to_fts5_candidates(node)
+        expr, exact = to_fts5_candidates(node, self.marked_languages())
         if exact:
             return self._all("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (expr,))[0][0]
         with self.transaction(write=False) as tx:
@@ -437,6 +440,12 @@ class SQLiteStore(SQLiteSearchExtras, Store):
             "SELECT COUNT(*) FROM (SELECT 1 FROM temp.articles_fts_vocab WHERE term >= ? AND term < ? LIMIT ?)",
             (token, token + "\U0010ffff", limit),
         ).fetchone()[0]
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """The SQL functions the schema's triggers call (schema.py version 10): every connection
+    that writes articles needs them, so tools that open the file themselves call this too."""
+    conn.create_function("aibrief_index", 2, fts_text, deterministic=True)
 
 
 def make_private_file(path: Path) -> None:

@@ -46,7 +46,7 @@ def hit_text(hit: SearchHit, snippet_limit: int = 280, node=None) -> str:
     if node is None:
         head = f"*{link(hit.url, title)}*"
     else:
-        head = emphasized_link(hit.url, title, highlight_spans(node, title))
+        head = emphasized_link(hit.url, title, highlight_spans(node, title, hit.language))
     lines = [head, f"{escape(truncate(hit.source, 80))} · {local_date(hit.published)}"]
     if hit.also:
         lines[-1] += " · also in " + ", ".join(
@@ -60,7 +60,7 @@ def hit_text(hit: SearchHit, snippet_limit: int = 280, node=None) -> str:
         elif hit.highlights and snippet == hit.snippet:
             spans = hit.highlights
         else:
-            spans = highlight_spans(node, snippet)
+            spans = highlight_spans(node, snippet, hit.language)
         lines.append("> " + emphasize(snippet, spans))
     return "\n".join(lines)
 
