@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot import mrkdwn
@@ -29,6 +29,7 @@ ATOM = re.compile(r"<[^<>]*>|&(?:amp|lt|gt);")
 
 @settings(max_examples=60, deadline=None)
 @given(title=NASTY, source=NASTY, summary=NASTY)
+@example(title="", source="\u2217", summary="")  # found by Hypothesis: a feed's own ∗ in the URL shown
 def test_any_feed_text_renders_valid_and_shows_literally(title, source, summary):
     c = cand(title, source or "x", hours=1, summary=summary)
     sel = choose([c], start=WINDOW.start_dt, end=WINDOW.end_dt, max_items=10)
@@ -44,7 +45,12 @@ def test_any_feed_text_renders_valid_and_shows_literally(title, source, summary)
     shown = mrkdwn.to_plain(tokens[0]).rsplit(" (https://", 1)[0]
     visible = mrkdwn.truncate(mrkdwn._INVISIBLE.sub("", " ".join(title.split()) or c.url), 250)
     # (an invisible title shows the URL)
-    assert shown.replace("¦", "|") == (visible or mrkdwn.safe_url(c.url)).replace("¦", "|")
+    # to_plain turns ∗ (how emphasize() shows a feed's own *) back into *: a feed's own ∗ is
+    # then indistinguishable from it, so both sides are compared with ∗ read as *
+    def plain(t: str) -> str:
+        return t.replace("¦", "|").replace("\u2217", "*")
+
+    assert plain(shown) == plain(visible or mrkdwn.safe_url(c.url))
 
 
 WORDS = st.lists(
