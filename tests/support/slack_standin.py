@@ -48,6 +48,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.support.net import LoopbackHTTPService
+
 BOT_USER = "U0AIBRIEF"
 BOT_ID = "B0AIBRIEF"
 TEAM_ID = "T0STANDIN"
@@ -81,7 +83,7 @@ DEFAULT_SCOPES = ("commands", "chat:write", "users:read", "channels:read", "grou
                   "groups:history", "im:write", "im:history")
 
 
-class SlackStandIn:
+class SlackStandIn(LoopbackHTTPService):
     def __init__(self, *, retry_after: int = 1, socket_mode=None):
         self.retry_after = retry_after
         self.socket = socket_mode  # a started tests.support.ws_standin.SocketModeStandIn, or None
@@ -101,8 +103,6 @@ class SlackStandIn:
         self._ts_base = int(time.time())
         self._ts_n = 0
         self._ts_lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
     # ---- life cycle --------------------------------------------------------------------------
     def start(self) -> "SlackStandIn":
@@ -122,24 +122,9 @@ class SlackStandIn:
         class Server(ThreadingHTTPServer):
             request_queue_size = 128  # bursts of replies from many threads: no dropped SYNs (1 s retries)
 
-        self._server = Server(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._server.handle_error = lambda request, address: None  # "drop" breaks connections on purpose
-        self._thread = threading.Thread(target=self._server.serve_forever, name="slack-standin", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "SlackStandIn":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
+        server = Server(("127.0.0.1", 0), Handler)
+        server.handle_error = lambda request, address: None  # "drop" breaks connections on purpose
+        return self._serve(server, "slack-standin")
 
     @property
     def port(self) -> int:
