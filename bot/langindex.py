@@ -195,7 +195,13 @@ def stored_prefix(token: str) -> str:
 
 # ---- the article side ---------------------------------------------------------------------
 def fts_text(text: str, code: str | None) -> str:
-    """The text the SQLite index receives for one field of an article in language `code`."""
+    """The text the SQLite index receives for one field of an article in language `code`.
+
+    `code` None: an article stored before languages were detected, and not yet reached by
+    the backfill (bot/ops/languages.py); it was indexed as its raw text, and stays so until
+    its language is set (the index must be handed what it holds to delete a row)."""
+    if code is None:
+        return text
     lang = language_of(code)
     if lang.english_like and not has_cjk(text):
         return text  # the common case: the tokenizer sees exactly what it always saw

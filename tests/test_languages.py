@@ -268,9 +268,22 @@ def old_store(request, tmp_path):
     s.close()
 
 
-def test_migration_detects_and_reindexes_stored_articles(old_store):
+def test_migration_leaves_stored_articles_searchable_and_the_backfill_detects_them(old_store):
+    from bot.ops.languages import backfill
+
     assert old_store.migrate() == 10
-    langs = dict(old_store._all("SELECT dedupe_key, language FROM articles"))
+    # the migration reads no article: they wait for the backfill, searched as before meanwhile
+    assert old_store.count_without_language() == len(DOCS)
+    assert "en_reg" in _keys(old_store, "regulation")
+    assert "fr_reg" in _keys(old_store, "régulateur")  # the word as written (indexed as English, as before)
+    # a new article is detected at once and does not wait
+    old_store.insert_articles(None, [article("Le régulateur enquête", "Une enquête est ouverte.", url="https://example.com/new")])
+    assert old_store.count_without_language() == len(DOCS)
+    # the backfill, in batches smaller than the rows to do
+    assert backfill(old_store, batch=4) == len(DOCS)
+    assert old_store.count_without_language() == 0
+    assert backfill(old_store) == 0
+    langs = dict(old_store._all("SELECT dedupe_key, language FROM articles WHERE dedupe_key IN ('fr_reg', 'fr_pres', 'en_reg', 'zh', 'ja', 'ko')"))
     assert langs == {"fr_reg": "fr", "fr_pres": "fr", "en_reg": "en", "zh": "zh", "ja": "ja", "ko": "ko"}
     assert set(old_store.archive_languages()) == {"en", "fr", "zh", "ja", "ko"}
     assert "zh" in _keys(old_store, "中国")
@@ -279,7 +292,7 @@ def test_migration_detects_and_reindexes_stored_articles(old_store):
     assert "fr_pres" not in _keys(old_store, "presidency")
     assert "en_reg" in _keys(old_store, "regulation")
     # the vocabulary "did you mean" reads (version 9) knows the stems of every language, and
-    # its PostgreSQL triggers, off during the backfill, work again
+    # its PostgreSQL triggers see the backfill's updates and new articles
     assert old_store.knows_word("régulateur") and not old_store.knows_word("quokkas")
     old_store.insert_articles(None, [article("Quokkas spotted", "Two quokkas were seen.", url="https://example.com/q")])
     assert old_store.knows_word("quokkas")
@@ -294,3 +307,66 @@ def test_migration_detects_and_reindexes_stored_articles(old_store):
         old_store._all("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, articles_fts, instance)")
         assert old_store._all("SELECT COUNT(*) FROM temp.v") == [(0,)]
 
+
+
+def _old_sqlite(path) -> None:
+    """A SQLite file at version 9 with DOCS stored by that version."""
+    from bot.store import SQLiteStore
+
+    s = SQLiteStore(str(path), migrate=False)
+    s.migrate(target=9)
+    feed = s.add_feed("https://example.com/feed")
+    with s.transaction() as tx:
+        for key, (title, summary) in DOCS.items():
+            tx.run(
+                "INSERT INTO articles(feed_id, dedupe_key, url, title, summary, lead, source, published, fetched) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'Example', 1700000000, 1700000000)",
+                (feed.id, key, f"https://example.com/{key}", title, summary, summary),
+            )
+    s.close()
+
+
+def test_doctor_tells_and_db_languages_does_the_backfill(tmp_path, monkeypatch, capsys):
+    from bot.config import load_settings
+    from bot.ops.doctor import check_database
+    from bot.store import open_store
+    from tests.support.cli import run
+
+    path = tmp_path / "db.sqlite"
+    _old_sqlite(path)
+    monkeypatch.setenv("AIBRIEF_DATABASE", str(path))
+    code, out, err = run(capsys, "db", "migrate")
+    assert code == 0 and "to 10" in out
+    findings, store = check_database(load_settings(env_file=None), open_store)
+    store.close()
+    assert any(f"{len(DOCS):,} article(s) stored before languages" in f.text for f in findings)
+    code, out, err = run(capsys, "db", "languages")
+    assert code == 0, err
+    assert f"Detected the language of {len(DOCS)} articles" in out and "fr 2" in out
+    findings, store = check_database(load_settings(env_file=None), open_store)
+    assert not any("before languages" in f.text for f in findings)
+    assert "zh" in _keys(store, "中国")
+    store.close()
+    code, out, err = run(capsys, "db", "languages")
+    assert code == 0 and "nothing to do" in out
+
+
+def test_the_scheduler_backfills_on_the_leader_only(tmp_path):
+    from bot.ops.jobs import languages_job
+    from bot.store import SQLiteStore
+
+    path = tmp_path / "db.sqlite"
+    _old_sqlite(path)
+    store = SQLiteStore(str(path))
+
+    class Sched:
+        def __init__(self, leads):
+            self.store, self._leads = store, leads
+
+        def leads(self):
+            return self._leads
+
+    assert languages_job(Sched(False)) == 0 and store.count_without_language() == len(DOCS)
+    assert languages_job(Sched(True)) == len(DOCS) and store.count_without_language() == 0
+    assert "ko" in _keys(store, "서울")
+    store.close()

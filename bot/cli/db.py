@@ -1,4 +1,4 @@
-"""`aibrief db migrate` and `aibrief db copy SOURCE TARGET [--force]`.
+"""`aibrief db migrate`, `aibrief db languages` and `aibrief db copy SOURCE TARGET [--force]`.
 
 `migrate` brings the configured database (AIBRIEF_DATABASE) to the latest schema on purpose,
 e.g. before rolling out replicas; every command also does it at start. `copy` moves a whole
@@ -24,6 +24,13 @@ def register(subparsers) -> None:
     sub.required = True
     m = sub.add_parser("migrate", help="bring AIBRIEF_DATABASE to the latest schema version")
     m.set_defaults(func=cmd_migrate)
+    lg = sub.add_parser(
+        "languages",
+        help="detect the language of articles stored before languages were (runs to the end)",
+        description="Articles stored before schema version 10 have no language yet; `aibrief run` "
+        "detects them in the background a slice a minute. This does all of them now.",
+    )
+    lg.set_defaults(func=cmd_languages)
     c = sub.add_parser(
         "copy",
         help="copy a whole database (SQLite file or postgresql:// URL) into another",
@@ -66,6 +73,34 @@ def cmd_migrate(args, settings: Settings) -> int:
         print(f"The database is at schema version {after}, the latest; nothing to do.")
     else:
         print(f"Migrated the database from schema version {before} to {after}.")
+    return 0
+
+
+def cmd_languages(args, settings: Settings) -> int:
+    from bot.ops.languages import backfill
+    from bot.store import open_store
+
+    store = open_store(settings.database)
+    try:
+        todo = store.count_without_language()
+        if not todo:
+            print("Every stored article has its language; nothing to do.")
+            return 0
+        started = time.monotonic()
+        tty = sys.stderr.isatty()
+
+        def progress(done: int) -> None:
+            if tty:
+                print(f"\r{bar(min(done, todo), todo)} {done:,}/{todo:,}", end="", file=sys.stderr, flush=True)
+
+        done = backfill(store, progress=progress)
+        if tty:
+            print(file=sys.stderr)
+        counts = store.language_counts()
+    finally:
+        store.close()
+    shown = ", ".join(f"{code or 'not yet'} {n:,}" for code, n in list(counts.items())[:8])
+    print(f"Detected the language of {done:,} articles in {time.monotonic() - started:.1f}s ({shown}).")
     return 0
 
 

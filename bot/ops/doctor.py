@@ -111,6 +111,11 @@ def check_database(settings: Settings, open_store: Callable) -> tuple[list[Findi
             out.append(_ok("database", text))
     except Exception as exc:
         out.append(_warn("database", f"could not measure the database: {_one_line(exc)}"))
+    if version == LATEST_VERSION:
+        pending = store.count_without_language()
+        if pending:  # not a fault: `aibrief run` detects them in the background
+            out.append(_ok("database", f"{pending:,} article(s) stored before languages were detected are still "
+                                       "to be detected (aibrief run does it in the background; now: aibrief db languages)"))
     return out, store
 
 

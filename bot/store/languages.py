@@ -50,3 +50,39 @@ class LanguageQueries:
     def language_counts(self) -> dict[str, int]:
         """How many stored articles are in each language (for `doctor` and the README's figures)."""
         return dict(self._all("SELECT language, COUNT(*) FROM articles GROUP BY language ORDER BY 2 DESC"))
+
+    # ---- the backfill of articles stored before languages were detected (migration 10) -----
+    def articles_without_language(self, limit: int) -> list[tuple[int, str, str, str]]:
+        """(id, title, summary, lead) of up to `limit` articles whose language is not yet
+        detected, oldest id first (a partial index finds them without a scan)."""
+        return self._all(
+            "SELECT id, title, summary, lead FROM articles WHERE language IS NULL ORDER BY id LIMIT ?", (limit,)
+        )
+
+    def count_without_language(self) -> int:
+        return int(self._all("SELECT COUNT(*) FROM articles WHERE language IS NULL")[0][0])
+
+    def set_languages(self, detected: Sequence[tuple[int, str, str, str, str]]) -> int:
+        """Store the detected language of each (id, language, title, summary, lead) in one
+        transaction, with whatever the backend's index needs redone; returns how many were
+        set. A row whose language was set meanwhile (another replica's backfill) is left."""
+        if not detected:
+            return 0
+        with self.transaction() as tx:
+            pending = {
+                r[0]
+                for r in tx.all(
+                    f"SELECT id FROM articles WHERE language IS NULL AND id IN ({','.join('?' * len(detected))})",
+                    [d[0] for d in detected],
+                )
+            }
+            rows = [d for d in detected if d[0] in pending]
+            self._reindex_languages(tx, rows)
+            tx.many("UPDATE articles SET language = ? WHERE id = ?", [(code, aid) for aid, code, *_ in rows])
+            self._note_languages(tx, [code for _, code, *_ in rows])
+        return len(rows)
+
+    def _reindex_languages(self, tx, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
+        """Backend hook: redo the index entries of rows about to get their language (inside
+        `set_languages`' transaction, before the update). PostgreSQL's tsv trigger does it
+        on the update itself: nothing to do here."""

@@ -532,10 +532,12 @@ class PostgresStore(PostgresSearchExtras, Store):
         )]
 
     def table_columns(self, table: str) -> list[str]:
-        """The stored columns (generated ones, such as articles.tsv, are rebuilt, not copied)."""
+        """The stored columns; derived ones (articles.tsv, which a trigger computes from the
+        row since version 10, a generated column before) are rebuilt, not copied."""
         return [r[0] for r in self._all(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = ? AND is_generated = 'NEVER' ORDER BY ordinal_position",
+            "AND table_name = ? AND is_generated = 'NEVER' AND NOT (table_name = 'articles' AND column_name = 'tsv')"
+            " ORDER BY ordinal_position",
             (table,),
         )]
 

@@ -170,7 +170,7 @@ _LANGUAGE_FTS_TRIGGERS = [
             aibrief_index(old.title, old.language), aibrief_index(old.summary, old.language),
             aibrief_index(old.lead, old.language));
     END""",
-    """CREATE TRIGGER articles_au AFTER UPDATE OF title, summary, lead, language ON articles BEGIN
+    """CREATE TRIGGER articles_au AFTER UPDATE OF title, summary, lead ON articles BEGIN
         INSERT INTO articles_fts(articles_fts, rowid, title, summary, lead) VALUES ('delete', old.id,
             aibrief_index(old.title, old.language), aibrief_index(old.summary, old.language),
             aibrief_index(old.lead, old.language));
@@ -179,80 +179,6 @@ _LANGUAGE_FTS_TRIGGERS = [
             aibrief_index(new.lead, new.language));
     END""",
 ]
-
-_LANGUAGE_BATCH = 5000
-
-
-def _detected(rows) -> list[tuple[int, str, str, str, str, str]]:
-    """(id, language, title, summary, lead) of each row, its language detected."""
-    from bot.language import detect
-
-    out = []
-    for aid, title, summary, lead in rows:
-        code = detect(title, lead or lead_of(summary))
-        out.append((aid, code, title, summary, lead))
-    return out
-
-
-def _sqlite_backfill_languages(conn) -> None:
-    """Detect each stored article's language; re-index the rows whose index text changes
-    (another language, or CJK text), with the old triggers gone so each is done once.
-
-    Measured on bench/search.py's 1,000,000 articles: see README ("Languages")."""
-    from bot.langindex import fts_text, has_cjk
-    from bot.language import language_of
-
-    last = 0
-    seen: set[str] = set()
-    while True:
-        rows = conn.execute(
-            "SELECT id, title, summary, lead FROM articles WHERE id > ? ORDER BY id LIMIT ?", (last, _LANGUAGE_BATCH)
-        ).fetchall()
-        if not rows:
-            break
-        last = rows[-1][0]
-        updates, reindex = [], []
-        for aid, code, title, summary, lead in _detected(rows):
-            seen.add(code)
-            if code != "und":
-                updates.append((code, aid))
-            if not language_of(code).english_like or has_cjk(title) or has_cjk(summary) or has_cjk(lead):
-                reindex.append((aid, code, title, summary, lead))
-        conn.executemany("UPDATE articles SET language = ? WHERE id = ?", updates)
-        conn.executemany(
-            "INSERT INTO articles_fts(articles_fts, rowid, title, summary, lead) VALUES ('delete', ?, ?, ?, ?)",
-            [(aid, t, s, l) for aid, _, t, s, l in reindex],
-        )
-        conn.executemany(
-            "INSERT INTO articles_fts(rowid, title, summary, lead) VALUES (?, ?, ?, ?)",
-            [(aid, fts_text(t, c), fts_text(s, c), fts_text(l, c)) for aid, c, t, s, l in reindex],
-        )
-    conn.executemany("INSERT OR IGNORE INTO article_languages(language) VALUES (?)", [(c,) for c in sorted(seen)])
-
-
-def _postgres_backfill_languages(conn) -> None:
-    """Detect each stored article's language (the tsv column is dropped meanwhile, so an
-    update rewrites the row without rebuilding its tsvector)."""
-    last = 0
-    seen: set[str] = set()
-    while True:
-        rows = conn.execute(
-            "SELECT id, title, summary, lead FROM articles WHERE id > %s ORDER BY id LIMIT %s", (last, _LANGUAGE_BATCH)
-        ).fetchall()
-        if not rows:
-            break
-        last = rows[-1][0]
-        detected = _detected(rows)
-        seen.update(code for _, code, *_ in detected)
-        updates = [(code, aid) for aid, code, *_ in detected if code != "und"]
-        if updates:
-            with conn.cursor() as cur:
-                cur.executemany("UPDATE articles SET language = %s WHERE id = %s", updates)
-    with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO article_languages(language) VALUES (%s) ON CONFLICT DO NOTHING", [(c,) for c in sorted(seen)]
-        )
-
 
 SQLITE_MIGRATIONS: list[list[Step]] = [
     # 1: feeds, articles with their full-text index, watchlists and matches.
@@ -488,16 +414,20 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
     # languages, and an index that stems each article in its own language and splits Chinese,
     # Japanese and Korean runs into bigrams (bot/langindex.py): the index triggers now hand FTS5
     # `aibrief_index(text, language)` (a Python function every connection registers,
-    # bot/store/sqlite.py) instead of the raw text. The table's tokenizer is unchanged and an
-    # English or undetermined article without CJK text is handed exactly its text, so only the
-    # other articles are re-indexed, in the backfill below.
+    # bot/store/sqlite.py) instead of the raw text. The table's tokenizer is unchanged.
+    # Nothing is read or rewritten here, so the migration takes milliseconds on any archive:
+    # the articles already stored get `language` NULL ("not yet detected"), which
+    # `aibrief_index` indexes exactly as before (raw text), and the language backfill
+    # (bot/ops/languages.py: a scheduler job on the leader, or `aibrief db languages`) detects
+    # them a batch at a time, re-indexing only the rows whose index text changes. The partial
+    # index finds the rows still to do without a scan and empties as the backfill goes.
     [
-        "ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT 'und'",
+        "ALTER TABLE articles ADD COLUMN language TEXT",
         *_LANGUAGE_TABLES,
+        "CREATE INDEX articles_language_pending ON articles(id) WHERE language IS NULL",
         "DROP TRIGGER articles_ai",
         "DROP TRIGGER articles_ad",
         "DROP TRIGGER articles_au",
-        _sqlite_backfill_languages,
         *_LANGUAGE_FTS_TRIGGERS,
     ],
 ]
@@ -911,29 +841,25 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
     # (Snowball stems without stop words, like aibrief_english; `aibrief_simple` for languages
     # without a stemmer), each row's tsvector built with its language's configuration and CJK
     # runs split into bigrams by `aibrief_cjk` (the SQL twin of bot/langindex.py), and
-    # `aibrief_tsquery` ORing a query compiled with each configuration the archive uses. The
-    # generated tsv has to be dropped and added again to change its expression (as in
-    # version 3); the language backfill runs in between, so each row is rewritten once for it.
+    # `aibrief_tsquery` ORing a query compiled with each configuration the archive uses.
+    # A generated column's expression cannot change without rewriting every row (PostgreSQL
+    # 17's SET EXPRESSION aside), so tsv becomes a plain column that a BEFORE trigger computes
+    # (DROP EXPRESSION keeps every stored value: no rewrite). A stored article's tsv is left
+    # as it was (right for English, which the archive mostly is) until the language backfill
+    # sets its language and the trigger computes it again.
     [
-        "ALTER TABLE articles ADD COLUMN language TEXT NOT NULL DEFAULT 'und'",
+        "ALTER TABLE articles ADD COLUMN language TEXT",
         *_LANGUAGE_TABLES,
+        "CREATE INDEX articles_language_pending ON articles(id) WHERE language IS NULL",
         *_pg_language_configs(),
         *_PG_LANGUAGE_FUNCTIONS,
-        # The vocabulary's triggers (version 9) read tsv: off while it is gone, so the backfill's
-        # updates neither fail nor add terms; the vocabulary is refilled from the new tsv below.
-        "ALTER TABLE articles DISABLE TRIGGER search_vocab_insert",
-        "ALTER TABLE articles DISABLE TRIGGER search_vocab_update",
-        "ALTER TABLE articles DROP COLUMN tsv",
-        _postgres_backfill_languages,
-        f"ALTER TABLE articles ADD COLUMN tsv tsvector GENERATED ALWAYS AS ({ARTICLE_TSV_10}) STORED",
-        "ALTER TABLE articles ALTER COLUMN tsv SET STORAGE MAIN",
-        "CREATE INDEX articles_tsv ON articles USING gin (tsv)",
-        "ALTER TABLE articles ENABLE TRIGGER search_vocab_insert",
-        "ALTER TABLE articles ENABLE TRIGGER search_vocab_update",
-        # Each language's stems, as the new tsv holds them (the tag lexemes, which hold "_",
-        # are words no one types: bot/store/searchextras.py skips them).
-        "INSERT INTO search_vocab(term) SELECT word FROM ts_stat('SELECT tsv FROM articles') ORDER BY 1"
-        " ON CONFLICT DO NOTHING",
+        "ALTER TABLE articles ALTER COLUMN tsv DROP EXPRESSION",
+        "CREATE FUNCTION aibrief_articles_tsv() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
+        f" NEW.tsv := (SELECT {ARTICLE_TSV_10} FROM (SELECT NEW.title AS title, NEW.summary AS summary,"
+        " NEW.lead AS lead, NEW.language AS language) AS s);"
+        " RETURN NEW; END $fn$",
+        "CREATE TRIGGER articles_tsv BEFORE INSERT OR UPDATE OF title, summary, lead, language ON articles"
+        " FOR EACH ROW EXECUTE FUNCTION aibrief_articles_tsv()",
     ],
 ]
 

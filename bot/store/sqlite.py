@@ -243,6 +243,23 @@ class SQLiteStore(SQLiteSearchExtras, Store):
                     out.add(aid)
         return out
 
+    def _reindex_languages(self, tx: _Tx, rows) -> None:
+        """FTS5 holds what it was handed: an article not yet detected was indexed as its raw
+        text (`fts_text(…, None)`), so the rows whose index text changes with their language
+        are deleted with that text and indexed again; most (English, no CJK) are left alone."""
+        changed = [
+            (aid, code, fields) for aid, code, *fields in rows
+            if any(fts_text(f or "", code) != (f or "") for f in fields)
+        ]
+        tx.many(
+            "INSERT INTO articles_fts(articles_fts, rowid, title, summary, lead) VALUES ('delete', ?, ?, ?, ?)",
+            [(aid, *fields) for aid, _, fields in changed],
+        )
+        tx.many(
+            "INSERT INTO articles_fts(rowid, title, summary, lead) VALUES (?, ?, ?, ?)",
+            [(aid, *(fts_text(f or "", code) for f in fields)) for aid, code, fields in changed],
+        )
+
     def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int, *, table: str = "matches") -> int:
         expr, exact = to_fts5_candidates(node, self.marked_languages(tx))
         where = "articles_fts MATCH ?"
