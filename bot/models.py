@@ -25,6 +25,9 @@ class Article:
     dedupe_key: str  # "guid:…", "url:…" or "hash:…" — unique across all feeds
     guid: str | None = None
     author: str = ""
+    # ISO 639-1 code or "und" (bot/language.py), detected where the feed is parsed (in the
+    # poll's parse workers, beside the other CPU work); None: the store detects it.
+    language: str | None = None
 
 
 @dataclass(frozen=True)

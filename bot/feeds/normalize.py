@@ -17,6 +17,8 @@ from itertools import chain
 from typing import Any, Mapping
 from urllib.parse import quote, unquote_plus, urljoin, urlsplit, urlunsplit
 
+from bot.language import detect
+from bot.lead import lead_of
 from bot.models import Article
 from bot.text import truncate
 
@@ -343,4 +345,5 @@ def entry_to_article(
         dedupe_key=dedupe_key(raw_guid if isinstance(raw_guid, str) else None, own_link, title, summary, feed_url=feed_url),
         guid=guid,
         author=plain_text(entry.get("author") if isinstance(entry.get("author"), str) else "", AUTHOR_LIMIT),
+        language=detect(title, lead_of(summary)),
     )

@@ -44,7 +44,7 @@ class ArticleQueries:
         )
         for a in articles:
             lead = lead_of(a.summary)
-            language = detect(a.title, lead)
+            language = a.language or detect(a.title, lead)
             rows = tx.all(
                 sql,
                 (

@@ -444,7 +444,14 @@ class SQLiteStore(SQLiteSearchExtras, Store):
     def _prefix_expansions(self, prefix: str, limit: int) -> int:
         """Counted in the index's own vocabulary (an fts5vocab table, created per connection
         in the temp schema: nothing to migrate), over the term range FTS5 itself expands:
-        the prefix as the tokenizer turns it into a query token (porter stems it too)."""
+        the prefix as the tokenizer turns it into a query token (porter stems it too).
+
+        English-indexed words and each other language's marked stems (bot/langindex.py: a
+        word's stem + its language's private-use marker, sorted among the English words of
+        the range) are counted apart, and the largest count is returned: the limit is on how
+        many words one language's expansion merges, so a few French articles in an English
+        archive do not make a prefix that worked before refused. Reading `limit` words per
+        language, plus one, is enough to know (one of them then holds more than `limit`)."""
         token = _query_token(prefix)
         if token is None:
             return 0
@@ -453,10 +460,19 @@ class SQLiteStore(SQLiteSearchExtras, Store):
             conn.execute("CREATE VIRTUAL TABLE IF NOT EXISTS temp.articles_fts_vocab "
                          "USING fts5vocab(main, articles_fts, row)")
             self._local.vocab_conn = conn
-        return conn.execute(
-            "SELECT COUNT(*) FROM (SELECT 1 FROM temp.articles_fts_vocab WHERE term >= ? AND term < ? LIMIT ?)",
-            (token, token + "\U0010ffff", limit),
-        ).fetchone()[0]
+        languages = 1 + len(self.marked_languages())
+        row = conn.execute(
+            "SELECT MAX(n) FROM (SELECT COUNT(*) AS n FROM (SELECT term FROM temp.articles_fts_vocab"
+            "  WHERE term >= ? AND term < ? LIMIT ?)"
+            f" GROUP BY CASE WHEN unicode(substr(term, -1)) BETWEEN {_MARKS[0]} AND {_MARKS[1]}"
+            "  THEN substr(term, -1) ELSE '' END)",
+            (token, token + "\U0010ffff", limit * languages + 1),
+        ).fetchone()
+        return row[0] or 0
+
+
+# The code points of the private-use area, where the languages' index markers are (bot/language.py).
+_MARKS = (0xE000, 0xF8FF)
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
