@@ -75,6 +75,7 @@ __all__ = [
     "positive_words",
     "scoped",
     "search_words",
+    "to_fts5_by_language",
     "without_filters",
     "to_fts5",
     "to_fts5_candidates",
@@ -794,14 +795,14 @@ def _fts_phrase(node: Term | Phrase, lang: str | None = None) -> str:
     return _fts_quote(" ".join(tokens)) + (" *" if prefix else "")
 
 
-def _fts_phrases(node: Term | Phrase, langs: tuple[str, ...]) -> str:
-    """The word or phrase in every language of the archive: English's form OR each other
-    language's (`langs`: the archive's languages that are not indexed like English)."""
-    alts = list(dict.fromkeys(_fts_phrase(node, lang) for lang in (None, *langs)))
+def _fts_phrases(node: Term | Phrase, forms: tuple[str | None, ...]) -> str:
+    """The word or phrase in each of `forms` (languages; None: English and those indexed
+    like it), ORed: English's form OR each other language's of the archive."""
+    alts = list(dict.fromkeys(_fts_phrase(node, lang) for lang in forms))
     return alts[0] if len(alts) == 1 else "(" + " OR ".join(alts) + ")"
 
 
-def _fts_near(node: Near, langs: tuple[str, ...] = ()) -> str:
+def _fts_near(node: Near, forms: tuple[str | None, ...] = (None,)) -> str:
     """One FTS5 NEAR group per pair of alternatives (FTS5's NEAR takes phrases only), under
     the fields both sides allow; per language of the archive, both sides in that language."""
     left, right = node.items
@@ -810,7 +811,7 @@ def _fts_near(node: Near, langs: tuple[str, ...] = ()) -> str:
     columns = _fts_columns(near_fields(node))
     groups = list(dict.fromkeys(
         f"{columns}NEAR({_fts_phrase(a, lang)} {_fts_phrase(b, lang)}, {node.distance})"  # type: ignore[arg-type]
-        for lang in (None, *langs)
+        for lang in forms
         for a in lefts
         for b in rights
     ))
@@ -825,49 +826,49 @@ def _fts_near(node: Near, langs: tuple[str, ...] = ()) -> str:
 NATIVE_NEAR_PAIRS = 64
 
 
-def _native_pairs(node: Near, langs: tuple[str, ...]) -> int:
-    return _alternatives(node.items[0]) * _alternatives(node.items[1]) * (1 + len(langs))
+def _native_pairs(node: Near, forms: tuple[str | None, ...]) -> int:
+    return _alternatives(node.items[0]) * _alternatives(node.items[1]) * len(forms)
 
 
-def _fts_relaxed(node: Near, langs: tuple[str, ...] = ()) -> str:
+def _fts_relaxed(node: Near, forms: tuple[str | None, ...] = (None,)) -> str:
     """Both sides of a NEAR, in the fields the NEAR may hold in: every row the NEAR matches."""
     columns = _fts_columns(near_fields(node))
     sides = [
-        " OR ".join(_fts_phrases(i, langs) for i in (side.items if isinstance(side, Or) else (side,)))  # type: ignore[arg-type]
+        " OR ".join(_fts_phrases(i, forms) for i in (side.items if isinstance(side, Or) else (side,)))  # type: ignore[arg-type]
         for side in node.items
     ]
     return f"({columns}({sides[0]}) AND {columns}({sides[1]}))"
 
 
-def _fts(node: Node, top: bool = False, relax: bool = False, langs: tuple[str, ...] = ()) -> str:
+def _fts(node: Node, top: bool = False, relax: bool = False, forms: tuple[str | None, ...] = (None,)) -> str:
     """FTS5 text for `node`; compound results are parenthesised unless `top`, so FTS5's
     own precedence (NOT > AND > OR) never comes into play. `relax`: large NEARs become a
-    superset (see NATIVE_NEAR_PAIRS). `langs`: see to_fts5."""
+    superset (see NATIVE_NEAR_PAIRS). `forms`: see _fts_phrases."""
     if isinstance(node, (Term, Phrase)):
-        leaf = _fts_columns(node.fields) + _fts_phrases(node, langs)
+        leaf = _fts_columns(node.fields) + _fts_phrases(node, forms)
         return leaf if top or not node.fields else f"({leaf})"
     if isinstance(node, Near):
-        if relax and _native_pairs(node, langs) > NATIVE_NEAR_PAIRS:
-            return _fts_relaxed(node, langs)
-        return _fts_near(node, langs)
+        if relax and _native_pairs(node, forms) > NATIVE_NEAR_PAIRS:
+            return _fts_relaxed(node, forms)
+        return _fts_near(node, forms)
     if isinstance(node, Or):
         _check_items(node)
         for item in node.items:
             if _only_negative(item):
                 raise QueryError("an OR alternative cannot be only an exclusion", None, "")
-        out = " OR ".join(_fts(i, relax=relax, langs=langs) for i in node.items)
+        out = " OR ".join(_fts(i, relax=relax, forms=forms) for i in node.items)
     elif isinstance(node, And):
         _check_items(node)
         positives = [i for i in node.items if not isinstance(i, Not)]
         negatives = [i.item for i in node.items if isinstance(i, Not)]
         if not positives:
             raise QueryError("add at least one word to look for: a query cannot be only exclusions", None, "")
-        out = " AND ".join(_fts(p, relax=relax, langs=langs) for p in positives)
+        out = " AND ".join(_fts(p, relax=relax, forms=forms) for p in positives)
         if negatives:
             if len(positives) > 1:
                 out = f"({out})"
             # an exclusion stays exact: relaxing it would drop rows the query matches
-            out += "".join(" NOT " + _fts(n, langs=langs) for n in negatives)
+            out += "".join(" NOT " + _fts(n, forms=forms) for n in negatives)
     elif isinstance(node, Not):
         raise QueryError("an exclusion needs something to exclude it from (e.g. ai -crypto)", None, "")
     else:
@@ -889,14 +890,44 @@ def to_fts5(node: Node, langs: tuple[str, ...] = ()) -> str:
     is then looked for in its English form OR its form in each of them. With none, and no
     Chinese, Japanese or Korean in the query, the text is what it always was.
     """
-    return _fts(node, top=True, langs=langs)
+    return _fts(node, top=True, forms=(None, *langs))
 
 
 def to_fts5_candidates(node: Node, langs: tuple[str, ...] = ()) -> tuple[str, bool]:
     """FTS5 MATCH text that finds every row `node` matches, cheaply, and whether it is exact.
     When it is not (a large NEAR was relaxed), check each row with bot.explain.holds."""
-    exact = not any(isinstance(n, Near) and _native_pairs(n, langs) > NATIVE_NEAR_PAIRS for n in _walk(node))
-    return (to_fts5(node, langs) if exact else _fts(node, top=True, relax=True, langs=langs)), exact
+    forms = (None, *langs)
+    exact = not any(isinstance(n, Near) and _native_pairs(n, forms) > NATIVE_NEAR_PAIRS for n in _walk(node))
+    return (to_fts5(node, langs) if exact else _fts(node, top=True, relax=True, forms=forms)), exact
+
+
+def to_fts5_by_language(node: Node, langs: tuple[str, ...]) -> list[str] | None:
+    """The query as one FTS5 MATCH text per language form (English's first), whose matches
+    together are exactly `to_fts5(node, langs)`'s, each row's BM25 the same; or None when
+    that does not hold and the one ORed text must be used.
+
+    Why: FTS5 scores every phrase of a query for every row it matches, so ORing each word's
+    form in a dozen languages makes each of 100,000 English hits cost a dozen times more,
+    though an English row can only ever hold the English forms (another language's are
+    marked: bot/langindex.py) and vice versa. Split by language, each row matches only its
+    own language's text, and the phrases it cannot hold cost nothing (BM25 adds 0 for them
+    in the ORed form). Not so for a prefix or Chinese/Japanese/Korean piece, which are
+    unmarked in every language (a French row can match the English text through them): those
+    queries, and relaxed NEARs, stay ORed."""
+    if not langs or any(isinstance(n, Near) for n in _walk(node)):
+        return None
+    for n in _walk(node):
+        if isinstance(n, (Term, Phrase)):
+            words = (n.text,) if isinstance(n, Term) else n.words
+            if n.prefix or _has_cjk(words):
+                return None
+    return [_fts(node, top=True, forms=(lang,)) for lang in (None, *langs)]
+
+
+def _has_cjk(words: tuple[str, ...]) -> bool:
+    from bot.langindex import has_cjk
+
+    return any(has_cjk(w) for w in words)
 
 
 def _walk(node: Node):

@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 
 from bot.explain import holds
 from bot.langindex import fts_text
-from bot.query import to_fts5, to_fts5_candidates
+from bot.query import to_fts5, to_fts5_by_language, to_fts5_candidates
 from bot.store.base import (
     SCORE,
     ON_TOPIC_BOOST,
@@ -319,20 +319,24 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         want = limit + offset
         if want <= 0:
             return []
-        expr, exact = to_fts5_candidates(node, self.marked_languages())
+        marked = self.marked_languages()
+        expr, exact = to_fts5_candidates(node, marked)
         if not exact:
             with self.transaction(write=False) as tx:
                 return self._search_rows_verified(node, expr, limit, offset, now, tx, window, languages)
+        # One branch per language form where that is exact (bot.query.to_fts5_by_language):
+        # each row is scored over its own language's phrases only, with the same BM25.
+        branches = to_fts5_by_language(node, marked) or [expr]
         bound = f"rel * 1.0 * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
-        hits_sql = (
+        branch = (
             f"SELECT id, rel, in_title, {bound} AS ub FROM ("
             f"  SELECT rowid AS id, -{_bm25()} AS rel,"
             "   rowid IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?) AS in_title"
-            "  FROM articles_fts WHERE articles_fts MATCH ?"
-            ") ORDER BY ub DESC"
+            "  FROM articles_fts WHERE articles_fts MATCH ?)"
         )
+        hits_sql = " UNION ALL ".join([branch] * len(branches)) + " ORDER BY ub DESC"
         with self.transaction(write=False) as tx:  # one snapshot for every statement below
-            cursor = tx.conn.execute(hits_sql, (f"title : ({expr})", expr))
+            cursor = tx.conn.execute(hits_sql, [p for e in branches for p in (f"title : ({e})", e)])
             ranked: list[tuple] = []  # (score, published, id)
             kth = None
             chunk_size = max(32, want * 2)
@@ -417,9 +421,14 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         return [r for r in rows if r[0] in keep][offset : offset + limit]
 
     def _count_rows(self, node) -> int:
-        expr, exact = to_fts5_candidates(node, self.marked_languages())
+        marked = self.marked_languages()
+        expr, exact = to_fts5_candidates(node, marked)
         if exact:
-            return self._all("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (expr,))[0][0]
+            branches = to_fts5_by_language(node, marked) or [expr]  # disjoint: their counts add up
+            return self._all(
+                "SELECT " + " + ".join(["(SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?)"] * len(branches)),
+                branches,
+            )[0][0]
         with self.transaction(write=False) as tx:
             ids = [r[0] for r in tx.all("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (expr,))]
             return len(self._verified(tx, node, ids))
