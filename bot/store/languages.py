@@ -78,9 +78,13 @@ class LanguageQueries:
             }
             rows = [d for d in detected if d[0] in pending]
             self._reindex_languages(tx, rows)
-            tx.many("UPDATE articles SET language = ? WHERE id = ?", [(code, aid) for aid, code, *_ in rows])
+            self._update_languages(tx, [(aid, code) for aid, code, *_ in rows])
             self._note_languages(tx, [code for _, code, *_ in rows])
         return len(rows)
+
+    def _update_languages(self, tx, pairs: Sequence[tuple[int, str]]) -> None:
+        """Backend hook: set each (id, language); PostgreSQL does it in one statement."""
+        tx.many("UPDATE articles SET language = ? WHERE id = ?", [(code, aid) for aid, code in pairs])
 
     def _reindex_languages(self, tx, rows: Sequence[tuple[int, str, str, str, str]]) -> None:
         """Backend hook: redo the index entries of rows about to get their language (inside

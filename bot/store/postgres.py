@@ -531,6 +531,16 @@ class PostgresStore(PostgresSearchExtras, Store):
             "WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
         )]
 
+    def _update_languages(self, tx: _Tx, pairs) -> None:
+        """One statement for the batch: the row-level tsv trigger and the statement-level
+        vocabulary trigger (version 9) then run once per batch, not once per article."""
+        if pairs:
+            tx.run(
+                "UPDATE articles a SET language = u.language"
+                " FROM unnest(?::bigint[], ?::text[]) AS u(id, language) WHERE a.id = u.id",
+                ([aid for aid, _ in pairs], [code for _, code in pairs]),
+            )
+
     def table_columns(self, table: str) -> list[str]:
         """The stored columns; derived ones (articles.tsv, which a trigger computes from the
         row since version 10, a generated column before) are rebuilt, not copied."""

@@ -854,7 +854,19 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
         *_pg_language_configs(),
         *_PG_LANGUAGE_FUNCTIONS,
         "ALTER TABLE articles ALTER COLUMN tsv DROP EXPRESSION",
+        # An update that sets a stored article's language without changing what its tsv
+        # would hold (an English article without CJK text: the same configuration, no tag,
+        # no bigrams) keeps its tsv: the backfill does not recompute a million tsvectors.
         "CREATE FUNCTION aibrief_articles_tsv() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
+        " IF TG_OP = 'UPDATE' AND NEW.title IS NOT DISTINCT FROM OLD.title"
+        "  AND NEW.summary IS NOT DISTINCT FROM OLD.summary AND NEW.lead IS NOT DISTINCT FROM OLD.lead"
+        "  AND aibrief_config(NEW.language) = aibrief_config(OLD.language)"
+        "  AND aibrief_tag(NEW.language) = aibrief_tag(OLD.language)"
+        "  AND (OLD.language IS NOT NULL OR (aibrief_cjk(coalesce(NEW.title, '')) = coalesce(NEW.title, '')"
+        "   AND aibrief_cjk(coalesce(NEW.summary, '')) = coalesce(NEW.summary, '')"
+        "   AND aibrief_cjk(coalesce(NEW.lead, '')) = coalesce(NEW.lead, ''))) THEN"
+        "  RETURN NEW;"
+        " END IF;"
         f" NEW.tsv := (SELECT {ARTICLE_TSV_10} FROM (SELECT NEW.title AS title, NEW.summary AS summary,"
         " NEW.lead AS lead, NEW.language AS language) AS s);"
         " RETURN NEW; END $fn$",
