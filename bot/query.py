@@ -76,6 +76,7 @@ __all__ = [
     "scoped",
     "search_words",
     "to_fts5_by_language",
+    "filters_as_typed",
     "without_filters",
     "to_fts5",
     "to_fts5_candidates",
@@ -713,6 +714,12 @@ def without_filters(text: str) -> str:
             pos = tok.end
     out.append(text[pos:])
     return " ".join("".join(out).split())
+
+
+def filters_as_typed(text: str) -> list[str]:
+    """The filters of a (valid) search query as typed (`since:7d`, `language:fr`): what
+    `without_filters` takes out, to tell the person who turns a search into a watchlist."""
+    return [text[tok.start:tok.end] for tok in _Lexer(text).tokens() if tok.kind == _FILTER]
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,11 @@ def test_watchlists_refuse_filters_and_watch_this_drops_them():
     with pytest.raises(QueryError, match="cannot be part of a watchlist"):
         parse("china since:2025-01-01")
     assert without_filters("china  since:2025-01-01 travel sort:new") == "china travel"
+    from bot.query import filters_as_typed
+
+    assert filters_as_typed("china  since:2025-01-01 travel sort:new language:fr") == [
+        "since:2025-01-01", "sort:new", "language:fr"]
+    assert filters_as_typed("china travel") == []
 
 
 def test_window_is_inclusive_whole_days_in_utc():

@@ -81,6 +81,7 @@ def test_watch_this_is_for_admins_and_saves_a_watchlist_from_the_search(app, sto
     query_box = next(b for b in view["blocks"] if b.get("block_id") == "query")
     assert query_box["element"]["initial_value"] == "china travel"  # the filters are the search's, not the watchlist's
     assert "Would match *13* stored articles" in text_of(view)  # what `watch test` shows, before saving
+    assert "Left out: sort:new (a watchlist looks at every new article" in text_of(view)  # and says what it dropped
 
     values = {"name": {"watch_name": {"type": "plain_text_input", "value": "china-travel"}},
               "query": {"watch_query": {"type": "plain_text_input", "value": "china travel"}}}

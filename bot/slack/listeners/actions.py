@@ -17,7 +17,7 @@ from bot import feedback
 from bot.digest import personal
 from bot.digest.service import SubscriptionError
 from bot.mrkdwn import escape
-from bot.query import QueryError, without_filters
+from bot.query import QueryError, filters_as_typed, without_filters
 from bot.search import search, watch_test
 from bot.slack import blocks
 from bot.slack.blocks import personal as personal_blocks
@@ -152,6 +152,10 @@ def register(app, deps: Deps) -> None:
                 result = watch_test(deps.store, query, limit=3) if got else None
             text = (blocks.preview_text(query, result.hits, result.total) if result is not None
                     else f":warning: {escape(BUSY_MESSAGE)}")
+            dropped = filters_as_typed(value["q"])
+            if dropped:  # say so, rather than let `language:fr` vanish from what is watched
+                text += (f"\nLeft out: {escape(' '.join(dropped))} (a watchlist looks at every new article, "
+                         "whatever its date or language).")
         except (QueryError, QueryTooBroad) as exc:
             query = value["q"]
             text = f":warning: {escape(str(exc))}"
@@ -212,6 +216,10 @@ def register(app, deps: Deps) -> None:
                 result = watch_test(deps.store, query, limit=3) if got else None
             text = (blocks.preview_text(query, result.hits, result.total) if result is not None
                     else f":warning: {escape(BUSY_MESSAGE)}")
+            dropped = filters_as_typed(value["q"])
+            if dropped:  # say so, rather than let `language:fr` vanish from what is watched
+                text += (f"\nLeft out: {escape(' '.join(dropped))} (a watchlist looks at every new article, "
+                         "whatever its date or language).")
         except (QueryError, QueryTooBroad) as exc:
             text = f":warning: {escape(str(exc))}"
         try:
