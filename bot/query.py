@@ -37,7 +37,6 @@ Morgan), so every tree `parse` returns is expressible in FTS5, whose NOT is bina
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from dataclasses import dataclass, field as _dc_field
 from typing import Any, Mapping

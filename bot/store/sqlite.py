@@ -20,7 +20,7 @@ from typing import Iterator, Sequence
 
 from bot.explain import holds
 from bot.langindex import fts_text
-from bot.query import to_fts5, to_fts5_by_language, to_fts5_candidates
+from bot.query import to_fts5_by_language, to_fts5_candidates
 from bot.store.base import (
     SCORE,
     ON_TOPIC_BOOST,
@@ -28,7 +28,6 @@ from bot.store.base import (
     RECENCY_WEIGHT,
     TITLE_MATCH_BOOST,
     TITLE_WEIGHT,
-    QueryTooBroad,
     Store,
     too_slow,
 )

@@ -216,10 +216,6 @@ def register(app, deps: Deps) -> None:
                 result = watch_test(deps.store, query, limit=3) if got else None
             text = (blocks.preview_text(query, result.hits, result.total) if result is not None
                     else f":warning: {escape(BUSY_MESSAGE)}")
-            dropped = filters_as_typed(value["q"])
-            if dropped:  # say so, rather than let `language:fr` vanish from what is watched
-                text += (f"\nLeft out: {escape(' '.join(dropped))} (a watchlist looks at every new article, "
-                         "whatever its date or language).")
         except (QueryError, QueryTooBroad) as exc:
             text = f":warning: {escape(str(exc))}"
         try:
