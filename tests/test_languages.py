@@ -244,6 +244,19 @@ def test_a_word_held_in_another_language_is_not_corrected(loaded):
 
 
 # ---- migrating a populated database -----------------------------------------------------------
+def _store_as_version_9(s) -> None:
+    """Bring `s` to the schema version before languages and store DOCS as that version did."""
+    s.migrate(target=9)
+    feed = s.add_feed("https://example.com/feed")
+    with s.transaction() as tx:
+        for key, (title, summary) in DOCS.items():
+            tx.run(
+                "INSERT INTO articles(feed_id, dedupe_key, url, title, summary, lead, source, published, fetched) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'Example', 1700000000, 1700000000)",
+                (feed.id, key, f"https://example.com/{key}", title, summary, summary),
+            )
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def old_store(request, tmp_path):
     """A store at the schema version before languages (9), with articles stored by that version."""
@@ -255,15 +268,7 @@ def old_store(request, tmp_path):
     else:
         url = request.getfixturevalue("pg_url")
         s = PostgresStore(url, migrate=False)
-    s.migrate(target=9)
-    feed = s.add_feed("https://example.com/feed")
-    with s.transaction() as tx:
-        for key, (title, summary) in DOCS.items():
-            tx.run(
-                "INSERT INTO articles(feed_id, dedupe_key, url, title, summary, lead, source, published, fetched) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'Example', 1700000000, 1700000000)",
-                (feed.id, key, f"https://example.com/{key}", title, summary, summary),
-            )
+    _store_as_version_9(s)
     yield s
     s.close()
 
@@ -314,15 +319,7 @@ def _old_sqlite(path) -> None:
     from bot.store import SQLiteStore
 
     s = SQLiteStore(str(path), migrate=False)
-    s.migrate(target=9)
-    feed = s.add_feed("https://example.com/feed")
-    with s.transaction() as tx:
-        for key, (title, summary) in DOCS.items():
-            tx.run(
-                "INSERT INTO articles(feed_id, dedupe_key, url, title, summary, lead, source, published, fetched) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'Example', 1700000000, 1700000000)",
-                (feed.id, key, f"https://example.com/{key}", title, summary, summary),
-            )
+    _store_as_version_9(s)
     s.close()
 
 
