@@ -427,6 +427,8 @@ class PostgresStore(PostgresSearchExtras, Store):
         # A lone word's IDF is a constant factor that cannot change the order: not counted.
         idfs = self._idfs(leaf_params) if len(leaves) > 1 else [1.0]
         dated, dates = window_sql(window, languages)  # date window and language: filter
+        if len(configs) > 1:
+            return self._search_rows_by_config(node, leaves, configs, idfs, limit, offset, now, dated, dates)
         return self._all(
             f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
             "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
@@ -438,6 +440,39 @@ class PostgresStore(PostgresSearchExtras, Store):
             f"  WHERE a.tsv @@ q{dated}"
             ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
             (*idfs, now, to_tsquery(node), configs, *leaf_params, *dates, limit, offset),
+        )
+
+    def _search_rows_by_config(self, node, leaves, configs: list[str], idfs: list[float], limit: int,
+                               offset: int, now: int, dated: str, dates: Sequence) -> list[tuple]:
+        """The ranked page of an archive indexed with several configurations: one branch per
+        configuration, each over its own articles (English's: those without a language tag;
+        another's: those with its tag), its words compiled with that configuration only.
+
+        Why not `aibrief_tsquery`'s OR of every configuration: many languages stem an
+        English word to the same lexeme, so the ORed query repeats a common lexeme once per
+        language and every candidate row is checked and ranked against all the copies. Split,
+        each row is matched and ranked as in an archive of its language alone, and another
+        language's branch starts from its rare tag lexeme. IDFs stay the archive's."""
+        branches, params = [], []
+        for config, own in zip(configs, _own_articles(configs)):
+            leaf_sql = "".join(f", to_tsquery(?::regconfig, ?) AS q{j}" for j in range(len(leaves)))
+            branches.append(
+                "(SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
+                f"  {relevance(len(leaves))} AS rel,"
+                "  GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age,"
+                "  EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
+                "  ts_filter(a.tsv, '{a}') @@ q AS in_title"
+                f" FROM articles a, (SELECT to_tsquery(?::regconfig, ?) && {own} AS q) AS qt{leaf_sql}"
+                f" WHERE a.tsv @@ q{dated})"
+            )
+            params += [*idfs, now, config, to_tsquery(node)]
+            params += [p for leaf in leaves for p in (config, to_tsquery(leaf))]
+            params += list(dates)
+        return self._all(
+            f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
+            + " UNION ALL ".join(branches)
+            + ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
+            (*params, limit, offset),
         )
 
     def _idfs(self, leaf_tsqueries: Sequence) -> list[float]:
@@ -472,8 +507,14 @@ class PostgresStore(PostgresSearchExtras, Store):
         return int(plan[0]["Plan"]["Plan Rows"])
 
     def _count_rows(self, node) -> int:
-        return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY_IN} AS q WHERE a.tsv @@ q",
-                             (to_tsquery(node), self._configs()))[0][0])
+        configs = self._configs()
+        if len(configs) == 1:
+            return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY_IN} AS q WHERE a.tsv @@ q",
+                                 (to_tsquery(node), configs))[0][0])
+        # per configuration, over its own articles (see _search_rows_by_config): disjoint, so they add up
+        parts = [f"(SELECT COUNT(*) FROM articles WHERE tsv @@ (to_tsquery(?::regconfig, ?) && {own}))"
+                 for own in _own_articles(configs)]
+        return int(self._all("SELECT " + " + ".join(parts), [p for c in configs for p in (c, to_tsquery(node))])[0][0])
 
     # ---- bounded search ----------------------------------------------------------------------
     @contextmanager
@@ -636,6 +677,14 @@ WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 MATCH_WEIGHTS = f"'{{0.0, {1.0 / TITLE_WEIGHT}, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 IDF_FLOOR = 1e-6
 EXACT_COUNTS_BELOW = 50_000
+
+
+def _own_articles(configs: list[str]) -> list[str]:
+    """Per configuration (English's first), the tsquery that holds for its articles only: the
+    other configurations' language tags absent (English), or its own tag present (schema.py
+    version 10, `aibrief_tag`). The names are our own (bot/language.py), never user text."""
+    tags = [f"quote_literal('{c}')::tsquery" for c in configs[1:]]
+    return [" && ".join(f"(!! {t})" for t in tags), *tags]
 
 
 def bm25_idf(total: int, n: int) -> float:
