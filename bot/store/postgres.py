@@ -454,7 +454,8 @@ class PostgresStore(PostgresSearchExtras, Store):
         each row is matched and ranked as in an archive of its language alone, and another
         language's branch starts from its rare tag lexeme. IDFs stay the archive's."""
         branches, params = [], []
-        for config, own in zip(configs, _own_articles(configs)):
+        prefixed = any(getattr(leaf, "prefix", False) for leaf in leaves)
+        for i, (config, own) in enumerate(zip(configs, _own_articles(configs))):
             leaf_sql = "".join(f", to_tsquery(?::regconfig, ?) AS q{j}" for j in range(len(leaves)))
             branches.append(
                 "(SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
@@ -462,8 +463,8 @@ class PostgresStore(PostgresSearchExtras, Store):
                 "  GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age,"
                 "  EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
                 "  ts_filter(a.tsv, '{a}') @@ q AS in_title"
-                f" FROM articles a, (SELECT to_tsquery(?::regconfig, ?) && {own} AS q) AS qt{leaf_sql}"
-                f" WHERE a.tsv @@ q{dated})"
+                f" FROM articles a, (SELECT to_tsquery(?::regconfig, ?){' && ' + own if own else ''} AS q) AS qt{leaf_sql}"
+                f" WHERE {_matching(i, prefixed, own)}{dated})"
             )
             params += [*idfs, now, config, to_tsquery(node)]
             params += [p for leaf in leaves for p in (config, to_tsquery(leaf))]
@@ -512,8 +513,10 @@ class PostgresStore(PostgresSearchExtras, Store):
             return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY_IN} AS q WHERE a.tsv @@ q",
                                  (to_tsquery(node), configs))[0][0])
         # per configuration, over its own articles (see _search_rows_by_config): disjoint, so they add up
-        parts = [f"(SELECT COUNT(*) FROM articles WHERE tsv @@ (to_tsquery(?::regconfig, ?) && {own}))"
-                 for own in _own_articles(configs)]
+        prefixed = any(getattr(leaf, "prefix", False) for leaf in query_leaves(node))
+        parts = [f"(SELECT COUNT(*) FROM articles a, (SELECT to_tsquery(?::regconfig, ?){' && ' + own if own else ''} AS q) AS qt"
+                 f" WHERE {_matching(i, prefixed, own)})"
+                 for i, own in enumerate(_own_articles(configs))]
         return int(self._all("SELECT " + " + ".join(parts), [p for c in configs for p in (c, to_tsquery(node))])[0][0])
 
     # ---- bounded search ----------------------------------------------------------------------
@@ -684,7 +687,30 @@ def _own_articles(configs: list[str]) -> list[str]:
     other configurations' language tags absent (English), or its own tag present (schema.py
     version 10, `aibrief_tag`). The names are our own (bot/language.py), never user text."""
     tags = [f"quote_literal('{c}')::tsquery" for c in configs[1:]]
-    return [" && ".join(f"(!! {t})" for t in tags), *tags]
+    return ["", *tags]
+
+
+def _english_rows() -> str:
+    """English's branch: the rows not indexed with another configuration, by their language
+    column (set with the tag in one update: the same rows), a compare per row instead of a
+    negated tag lexeme per configuration."""
+    from bot.language import LANGUAGES
+
+    others = sorted(code for code, lang in LANGUAGES.items() if lang.pg_config != TS_CONFIG)
+    return "(a.language IS NULL OR a.language NOT IN (" + ", ".join(f"'{c}'" for c in others) + "))"
+
+
+def _matching(branch: int, prefixed: bool, own: str) -> str:
+    """The WHERE of one configuration's branch (`q`: its query, its own articles included).
+    A prefix is expanded by the GIN index into every matching lexeme's rows before anything
+    else, once per branch: another language's branch with a prefix therefore starts from its
+    articles (the tag, a short list) and checks the query on each (ts_filter keeps the
+    expression off the index) instead of expanding the prefix over the whole archive again."""
+    if branch == 0:
+        return f"a.tsv @@ q AND {_english_rows()}"
+    if not prefixed:
+        return "a.tsv @@ q"
+    return f"a.tsv @@ {own} AND ts_filter(a.tsv, '{{a,b,c,d}}') @@ q"
 
 
 def bm25_idf(total: int, n: int) -> float:
