@@ -15,6 +15,7 @@ from bot.lead import lead_of
 from bot.models import Article
 from bot.store.clock import from_ts, now_ts, to_ts
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY
+from bot.store.where import id_chunks
 
 
 @lru_cache(maxsize=4096)
@@ -83,10 +84,7 @@ class ArticleQueries:
 
     def get_articles(self, ids: Sequence[int]) -> dict[int, dict]:
         out: dict[int, dict] = {}
-        ids = list(ids)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(ids):
             for r in self._all(
                 f"SELECT a.id, a.url, a.title, {DISPLAY_SUMMARY}, a.source, a.published, a.feed_id, a.dedupe_key "
                 f"FROM articles a {DISPLAY_JOIN} WHERE a.id IN ({marks})",
@@ -151,10 +149,7 @@ class ArticleQueries:
 
     def matches_for_articles(self, article_ids: Sequence[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
-        ids = list(article_ids)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(article_ids):
             for aid, name in self._all(
                 "SELECT m.article_id, w.name FROM matches m JOIN watchlists w ON w.id = m.watchlist_id "
                 f"WHERE m.article_id IN ({marks}) ORDER BY w.name",

@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence
 
 from bot.language import language_of
+from bot.store.where import id_chunks
 
 
 class LanguageQueries:
@@ -40,10 +41,7 @@ class LanguageQueries:
     def languages_of(self, ids: Sequence[int]) -> dict[int, str]:
         """Each article's language, by id."""
         out: dict[int, str] = {}
-        ids = list(ids)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(ids):
             out.update(dict(self._all(f"SELECT id, language FROM articles WHERE id IN ({marks})", chunk)))
         return out
 

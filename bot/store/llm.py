@@ -15,6 +15,7 @@ from typing import Sequence
 
 from bot.store.clock import from_ts
 from bot.store.watchlists import newest_first
+from bot.store.where import id_chunks
 
 # What `llm_claim` found: an answer to use, the claim taken (ask now), or another replica's
 # live claim (do not ask; the digest goes without this line).
@@ -191,11 +192,8 @@ class LLMQueries:
 
     def checked_article_ids(self, watchlist_id: int, article_ids: Sequence[int]) -> set[int]:
         """Those of `article_ids` the watchlist's check has said 'yes' to."""
-        ids = list(article_ids)
         out: set[int] = set()
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(article_ids):
             out.update(r[0] for r in self._all(
                 "SELECT article_id FROM watchlist_check_results WHERE watchlist_id = ? AND verdict = 'yes' "
                 f"AND article_id IN ({marks})",

@@ -34,6 +34,7 @@ from bot.store.base import (
 from bot.store.locks import FileLock, NoLock, file_lock_for
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 from bot.store.searchextras import SQLiteSearchExtras, window_sql
+from bot.store.where import id_chunks
 
 log = logging.getLogger("aibrief.store")
 
@@ -231,10 +232,7 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         """The ids among `ids` that `node` matches, checked on their text (after a relaxed
         full-text query, see bot/query.py `to_fts5_candidates`)."""
         out: set[int] = set()
-        ids = list(ids)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
+        for chunk, marks in id_chunks(ids):
             for aid, title, summary, lead, language in tx.all(
                 f"SELECT id, title, summary, lead, language FROM articles WHERE id IN ({marks})", chunk
             ):

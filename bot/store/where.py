@@ -22,3 +22,17 @@ def where(*conditions: tuple[str, object]) -> tuple[str, list]:
     params: list = []
     clause = and_where("", params, *conditions)
     return (f" WHERE {clause.removeprefix(' AND ')}" if clause else ""), params
+
+
+# Ids bound per `IN (…)` list: well under SQLite's limit of bound variables, and a statement
+# PostgreSQL plans as quickly as a short one.
+ID_CHUNK = 500
+
+
+def id_chunks(ids):
+    """(chunk, marks) for each run of at most ID_CHUNK of `ids`: the chunk to bind and its
+    `?, ?, …` for an `id IN (…)` condition."""
+    ids = list(ids)
+    for i in range(0, len(ids), ID_CHUNK):
+        chunk = ids[i : i + ID_CHUNK]
+        yield chunk, ",".join("?" * len(chunk))
