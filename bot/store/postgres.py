@@ -427,26 +427,14 @@ class PostgresStore(PostgresSearchExtras, Store):
         # A lone word's IDF is a constant factor that cannot change the order: not counted.
         idfs = self._idfs(leaf_params) if len(leaves) > 1 else [1.0]
         dated, dates = window_sql(window, languages)  # date window and language: filter
-        if len(configs) > 1:
-            return self._search_rows_by_config(node, leaves, configs, idfs, limit, offset, now, dated, dates)
-        return self._all(
-            f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
-            "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
-            f"   {relevance(len(leaves))} AS rel,"
-            "   GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age,"
-            "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
-            "   ts_filter(a.tsv, '{a}') @@ q AS in_title"
-            f"  FROM articles a, {TSQUERY_IN} AS q{leaf_queries(len(leaves))}"
-            f"  WHERE a.tsv @@ q{dated}"
-            ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
-            (*idfs, now, to_tsquery(node), configs, *leaf_params, *dates, limit, offset),
-        )
+        return self._ranked(node, leaves, configs, idfs, limit, offset, now, dated, dates)
 
-    def _search_rows_by_config(self, node, leaves, configs: list[str], idfs: list[float], limit: int,
-                               offset: int, now: int, dated: str, dates: Sequence) -> list[tuple]:
-        """The ranked page of an archive indexed with several configurations: one branch per
-        configuration, each over its own articles (English's: those without a language tag;
-        another's: those with its tag), its words compiled with that configuration only.
+    def _ranked(self, node, leaves, configs: list[str], idfs: list[float], limit: int,
+                offset: int, now: int, dated: str, dates: Sequence) -> list[tuple]:
+        """The ranked page: one branch per configuration the archive uses (English's alone for
+        an English archive), each over its own articles (English's: those in no other
+        configuration's language; another's: those with its tag), its words compiled with
+        that configuration only.
 
         Why not `aibrief_tsquery`'s OR of every configuration: many languages stem an
         English word to the same lexeme, so the ORed query repeats a common lexeme once per
@@ -464,7 +452,7 @@ class PostgresStore(PostgresSearchExtras, Store):
                 "  EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
                 "  ts_filter(a.tsv, '{a}') @@ q AS in_title"
                 f" FROM articles a, (SELECT to_tsquery(?::regconfig, ?){' && ' + own if own else ''} AS q) AS qt{leaf_sql}"
-                f" WHERE {_matching(i, prefixed, own)}{dated})"
+                f" WHERE {_matching(i, prefixed, own, configs)}{dated})"
             )
             params += [*idfs, now, config, to_tsquery(node)]
             params += [p for leaf in leaves for p in (config, to_tsquery(leaf))]
@@ -509,13 +497,10 @@ class PostgresStore(PostgresSearchExtras, Store):
 
     def _count_rows(self, node) -> int:
         configs = self._configs()
-        if len(configs) == 1:
-            return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY_IN} AS q WHERE a.tsv @@ q",
-                                 (to_tsquery(node), configs))[0][0])
-        # per configuration, over its own articles (see _search_rows_by_config): disjoint, so they add up
+        # per configuration, over its own articles (see _ranked): disjoint, so they add up
         prefixed = any(getattr(leaf, "prefix", False) for leaf in query_leaves(node))
         parts = [f"(SELECT COUNT(*) FROM articles a, (SELECT to_tsquery(?::regconfig, ?){' && ' + own if own else ''} AS q) AS qt"
-                 f" WHERE {_matching(i, prefixed, own)})"
+                 f" WHERE {_matching(i, prefixed, own, configs)})"
                  for i, own in enumerate(_own_articles(configs))]
         return int(self._all("SELECT " + " + ".join(parts), [p for c in configs for p in (c, to_tsquery(node))])[0][0])
 
@@ -690,24 +675,26 @@ def _own_articles(configs: list[str]) -> list[str]:
     return ["", *tags]
 
 
-def _english_rows() -> str:
-    """English's branch: the rows not indexed with another configuration, by their language
+def _english_rows(configs: list[str]) -> str:
+    """English's branch: the rows not indexed with another of `configs`, by their language
     column (set with the tag in one update: the same rows), a compare per row instead of a
-    negated tag lexeme per configuration."""
+    negated tag lexeme per configuration; "" for an archive of English alone."""
     from bot.language import LANGUAGES
 
-    others = sorted(code for code, lang in LANGUAGES.items() if lang.pg_config != TS_CONFIG)
-    return "(a.language IS NULL OR a.language NOT IN (" + ", ".join(f"'{c}'" for c in others) + "))"
+    others = sorted(code for code, lang in LANGUAGES.items() if lang.pg_config in configs[1:])
+    if not others:
+        return ""
+    return " AND (a.language IS NULL OR a.language NOT IN (" + ", ".join(f"'{c}'" for c in others) + "))"
 
 
-def _matching(branch: int, prefixed: bool, own: str) -> str:
+def _matching(branch: int, prefixed: bool, own: str, configs: list[str]) -> str:
     """The WHERE of one configuration's branch (`q`: its query, its own articles included).
     A prefix is expanded by the GIN index into every matching lexeme's rows before anything
     else, once per branch: another language's branch with a prefix therefore starts from its
     articles (the tag, a short list) and checks the query on each (ts_filter keeps the
     expression off the index) instead of expanding the prefix over the whole archive again."""
     if branch == 0:
-        return f"a.tsv @@ q AND {_english_rows()}"
+        return "a.tsv @@ q" + _english_rows(configs)
     if not prefixed:
         return "a.tsv @@ q"
     return f"a.tsv @@ {own} AND ts_filter(a.tsv, '{{a,b,c,d}}') @@ q"
