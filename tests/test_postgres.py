@@ -188,6 +188,32 @@ def test_read_transactions_see_one_snapshot(store_pg):
     assert store_pg.get_meta("k") == "after"
 
 
+def test_a_prepared_search_is_planned_for_each_query_text(store_pg):
+    """psycopg prepares a statement from its fifth run; a generic plan would then serve every
+    query text alike (a prefix over half the archive with a rare word's plan)."""
+    from bot.search import search
+
+    store_pg.insert_articles(None, [_article(w) for w in ["alpha", "beta", "gamma", "delta", "epsilon", "zeta",
+                                                          "eta", "theta", "iota", "lambda"]])
+    with store_pg.transaction(write=False) as tx:  # one connection: prepared statements are per session
+        # psycopg prepares at the 5th run; PostgreSQL weighs a generic plan after 5 custom ones
+        for q in ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "lam*"] * 3:
+            search(store_pg, q, limit=5)
+        generic, custom = tx.all("SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0) "
+                                 "FROM pg_prepared_statements WHERE cardinality(parameter_types) > 0")[0]
+    assert custom > 0 and generic == 0
+
+
+def _article(word: str):
+    from datetime import datetime, timezone
+
+    from bot.models import Article
+
+    return Article(feed_url="https://example.com/feed", source="Example", url=f"https://example.com/{word}",
+                   title=f"News about {word}", summary=f"The {word} story.",
+                   published=datetime(2026, 11, 1, tzinfo=timezone.utc), dedupe_key=f"url:{word}", language="en")
+
+
 # ---- advisory locks (leadership builds on these) -------------------------------------------------
 def test_lock_keys_are_stable_signed_64_bit_and_distinct():
     assert lock_key("migrate") == lock_key("migrate")

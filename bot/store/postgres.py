@@ -231,8 +231,15 @@ def _configure(conn: psycopg.Connection) -> None:
 
     jit off: the ranking query over many matches looks expensive enough to the planner that
     it JIT-compiles it, every time (~20 ms measured), which one search never earns back.
+
+    plan_cache_mode force_custom_plan: psycopg prepares a statement after its fifth run, and
+    PostgreSQL then plans a prepared search once for any query text. A tsquery parameter's
+    selectivity is unknown to that generic plan, so a prefix matching 430,000 of 1,000,000
+    articles ran with the plan of a rare word (no parallel workers): `Chi*` 6.4 s in the
+    benchmark's order against 3.6 s planned for its own text (bench/search.py, 1M).
     """
     conn.execute("SET jit = off")
+    conn.execute("SET plan_cache_mode = force_custom_plan")
 
 
 class PostgresStore(PostgresSearchExtras, Store):
