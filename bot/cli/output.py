@@ -7,6 +7,7 @@ import json
 import sys
 
 from bot.mrkdwn import strip_invisible as shown
+from bot.store.topk import shown_total
 
 
 def bar(done: int, total: int, width: int = 30) -> str:
@@ -71,4 +72,4 @@ def print_hits(result, as_json: bool, out=None) -> None:
         print(shown(f"   {h.source} · {h.published:%Y-%m-%d} · {h.url}"), file=out)
         if h.snippet:
             print(shown(f"   {h.snippet}"), file=out)
-    print(f"({len(result.hits)} of {result.total} shown)", file=out)
+    print(f"({len(result.hits)} of {shown_total(result.total)} shown)", file=out)

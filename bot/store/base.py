@@ -24,6 +24,7 @@ from bot.store.clock import from_ts, now_ts, to_ts  # noqa: F401  (the package's
 from bot.store.digests import DigestQueries
 from bot.store.feedstate import DISPLAY_JOIN, DISPLAY_SUMMARY, FeedStateQueries
 from bot.store.seen import SeenQueries
+from bot.store.topk import COUNT_CAP
 from bot.store.feedback import FeedbackQueries
 
 # How much recency counts against relevance: an article RECENCY_DAYS old keeps 7/8 of its
@@ -506,7 +507,8 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
                         "use a longer prefix"
                     )
             hits = self.search(node, limit=limit, offset=offset, now=now)
-            total = self.count_matching(node) if (hits or offset) else 0
+            # exact up to COUNT_CAP, COUNT_CAP + 1 ("1,000+") beyond: bot/store/topk.py
+            total = self.count_matching(node, cap=COUNT_CAP) if (hits or offset) else 0
         return hits, total
 
     def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None) -> list[SearchHit]:
@@ -552,8 +554,9 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
         )
         return self._hits(rows, node)
 
-    def count_matching(self, node) -> int:
-        return self._count_rows(node)
+    def count_matching(self, node, *, cap: int | None = None) -> int:
+        """How many articles match; with `cap`, exact up to it and `cap + 1` for more."""
+        return self._count_rows(node, cap)
 
     # ---- audit ---------------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str, before: Any, after: Any, tx=None) -> None:
@@ -590,7 +593,7 @@ class Store(DigestQueries, SeenQueries, FeedStateQueries, FeedbackQueries):
         """Rows of (id, title, url, source, published, summary, score), best first."""
         raise NotImplementedError  # pragma: no cover
 
-    def _count_rows(self, node) -> int:
+    def _count_rows(self, node, cap: int | None = None) -> int:
         raise NotImplementedError  # pragma: no cover
 
     @contextmanager

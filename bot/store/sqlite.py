@@ -32,6 +32,7 @@ from bot.store.base import (
     too_slow,
 )
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
+from bot.store.topk import capped, count_limit
 
 log = logging.getLogger("aibrief.store")
 
@@ -326,13 +327,19 @@ class SQLiteStore(Store):
         keep = self._verified(tx, node, [r[0] for r in rows])
         return [r for r in rows if r[0] in keep][offset : offset + limit]
 
-    def _count_rows(self, node) -> int:
+    def _count_rows(self, node, cap: int | None = None) -> int:
         expr, exact = to_fts5_candidates(node)
-        if exact:
-            return self._all("SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?", (expr,))[0][0]
+        if exact:  # LIMIT -1: no limit
+            return self._all("SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)",
+                             (expr, count_limit(cap) or -1))[0][0]
         with self.transaction(write=False) as tx:
             ids = [r[0] for r in tx.all("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (expr,))]
-            return len(self._verified(tx, node, ids))
+            found = 0
+            for i in range(0, len(ids), 500):  # verified a chunk at a time, until past the cap
+                found += len(self._verified(tx, node, ids[i : i + 500]))
+                if cap is not None and found > cap:
+                    break
+            return capped(found, cap)
 
     # ---- bounded search ----------------------------------------------------------------------
     @contextmanager

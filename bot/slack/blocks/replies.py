@@ -14,6 +14,7 @@ from bot.humanize import relative_time
 from bot.mrkdwn import emphasize, emphasized_link, escape, link, truncate
 from bot.redact import link_target, masked_url, public_url, redact_text
 from bot.slack.limits import MAX_BLOCKS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT
+from bot.store.topk import is_capped, shown_total
 from bot.slack.blocks.action_ids import (
     ACTION_LIST_MORE, ACTION_LIST_PREV, ACTION_MORE, ACTION_PREV, ACTION_SHARE, LIST_AUDIT, LIST_FEEDS, LIST_WATCH,
 )
@@ -81,7 +82,7 @@ def share_value(article_id: int) -> str:
 def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: int = 0) -> dict:
     """The ephemeral reply to `/aibrief QUERY`: one page of results with Share, More and Back."""
     first, last = offset + 1, offset + len(hits)
-    head = f"Results {first}–{last} of {total} for {code(query)}" if total > len(hits) or offset else (
+    head = f"Results {first}–{last} of {shown_total(total)} for {code(query)}" if total > len(hits) or offset else (
         f"{total} result{'s' if total != 1 else ''} for {code(query)}"
     )
     blocks: list[dict] = [_section(head)]
@@ -92,7 +93,8 @@ def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: in
     if offset > 0:
         buttons.append(_button("Back", ACTION_PREV, page_value(query, max(0, offset - PAGE_SIZE))))
     if last < total:
-        buttons.append(_button(f"More ({total - last} left)", ACTION_MORE, page_value(query, last), "primary"))
+        left = "more" if is_capped(total) else f"{total - last} left"  # a capped total: bot/store/topk.py
+        buttons.append(_button(f"More ({left})", ACTION_MORE, page_value(query, last), "primary"))
     if buttons:
         blocks.append({"type": "actions", "block_id": "search_pages", "elements": buttons})
     blocks.append(_context("Only you can see this. *Share* posts a result in this channel."))
@@ -336,11 +338,11 @@ def watch_list(watchlists: Sequence[Watchlist], counts: dict[str, int], offset: 
 
 
 def watch_test(query: str, hits: Sequence[SearchHit], total: int) -> dict:
-    head = f"{code(query)} would match *{total}* stored article{'s' if total != 1 else ''}."
+    head = f"{code(query)} would match *{shown_total(total)}* stored article{'s' if total != 1 else ''}."
     node = query_node(query, watchlist=True)
     blocks = [_section(head)] + [b for h in hits for b in _hit_blocks(h, node, snippet_limit=200)]
     blocks.append(_context("Nothing was saved. Admins save it with `/aibrief watch add NAME QUERY`."))
-    return message(f"{escape(query)} would match {total}", blocks)
+    return message(f"{escape(query)} would match {shown_total(total)}", blocks)
 
 
 def feed_link(url: str, admin: bool = False, max_label: int = 120) -> str:
