@@ -37,7 +37,9 @@ from bot.store.base import (
     StoreError,
     too_slow,
 )
+from bot.store.rum import RumSearchMixin
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
+from bot.store.topk import count_limit
 
 CONNECT_TIMEOUT_S = 10
 POOL_MIN = 1
@@ -147,7 +149,7 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.execute("SET jit = off")
 
 
-class PostgresStore(Store):
+class PostgresStore(RumSearchMixin, Store):
     backend = "postgresql"
     ts_config = TS_CONFIG
     # Claims (Store.claim_due_feeds) lock their rows and skip rows another replica is
@@ -318,6 +320,13 @@ class PostgresStore(Store):
         )
 
     def _search_rows(self, node, limit: int, offset: int, now: int) -> list[tuple]:
+        if self.search_index() == "rum":  # top-k from the RUM index's candidates: bot/store/rum.py
+            return self._rum_search_rows(node, limit, offset, now)
+        return self._ranked_rows(node, limit, offset, now)
+
+    def _ranked_rows(self, node, limit: int, offset: int, now: int,
+                     where: Sequence[str] = (), params: Sequence = ()) -> list[tuple]:
+        """Every match scored (`where`: extra conditions on `a`, with their `params`)."""
         leaves = query_leaves(node)
         leaf_params = [to_tsquery(leaf) for leaf in leaves]
         # A lone word's IDF is a constant factor that cannot change the order: not counted.
@@ -330,9 +339,9 @@ class PostgresStore(Store):
             "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
             "   ts_filter(a.tsv, '{a}') @@ q AS in_title"
             f"  FROM articles a, {TSQUERY} AS q{leaf_queries(len(leaves))}"
-            "  WHERE a.tsv @@ q"
+            "  WHERE a.tsv @@ q" + "".join(f" AND ({w})" for w in where) +
             ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
-            (*idfs, now, to_tsquery(node), *leaf_params, limit, offset),
+            (*idfs, now, to_tsquery(node), *leaf_params, *params, limit, offset),
         )
 
     def _idfs(self, leaf_tsqueries: Sequence[str]) -> list[float]:
@@ -364,9 +373,10 @@ class PostgresStore(Store):
         )[0][0]
         return int(plan[0]["Plan"]["Plan Rows"])
 
-    def _count_rows(self, node) -> int:
-        return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY} AS q WHERE a.tsv @@ q",
-                             (to_tsquery(node),))[0][0])
+    def _count_rows(self, node, cap: int | None = None) -> int:
+        # LIMIT NULL: no limit
+        return int(self._all(f"SELECT COUNT(*) FROM (SELECT 1 FROM articles a, {TSQUERY} AS q WHERE a.tsv @@ q"
+                             " LIMIT ?) x", (to_tsquery(node), count_limit(cap)))[0][0])
 
     # ---- bounded search ----------------------------------------------------------------------
     @contextmanager

@@ -25,6 +25,12 @@ def _sqlite_backfill_leads(conn) -> None:
     conn.execute("UPDATE articles SET lead = aibrief_lead(summary)")
 
 
+def _postgres_rum_index(conn) -> None:
+    from bot.store.rum import postgres_rum_index  # imported here: bot.store.rum imports this module
+
+    postgres_rum_index(conn)
+
+
 def _postgres_backfill_leads(conn) -> None:
     last = 0
     while True:
@@ -278,6 +284,8 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
         )""",
         "CREATE INDEX article_fulltext_state ON article_fulltext(state, feed_id)",
     ],
+    # 6 (top-k search): nothing on SQLite (FTS5 has no ranked index); PostgreSQL's RUM index.
+    [],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -514,6 +522,9 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
         )""",
         "CREATE INDEX article_fulltext_state ON article_fulltext(state, feed_id)",
     ],
+    # 6 (top-k search): a RUM index on the tsvector where the server has the extension
+    # (bot/store/rum.py); the GIN index stays, as the fallback and for watchlist matching.
+    [_postgres_rum_index],
 ]
 
 LATEST_VERSION = len(SQLITE_MIGRATIONS)
