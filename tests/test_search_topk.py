@@ -249,3 +249,27 @@ def test_doctor_names_the_search_path(rum_store):
     rum_store.use_rum = False
     [finding] = check_search(rum_store)
     assert "GIN" in finding.text
+
+
+# ---- SQLite: the bounded ranking stays exact when every article is old -------------------------
+def test_sqlite_bounded_page_is_exact_when_the_newest_article_is_old(tmp_path):
+    """The bound uses the newest article's recency factor (well under 1 here): the page must
+    still be the one scoring every hit gives, row for row and score for score."""
+    from bot.query import to_fts5
+    from bot.store import open_store
+
+    s = open_store(str(tmp_path / "old.db"))
+    s.insert_articles(None, [Article(feed_url=a.feed_url, source=a.source, url=a.url, title=a.title,
+                                     summary=a.summary, published=a.published - timedelta(days=650),
+                                     dedupe_key=a.dedupe_key) for a in _articles(1200)])
+    s.add_watchlist("sec", "security OR attack")
+    now = int(NOW.timestamp())
+    try:
+        for q in ["ai", "security", "ai security", '"ai security"', "chip OR vote", "market -deal", "sec*", "twin"]:
+            node = parse(q)
+            for limit, offset in [(1, 0), (10, 0), (10, 10), (100, 0)]:
+                with s.transaction(write=False) as tx:
+                    expected = s._search_rows_one_statement(to_fts5(node), limit, offset, now, tx)
+                assert s._search_rows(node, limit, offset, now) == expected, (q, limit, offset)
+    finally:
+        s.close()

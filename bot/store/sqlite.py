@@ -226,7 +226,8 @@ class SQLiteStore(Store):
         Why not one SQL statement: ranking needs each hit's `published` (recency) and
         whether it is on a watchlist, and on a million articles those two lookups per hit
         cost twice the BM25 pass itself (a common word has 100,000+ hits). But a hit's
-        score is at most its BM25 × title boost × the on-topic boost (recency ≤ 1), so the
+        score is at most its BM25 × title boost × the on-topic boost × the newest article's
+        recency factor (no hit is newer), so the
         hits are read from FTS5 best bound first and looked up in small chunks until the
         next bound is below the page's last score: the same page as ranking every hit
         (bit for bit: same formula, same order of operations; ties by published, id).
@@ -238,7 +239,7 @@ class SQLiteStore(Store):
         if not exact:
             with self.transaction(write=False) as tx:
                 return self._search_rows_verified(node, expr, limit, offset, now, tx)
-        bound = f"rel * 1.0 * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
+        bound = f"rel * ? * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
         hits_sql = (
             f"SELECT id, rel, in_title, {bound} AS ub FROM ("
             f"  SELECT rowid AS id, -{_bm25()} AS rel,"
@@ -247,7 +248,11 @@ class SQLiteStore(Store):
             ") ORDER BY ub DESC"
         )
         with self.transaction(write=False) as tx:  # one snapshot for every statement below
-            cursor = tx.conn.execute(hits_sql, (f"title : ({expr})", expr))
+            # No hit is more recent than the newest article: its recency factor bounds every
+            # hit's (an index lookup; 1.0 for a store whose newest article is from today).
+            newest = tx.all("SELECT max(published) FROM articles")[0][0]
+            top = _recency(now, newest) if newest is not None else 1.0
+            cursor = tx.conn.execute(hits_sql, (top, f"title : ({expr})", expr))
             ranked: list[tuple] = []  # (score, published, id)
             kth = None
             chunk_size = max(32, want * 2)
@@ -276,10 +281,9 @@ class SQLiteStore(Store):
                     if aid not in info:
                         continue  # index row without its article: the join dropped it too
                     published, on_topic = info[aid]
-                    age = max(0.0, (now - published) / 86400.0)
                     score = (
                         rel
-                        * (1.0 - RECENCY_WEIGHT * age / (RECENCY_DAYS + age))
+                        * _recency(now, published)
                         * (ON_TOPIC_BOOST if on_topic else 1.0)
                         * (TITLE_MATCH_BOOST if in_title else 1.0)
                     )
@@ -374,6 +378,12 @@ class SQLiteStore(Store):
             "SELECT COUNT(*) FROM (SELECT 1 FROM temp.articles_fts_vocab WHERE term >= ? AND term < ? LIMIT ?)",
             (token, token + "\U0010ffff", limit),
         ).fetchone()[0]
+
+
+def _recency(now: int, published: int) -> float:
+    """SCORE's recency factor for an article published at `published` (the same arithmetic)."""
+    age = max(0.0, (now - published) / 86400.0)
+    return 1.0 - RECENCY_WEIGHT * age / (RECENCY_DAYS + age)
 
 
 def make_private_file(path: Path) -> None:
