@@ -21,28 +21,10 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
-from bot.store.schema import TS_CONFIG
+from bot.store.schema import RUM_INDEX, TS_CONFIG  # noqa: F401  (RUM_INDEX: migration 6 creates it)
 from bot.store.topk import candidate_pool, merge_candidates
 
-RUM_INDEX = "articles_tsv_rum"
 TSQUERY_SQL = f"to_tsquery('{TS_CONFIG}', ?)"  # as bot/store/postgres.py's TSQUERY
-
-
-def postgres_rum_index(conn) -> None:
-    """Migration step: the RUM index, when this server can give this role the extension.
-
-    CREATE EXTENSION needs the package on the server and a role allowed to create it (or an
-    admin who ran it before); when either is missing the savepoint is rolled back and the
-    database keeps GIN only: nothing else depends on RUM.
-    """
-    import psycopg
-
-    try:
-        with conn.transaction():  # a savepoint: a refusal must not abort the migration
-            conn.execute("CREATE EXTENSION IF NOT EXISTS rum")
-    except psycopg.Error:
-        return
-    conn.execute(f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON articles USING rum (tsv rum_tsvector_ops)")
 
 
 def positive_leaves(node) -> list:

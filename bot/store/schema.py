@@ -25,10 +25,24 @@ def _sqlite_backfill_leads(conn) -> None:
     conn.execute("UPDATE articles SET lead = aibrief_lead(summary)")
 
 
-def _postgres_rum_index(conn) -> None:
-    from bot.store.rum import postgres_rum_index  # imported here: bot.store.rum imports this module
+RUM_INDEX = "articles_tsv_rum"  # PostgreSQL's optional ranked full-text index (bot/store/rum.py)
 
-    postgres_rum_index(conn)
+
+def _postgres_rum_index(conn) -> None:
+    """Migration 6: the RUM index, when this server can give this role the extension.
+
+    CREATE EXTENSION needs the package on the server and a role allowed to create it (or an
+    admin who ran it before); when either is missing the savepoint is rolled back and the
+    database keeps GIN only: nothing else depends on RUM.
+    """
+    import psycopg
+
+    try:
+        with conn.transaction():  # a savepoint: a refusal must not abort the migration
+            conn.execute("CREATE EXTENSION IF NOT EXISTS rum")
+    except psycopg.Error:
+        return
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON articles USING rum (tsv rum_tsvector_ops)")
 
 
 def _postgres_backfill_leads(conn) -> None:
