@@ -37,8 +37,10 @@ from bot.store.base import (
     StoreError,
     too_slow,
 )
+from bot.store.rum import RumSearchMixin
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
 from bot.store.searchextras import PostgresSearchExtras, window_sql
+from bot.store.topk import count_limit
 
 CONNECT_TIMEOUT_S = 10
 POOL_MIN = 1
@@ -235,7 +237,7 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.execute("SET jit = off")
 
 
-class PostgresStore(PostgresSearchExtras, Store):
+class PostgresStore(RumSearchMixin, PostgresSearchExtras, Store):
     backend = "postgresql"
     ts_config = TS_CONFIG
     # Claims (Store.claim_due_feeds) lock their rows and skip rows another replica is
@@ -421,6 +423,15 @@ class PostgresStore(PostgresSearchExtras, Store):
 
     def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None),
                      languages: tuple[str, ...] = ()) -> list[tuple]:
+        if self.search_index() == "rum":  # top-k from the RUM index's candidates: bot/store/rum.py
+            return self._rum_search_rows(node, limit, offset, now, window, languages)
+        return self._ranked_rows(node, limit, offset, now, window, languages)
+
+    def _ranked_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None),
+                     languages: tuple[str, ...] = (), where: Sequence[str] = (),
+                     params: Sequence = ()) -> list[tuple]:
+        """Every match scored, within `window` and `languages` (`where`: extra conditions on
+        `a`, with their `params`)."""
         leaves = query_leaves(node)
         configs = self._configs()
         leaf_params = tsquery_params(leaves, configs)
@@ -435,9 +446,9 @@ class PostgresStore(PostgresSearchExtras, Store):
             "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
             "   ts_filter(a.tsv, '{a}') @@ q AS in_title"
             f"  FROM articles a, {TSQUERY_IN} AS q{leaf_queries(len(leaves))}"
-            f"  WHERE a.tsv @@ q{dated}"
+            f"  WHERE a.tsv @@ q{dated}" + "".join(f" AND ({w})" for w in where) +
             ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
-            (*idfs, now, to_tsquery(node), configs, *leaf_params, *dates, limit, offset),
+            (*idfs, now, to_tsquery(node), configs, *leaf_params, *dates, *params, limit, offset),
         )
 
     def _idfs(self, leaf_tsqueries: Sequence) -> list[float]:
@@ -471,9 +482,10 @@ class PostgresStore(PostgresSearchExtras, Store):
         )[0][0]
         return int(plan[0]["Plan"]["Plan Rows"])
 
-    def _count_rows(self, node) -> int:
-        return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY_IN} AS q WHERE a.tsv @@ q",
-                             (to_tsquery(node), self._configs()))[0][0])
+    def _count_rows(self, node, cap: int | None = None) -> int:
+        # LIMIT NULL: no limit
+        return int(self._all(f"SELECT COUNT(*) FROM (SELECT 1 FROM articles a, {TSQUERY_IN} AS q WHERE a.tsv @@ q"
+                             " LIMIT ?) x", (to_tsquery(node), self._configs(), count_limit(cap)))[0][0])
 
     # ---- bounded search ----------------------------------------------------------------------
     @contextmanager

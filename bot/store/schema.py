@@ -25,6 +25,26 @@ def _sqlite_backfill_leads(conn) -> None:
     conn.execute("UPDATE articles SET lead = aibrief_lead(summary)")
 
 
+RUM_INDEX = "articles_tsv_rum"  # PostgreSQL's optional ranked full-text index (bot/store/rum.py)
+
+
+def _postgres_rum_index(conn) -> None:
+    """Migration 11: the RUM index, when this server can give this role the extension.
+
+    CREATE EXTENSION needs the package on the server and a role allowed to create it (or an
+    admin who ran it before); when either is missing the savepoint is rolled back and the
+    database keeps GIN only: nothing else depends on RUM.
+    """
+    import psycopg
+
+    try:
+        with conn.transaction():  # a savepoint: a refusal must not abort the migration
+            conn.execute("CREATE EXTENSION IF NOT EXISTS rum")
+    except psycopg.Error:
+        return
+    conn.execute(f"CREATE INDEX IF NOT EXISTS {RUM_INDEX} ON articles USING rum (tsv rum_tsvector_ops)")
+
+
 def _postgres_backfill_leads(conn) -> None:
     last = 0
     while True:
@@ -430,6 +450,8 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
         "DROP TRIGGER articles_au",
         *_LANGUAGE_FTS_TRIGGERS,
     ],
+    # 11 (search at scale): nothing on SQLite (FTS5 has no ranked index); PostgreSQL's RUM index.
+    [],
 ]
 
 # ---------------------------------------------------------------------------------------
@@ -861,6 +883,9 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
         "CREATE TRIGGER articles_tsv BEFORE INSERT OR UPDATE OF title, summary, lead, language ON articles"
         " FOR EACH ROW EXECUTE FUNCTION aibrief_articles_tsv()",
     ],
+    # 11 (search at scale): a RUM index on the tsvector where the server has the extension
+    # (bot/store/rum.py); the GIN index stays, as the fallback and for watchlist matching.
+    [_postgres_rum_index],
 ]
 
 LATEST_VERSION = len(SQLITE_MIGRATIONS)
