@@ -450,8 +450,12 @@ SQLITE_MIGRATIONS: list[list[Step]] = [
         "DROP TRIGGER articles_au",
         *_LANGUAGE_FTS_TRIGGERS,
     ],
-    # 11 (search at scale): nothing on SQLite (FTS5 has no ranked index); PostgreSQL's RUM index.
-    [],
+    # 11 (search at scale): the articles of each language found by index, for the title-first
+    # ranking's pool of articles in the archive's rarer languages (bot/store/titlefirst.py);
+    # PostgreSQL's version adds a RUM index. About 2 s on 1,000,000 articles.
+    [
+        "CREATE INDEX articles_language ON articles(language)",
+    ],
 ]
 
 # ---------------------------------------------------------------------------------------

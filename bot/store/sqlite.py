@@ -35,6 +35,7 @@ from bot.store.base import (
 from bot.store.locks import FileLock, NoLock, file_lock_for
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 from bot.store.searchextras import SQLiteSearchExtras, window_sql
+from bot.store.titlefirst import TitleFirstMixin
 from bot.store.topk import capped, count_limit
 
 log = logging.getLogger("aibrief.store")
@@ -78,7 +79,7 @@ def _bm25(lead: float = 0.0) -> str:
     return f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0, {lead})"
 
 
-class SQLiteStore(SQLiteSearchExtras, Store):
+class SQLiteStore(TitleFirstMixin, SQLiteSearchExtras, Store):
     backend = "sqlite"
     _bm25_sql = staticmethod(_bm25)  # for bot/store/searchextras.py
     _query_token = staticmethod(lambda text: _query_token(text))
@@ -325,6 +326,11 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         if not exact:
             with self.transaction(write=False) as tx:
                 return self._search_rows_verified(node, expr, limit, offset, now, tx, window, languages)
+        if window == (None, None) and not languages:  # a broad query's first pages: bot/store/titlefirst.py
+            with self.transaction(write=False) as tx:
+                rows = self._title_first_rows(node, expr, limit, offset, now, tx)
+            if rows is not None:
+                return rows
         bound = f"rel * ? * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
         hits_sql = (
             f"SELECT id, rel, in_title, {bound} AS ub FROM ("

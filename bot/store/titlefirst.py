@@ -1,0 +1,116 @@
+"""SQLite's title-first ranking: the first page of a broad query without scoring every match.
+
+Why: FTS5 ranks by scoring every row a query matches (bm25, about a microsecond a row, and
+reading `published` and the on-topic flag of each): a common word on a million articles is
+100,000-200,000 scorings, several hundred milliseconds, before the first result. But the
+exact top of the ranking (SCORE in bot/store/base.py: BM25 with the title weighted 4, ×2 for
+a title match, ×1.5 on-topic, × a recency factor in (3/4, 1]) is almost always short articles
+with the query in the headline, and the rest is predictable. So a small pool of candidates is
+gathered, each by something FTS5 does cheaply, and ONLY the pool is scored, with the exact
+path's formula in one statement (so its scores are the exact path's, bit for bit):
+
+- the best POOL_TITLE title matches, by BM25 over the title column (FTS5's `title : (…)`,
+  which scores only the title matches — a fifth of the matches or fewer — with the whole
+  article's length, the same length normalisation as the real ranking);
+- the newest POOL_NEWEST matches (rowid order: no scoring), for the recency factor;
+- every match in one of the archive's rarer languages (the ones indexed apart from English,
+  bot/langindex.py): their words are rare in the index, so BM25's IDF ranks them high even
+  without a title match (the `articles_language` index finds them);
+- every match of a word or phrase that alone matches at most SMALL articles (the rare side of
+  an OR: a high IDF again).
+
+The pool is scored in one pass over the query's matches that computes bm25 only for the
+pool's rows (`+rowid IN …`: one FTS5 scan, so the IDFs are computed once, not per row).
+It is approximate — a match outside every pool is missed — so bench/search.py measures
+overlap@10 with the exact ranking. Where the pool cannot be trusted the exact path runs:
+a query matching at most SMALL articles (scoring them all is cheap), a page deeper than
+MAX_DEPTH, a date window or `language:` filter, more than RARE_LANGUAGE_CAP articles in
+rarer languages, a relaxed NEAR, or a pool that scores fewer rows than the page needs.
+`exact_search` (AIBRIEF_SEARCH_EXACT=1) turns it off: the exact path is the reference.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+POOL_TITLE = int(os.environ.get("AIBRIEF_POOL_TITLE", "1000"))  # tuned on half the benchmark's queries, checked on the other half (README)
+POOL_NEWEST = 100
+SMALL = 3000  # a query (or one of its words) matching at most this many: all of them
+LEAF_SCORED = int(os.environ.get("AIBRIEF_LEAF_SCORED", "30000"))  # a word matching at most this many: its best POOL_TITLE by BM25
+MAX_DEPTH = 50  # limit + offset beyond this: the exact path
+RARE_LANGUAGE_CAP = 3000  # more articles than this in rarer languages: the exact path
+
+
+def positive_leaves(node) -> list:
+    """The words and phrases a match must or may contain (not the excluded ones), once each."""
+    from bot.store.rum import positive_leaves as leaves
+
+    return leaves(node)
+
+
+class TitleFirstMixin:
+    """The candidate pools and their exact scoring, for SQLiteStore (see the module's doc)."""
+
+    exact_search = os.environ.get("AIBRIEF_SEARCH_EXACT", "") == "1"
+
+    def _title_first_rows(self, node, expr: str, limit: int, offset: int, now: int, tx) -> list[tuple] | None:
+        """The page from the pools, or None where the exact path must run instead."""
+        from bot.query import to_fts5
+
+        want = limit + offset
+        if self.exact_search or want > MAX_DEPTH:
+            return None
+        run = tx.conn.execute
+        count = "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
+        if run(count, (expr, SMALL + 1)).fetchone()[0] <= SMALL:
+            return None
+        marked = tuple(self.marked_languages(tx))
+        rare = ""
+        if marked:
+            marks = ",".join("?" * len(marked))
+            in_rare = f"SELECT id FROM articles WHERE language IN ({marks})"
+            if run(f"SELECT count(*) FROM ({in_rare} LIMIT ?)", (*marked, RARE_LANGUAGE_CAP + 1)).fetchone()[0] \
+                    > RARE_LANGUAGE_CAP:
+                return None
+            rare = f" OR +articles_fts.rowid IN ({in_rare})"
+        pool = {r[0] for r in run(
+            f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY {self._bm25_sql()} LIMIT ?",
+            (f"title : ({expr})", POOL_TITLE))}
+        pool.update(r[0] for r in run(
+            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+            (expr, POOL_NEWEST)))
+        leaves = positive_leaves(node)
+        if len(leaves) > 1:
+            for leaf in leaves:
+                leaf_expr = to_fts5(leaf, marked)
+                n = run(count, (leaf_expr, LEAF_SCORED + 1)).fetchone()[0]
+                if n <= SMALL:
+                    pool.update(r[0] for r in run("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?",
+                                                  (leaf_expr,)))
+                elif n <= LEAF_SCORED:  # a rarer word's best body matches (its IDF is high)
+                    pool.update(r[0] for r in run(
+                        f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY {self._bm25_sql()} LIMIT ?",
+                        (leaf_expr, POOL_TITLE)))
+        from bot.store.base import SCORE
+
+        cands = json.dumps(sorted(pool))
+        # The exact path's statement (SQLiteStore._search_rows_one_statement), its bm25 only
+        # computed for the pool's rows: `+` keeps the rowid test out of FTS5's index plan.
+        in_pool = f"(+articles_fts.rowid IN (SELECT value FROM json_each(?)){rare})"
+        rows = tx.all(
+            f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
+            "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
+            f"   -{self._bm25_sql()} AS rel,"
+            "   max(0.0, (? - a.published) / 86400.0) AS age,"
+            "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
+            "   a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
+            f"           AND {in_pool}) AS in_title"
+            "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
+            f"  WHERE articles_fts MATCH ? AND {in_pool}"
+            ") ORDER BY score DESC, published DESC, id DESC LIMIT ?",
+            (now, f"title : ({expr})", cands, *marked, expr, cands, *marked, want),
+        )
+        if len(rows) < want:
+            return None  # the pools hold fewer rows than the page: rank every match
+        return rows[offset:want]
