@@ -62,54 +62,54 @@ class TitleFirstMixin:
         if self.exact_search or want > MAX_DEPTH:
             return None
         run = tx.conn.execute
-        count = "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
-        if run(count, (expr, SMALL + 1)).fetchone()[0] <= SMALL:
+        newest = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
+        # one pass for both: whether the query is small, and its newest matches
+        ids = [r[0] for r in run(newest, (expr, SMALL + 1))]
+        if len(ids) <= SMALL:
             return None
+        pool = set(ids[:POOL_NEWEST])
         marked = tuple(self.marked_languages(tx))
-        rare = ""
         if marked:
-            marks = ",".join("?" * len(marked))
-            in_rare = f"SELECT id FROM articles WHERE language IN ({marks})"
-            if run(f"SELECT count(*) FROM ({in_rare} LIMIT ?)", (*marked, RARE_LANGUAGE_CAP + 1)).fetchone()[0] \
-                    > RARE_LANGUAGE_CAP:
+            rare = [r[0] for r in run(f"SELECT id FROM articles WHERE language IN ({','.join('?' * len(marked))})"
+                                      " LIMIT ?", (*marked, RARE_LANGUAGE_CAP + 1))]
+            if len(rare) > RARE_LANGUAGE_CAP:
                 return None
-            rare = f" OR +articles_fts.rowid IN ({in_rare})"
-        pool = {r[0] for r in run(
-            f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY {self._bm25_sql()} LIMIT ?",
-            (f"title : ({expr})", POOL_TITLE))}
+            pool.update(rare)  # the scoring pass keeps the ones that match
         pool.update(r[0] for r in run(
-            "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-            (expr, POOL_NEWEST)))
+            f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY {self._bm25_sql()} LIMIT ?",
+            (f"title : ({expr})", POOL_TITLE)))
         leaves = positive_leaves(node)
         if len(leaves) > 1:
+            count = "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
             for leaf in leaves:
                 leaf_expr = to_fts5(leaf, marked)
-                n = run(count, (leaf_expr, LEAF_SCORED + 1)).fetchone()[0]
-                if n <= SMALL:
-                    pool.update(r[0] for r in run("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?",
-                                                  (leaf_expr,)))
-                elif n <= LEAF_SCORED:  # a rarer word's best body matches (its IDF is high)
-                    pool.update(r[0] for r in run(
+                ids = [r[0] for r in run(newest, (leaf_expr, SMALL + 1))]
+                if len(ids) <= SMALL:
+                    pool.update(ids)
+                elif run(count, (leaf_expr, LEAF_SCORED + 1)).fetchone()[0] <= LEAF_SCORED:
+                    pool.update(r[0] for r in run(  # a rarer word's best matches (its IDF is high)
                         f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY {self._bm25_sql()} LIMIT ?",
                         (leaf_expr, POOL_TITLE)))
         from bot.store.base import SCORE
 
-        cands = json.dumps(sorted(pool))
-        # The exact path's statement (SQLiteStore._search_rows_one_statement), its bm25 only
-        # computed for the pool's rows: `+` keeps the rowid test out of FTS5's index plan.
-        in_pool = f"(+articles_fts.rowid IN (SELECT value FROM json_each(?)){rare})"
+        # The exact path's statement (SQLiteStore._search_rows_one_statement), bm25 computed
+        # for the pool's rows only, in one FTS5 scan each (`+` keeps the rowid test out of
+        # FTS5's plan: a rowid lookup per row would compute the IDFs again each time); the
+        # articles rows are read for the pool's matches alone.
         rows = tx.all(
-            f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
-            "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
-            f"   -{self._bm25_sql()} AS rel,"
+            "WITH pool(id) AS MATERIALIZED (SELECT value FROM json_each(?)),"
+            f" hits AS MATERIALIZED (SELECT rowid AS id, -{self._bm25_sql()} AS rel FROM articles_fts"
+            "   WHERE articles_fts MATCH ? AND +rowid IN (SELECT id FROM pool)),"
+            " titled AS MATERIALIZED (SELECT rowid AS id FROM articles_fts"
+            "   WHERE articles_fts MATCH ? AND +rowid IN (SELECT id FROM pool))"
+            f" SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
+            "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary, h.rel AS rel,"
             "   max(0.0, (? - a.published) / 86400.0) AS age,"
             "   EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
-            "   a.id IN (SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?"
-            f"           AND {in_pool}) AS in_title"
-            "  FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            f"  WHERE articles_fts MATCH ? AND {in_pool}"
+            "   a.id IN (SELECT id FROM titled) AS in_title"
+            "  FROM hits h JOIN articles a ON a.id = h.id"
             ") ORDER BY score DESC, published DESC, id DESC LIMIT ?",
-            (now, f"title : ({expr})", cands, *marked, expr, cands, *marked, want),
+            (json.dumps(sorted(pool)), expr, f"title : ({expr})", now, want),
         )
         if len(rows) < want:
             return None  # the pools hold fewer rows than the page: rank every match
