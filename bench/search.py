@@ -18,8 +18,9 @@ Timed per query, after one untimed warm-up pass over all of them:
   runs it; a query stopped by the 2 s budget is timed as it ran and counted as refused;
 - raw: SQLite `SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY
   bm25(articles_fts) LIMIT 10`, PostgreSQL `tsv @@ q ORDER BY ts_rank(tsv, q) LIMIT 10`;
-- overlap@10 of our page with the exact ranking (every match scored; PostgreSQL's GIN path),
-  which is 1.0 wherever ours is exact (SQLite, PostgreSQL's default) and measures `--rum`;
+- overlap@10 of our page with the exact ranking (every match scored: SQLite's one-statement
+  ranking, PostgreSQL's GIN path), which measures the title-first candidate pools
+  (bot/store/titlefirst.py; AIBRIEF_SEARCH_EXACT=1 runs the exact path instead) and `--rum`;
 - LIKE: for the query's first word, the page and the total by a full scan, on every Nth query;
 - did you mean: the same search on misspelt copies of the queries (two neighbouring letters
   of each query's longest word swapped, `--typos` of them), so most find little and the
@@ -250,6 +251,8 @@ def run_size(args, n: int) -> dict:
     total = store.count_articles()
     queries = corpus.queries(args.queries)
     strategy = store.search_index() if postgres else "fts5"
+    if not store.exact_search:  # a broad query's first pages from a candidate pool: bot/store/titlefirst.py
+        strategy += "+title-first"
     print(f"{total:,} articles; {len(queries)} queries "
           f"({', '.join(sorted({k for k, _ in queries}))}); {store.backend}, search path: {strategy}; {build_text}")
 
@@ -318,7 +321,7 @@ def run_size(args, n: int) -> dict:
     # overlap@10 with the exact ranking: every match scored (SQLite's one-statement
     # reference, PostgreSQL's GIN path), same `now`, over the queries both answer
     overlaps = []
-    if postgres and strategy == "gin":
+    if postgres and strategy == "gin" and store.exact_search:
         print("overlap@10: 1.0 by construction (the GIN path is the exact ranking)")
     elif not args.no_overlap:
         from bot.query import parse
@@ -417,11 +420,11 @@ def main() -> int:
         runs.append(run_size(args, n))
         print()
 
-    print("archive     path   ours p50   ours p95   ours max   raw p50   raw p95   raw max   p95 ratio   overlap@10")
+    print("archive     path            ours p50   ours p95   ours max   raw p50   raw p95   raw max   p95 ratio   overlap@10")
     for r in runs:
         o, w = r["ours"], r["raw"]
         ov = f"{r['overlap']:.3f}" if r["overlap"] is not None else "-"
-        print(f"{r['n']:>9,}   {r['strategy']:<4} {pct(o, 50):8.1f}   {pct(o, 95):8.1f}   {max(o):8.1f}  "
+        print(f"{r['n']:>9,}   {r['strategy']:<15} {pct(o, 50):8.1f}   {pct(o, 95):8.1f}   {max(o):8.1f}  "
               f"{pct(w, 50):8.1f}  {pct(w, 95):8.1f}  {max(w):8.1f}   {pct(o, 95) / pct(w, 95):8.2f}×   {ov}"
               + (f"   ({r['refused']} refused)" if r["refused"] else ""))
     for r in runs:

@@ -40,6 +40,7 @@ from bot.store.base import (
 from bot.store.rum import RumSearchMixin
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
 from bot.store.searchextras import PostgresSearchExtras, window_sql
+from bot.store.titlefirst import PostgresTitleFirstMixin
 from bot.store.topk import count_limit
 
 CONNECT_TIMEOUT_S = 10
@@ -237,7 +238,7 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.execute("SET jit = off")
 
 
-class PostgresStore(RumSearchMixin, PostgresSearchExtras, Store):
+class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtras, Store):
     backend = "postgresql"
     ts_config = TS_CONFIG
     # Claims (Store.claim_due_feeds) lock their rows and skip rows another replica is
@@ -423,6 +424,10 @@ class PostgresStore(RumSearchMixin, PostgresSearchExtras, Store):
 
     def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None),
                      languages: tuple[str, ...] = ()) -> list[tuple]:
+        if window == (None, None) and not languages:  # a broad query's first pages: bot/store/titlefirst.py
+            rows = self._title_first_rows(node, limit, offset, now)
+            if rows is not None:
+                return rows
         if self.search_index() == "rum":  # top-k from the RUM index's candidates: bot/store/rum.py
             return self._rum_search_rows(node, limit, offset, now, window, languages)
         return self._ranked_rows(node, limit, offset, now, window, languages)
@@ -545,10 +550,11 @@ class PostgresStore(RumSearchMixin, PostgresSearchExtras, Store):
 
     def table_columns(self, table: str) -> list[str]:
         """The stored columns; derived ones (articles.tsv, which a trigger computes from the
-        row since version 10, a generated column before) are rebuilt, not copied."""
+        row since version 10, a generated column before, and title_tsv, version 11) are
+        rebuilt, not copied."""
         return [r[0] for r in self._all(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = ? AND is_generated = 'NEVER' AND NOT (table_name = 'articles' AND column_name = 'tsv')"
+            "AND table_name = ? AND is_generated = 'NEVER' AND NOT (table_name = 'articles' AND column_name IN ('tsv', 'title_tsv'))"
             " ORDER BY ordinal_position",
             (table,),
         )]

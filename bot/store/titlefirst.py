@@ -114,3 +114,65 @@ class TitleFirstMixin:
         if len(rows) < want:
             return None  # the pools hold fewer rows than the page: rank every match
         return rows[offset:want]
+
+
+class PostgresTitleFirstMixin:
+    """The same on PostgreSQL, for PostgresStore: the title matches come from `title_tsv`
+    (schema.py version 11: the title lexemes of tsv, so `title_tsv @@ q` is exactly the
+    ranking's `in_title`), best first by RUM's order where its index exists and by ts_rank
+    over the GIN index's title matches otherwise; the newest matches by `published`; a
+    rarer word's matches. (No rarer-language pool: PostgreSQL's IDFs are per query word across
+    every configuration, so a rarer language's words get no IDF of their own.) The pool is
+    ranked by the exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same scores."""
+
+    exact_search = os.environ.get("AIBRIEF_SEARCH_EXACT", "") == "1"
+    _title_rum: bool | None = None
+
+    def has_title_rum_index(self) -> bool:
+        if self._title_rum is None:
+            from bot.store.schema import TITLE_RUM_INDEX
+
+            self._title_rum = bool(self._all("SELECT to_regclass(?) IS NOT NULL", (TITLE_RUM_INDEX,))[0][0])
+        return self._title_rum
+
+    def _title_first_rows(self, node, limit: int, offset: int, now: int) -> list[tuple] | None:
+        from bot.query import to_tsquery
+
+        want = limit + offset
+        if self.exact_search or want > MAX_DEPTH:
+            return None
+        q, configs = to_tsquery(node), self._configs()
+        match = "aibrief_tsquery(?, ?::text[], true)"  # as postgres.py's TSQUERY_IN
+        word = "aibrief_tsquery(?, ?::text[], false)"  # and TSQUERY_WORD
+        count = f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE a.tsv @@ {match} LIMIT ?) x"
+        if self._all(count, (q, configs, SMALL + 1))[0][0] <= SMALL:
+            return None
+        pool = {r[0] for r in self._all(
+            f"SELECT a.id FROM articles a WHERE a.tsv @@ {match} ORDER BY a.published DESC LIMIT ?",
+            (q, configs, POOL_NEWEST))}
+        if self.has_title_rum_index():
+            titles = (f"SELECT a.id FROM articles a WHERE a.title_tsv @@ {match}"
+                      f" ORDER BY a.title_tsv <=> {match} LIMIT ?")
+        else:
+            titles = (f"SELECT a.id FROM articles a, {match} AS q WHERE a.title_tsv @@ q"
+                      " ORDER BY ts_rank(a.title_tsv, q, 1) DESC LIMIT ?")
+        params = (q, configs, q, configs, POOL_TITLE) if self.has_title_rum_index() else (q, configs, POOL_TITLE)
+        pool.update(r[0] for r in self._all(titles, params))
+        leaves = positive_leaves(node)
+        if len(leaves) > 1:
+            for leaf in leaves:
+                lq = to_tsquery(leaf)
+                n = self._all(f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE a.tsv @@ {word} LIMIT ?) x",
+                              (lq, configs, LEAF_SCORED + 1))[0][0]
+                if n <= SMALL:
+                    pool.update(r[0] for r in self._all(f"SELECT a.id FROM articles a WHERE a.tsv @@ {word}",
+                                                        (lq, configs)))
+                elif n <= LEAF_SCORED:  # a rarer word's best matches (its IDF is high)
+                    pool.update(r[0] for r in self._all(
+                        f"SELECT a.id FROM articles a, {word} AS q WHERE a.tsv @@ q"
+                        " ORDER BY ts_rank('{0.0, 0.0, 0.25, 1.0}', a.tsv, q, 1) DESC LIMIT ?",
+                        (lq, configs, POOL_TITLE)))
+        rows = self._ranked_rows(node, want, 0, now, where=["a.id = ANY(?)"], params=[sorted(pool)])
+        if len(rows) < want:
+            return None  # the pools hold fewer rows than the page: rank every match
+        return rows[offset:want]
