@@ -251,7 +251,9 @@ def run_size(args, n: int) -> dict:
     total = store.count_articles()
     queries = corpus.queries(args.queries)
     strategy = store.search_index() if postgres else "fts5"
-    if not store.exact_search:  # a broad query's first pages from a candidate pool: bot/store/titlefirst.py
+    if postgres:
+        store.title_first = args.title_first
+    if not store.exact_search and (store.title_first if postgres else True):  # bot/store/titlefirst.py
         strategy += "+title-first"
     print(f"{total:,} articles; {len(queries)} queries "
           f"({', '.join(sorted({k for k, _ in queries}))}); {store.backend}, search path: {strategy}; {build_text}")
@@ -321,7 +323,7 @@ def run_size(args, n: int) -> dict:
     # overlap@10 with the exact ranking: every match scored (SQLite's one-statement
     # reference, PostgreSQL's GIN path), same `now`, over the queries both answer
     overlaps = []
-    if postgres and strategy == "gin" and store.exact_search:
+    if postgres and strategy == "gin":
         print("overlap@10: 1.0 by construction (the GIN path is the exact ranking)")
     elif not args.no_overlap:
         from bot.query import parse
@@ -396,6 +398,8 @@ def main() -> int:
                                        "default bench/.cache/search-N.db")
     ap.add_argument("--rum", action="store_true", help="PostgreSQL: rank RUM's candidate pools (approximate) "
                                                           "where the RUM index exists; default the exact GIN ranking")
+    ap.add_argument("--title-first", action="store_true", help="PostgreSQL: the title-first candidate pools "
+                                                                  "(opt-in there; SQLite's default)")
     ap.add_argument("--no-overlap", action="store_true", help="skip overlap@10 with the exact ranking")
     ap.add_argument("--rebuild", action="store_true", help="build the SQLite database again")
     ap.add_argument("--profile", action="store_true", help="cProfile our search over all queries")

@@ -42,6 +42,7 @@ def used(monkeypatch):
     """The queries the pool answered (not the exact path), with SMALL lowered so that the
     suite's small archive has "broad" queries."""
     monkeypatch.setattr(titlefirst, "SMALL", 40)
+    monkeypatch.setattr(PostgresTitleFirstMixin, "title_first", True)  # opt-in there
     seen: list[int] = []
     original = TitleFirstMixin._title_first_rows
 

@@ -123,9 +123,15 @@ class PostgresTitleFirstMixin:
     over the GIN index's title matches otherwise; the newest matches by `published`; a
     rarer word's matches. (No rarer-language pool: PostgreSQL's IDFs are per query word across
     every configuration, so a rarer language's words get no IDF of their own.) The pool is
-    ranked by the exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same scores."""
+    ranked by the exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same scores.
+
+    Opt-in (`title_first`, AIBRIEF_SEARCH_TITLE_FIRST=1): measured on 100,000 articles it was
+    slower than the exact GIN path (p95 2.3× raw against 1.6×: each pool is a heap visit of
+    its matches, and a rarer word's pool ranks up to LEAF_SCORED of them), and the 1,000,000
+    run did not finish in time (README, "Search at scale")."""
 
     exact_search = os.environ.get("AIBRIEF_SEARCH_EXACT", "") == "1"
+    title_first = os.environ.get("AIBRIEF_SEARCH_TITLE_FIRST", "") == "1"
     _title_rum: bool | None = None
 
     def has_title_rum_index(self) -> bool:
@@ -139,7 +145,7 @@ class PostgresTitleFirstMixin:
         from bot.query import to_tsquery
 
         want = limit + offset
-        if self.exact_search or want > MAX_DEPTH:
+        if self.exact_search or not self.title_first or want > MAX_DEPTH:
             return None
         q, configs = to_tsquery(node), self._configs()
         match = "aibrief_tsquery(?, ?::text[], true)"  # as postgres.py's TSQUERY_IN
