@@ -12,6 +12,7 @@ from bot.explain import highlight_spans, holds, matched_terms
 from bot.language import UNDETERMINED, detect
 from bot.query import QueryError, parse, parse_search, parse_watchlist
 from bot.search import search
+from bot.store.schema import LATEST_VERSION
 from tests.support.helpers import article
 from tests.support.language_samples import LABELLED, TITLES, UNDECIDABLE
 
@@ -276,7 +277,7 @@ def old_store(request, tmp_path):
 def test_migration_leaves_stored_articles_searchable_and_the_backfill_detects_them(old_store):
     from bot.ops.languages import backfill
 
-    assert old_store.migrate() == 10
+    assert old_store.migrate() == LATEST_VERSION  # 10 (languages) and every later one
     # the migration reads no article: they wait for the backfill, searched as before meanwhile
     assert old_store.count_without_language() == len(DOCS)
     assert "en_reg" in _keys(old_store, "regulation")
@@ -333,7 +334,7 @@ def test_doctor_tells_and_db_languages_does_the_backfill(tmp_path, monkeypatch, 
     _old_sqlite(path)
     monkeypatch.setenv("AIBRIEF_DATABASE", str(path))
     code, out, err = run(capsys, "db", "migrate")
-    assert code == 0 and "to 10" in out
+    assert code == 0 and f"to {LATEST_VERSION}" in out
     findings, store = check_database(load_settings(env_file=None), open_store)
     store.close()
     assert any(f"{len(DOCS):,} article(s) stored before languages" in f.text for f in findings)

@@ -7,6 +7,7 @@ import json
 import sys
 
 from bot.mrkdwn import strip_invisible as shown
+from bot.store import shown_total
 
 
 def bar(done: int, total: int, width: int = 30) -> str:
@@ -84,4 +85,4 @@ def print_hits(result, as_json: bool, out=None, err=None) -> None:
             print(shown("   also in " + ", ".join(a["source"] for a in h.also)), file=out)
         if h.snippet:
             print(shown(f"   {h.snippet}"), file=out)
-    print(f"({len(result.hits)} of {result.total} shown)", file=out)
+    print(f"({len(result.hits)} of {shown_total(result.total)} shown)", file=out)

@@ -7,6 +7,7 @@ import sys
 
 from bot.cli.common import actor, bounded_int, command_group, open_store, parse_day
 from bot.cli.output import print_hits, shown
+from bot.store import shown_total
 from bot.config import Settings
 from bot.search import MAX_LIMIT
 
@@ -59,7 +60,7 @@ def cmd_watch(args, settings: Settings) -> int:
         print(f"Removed watchlist {w.name!r} ({w.query}).")
     elif args.action == "test":
         result = watch_test(store, " ".join(args.query), limit=args.limit)
-        print(f"{result.total} stored article(s) would match.")
+        print(f"{shown_total(result.total)} stored article(s) would match.")
         if result.hits:
             print_hits(result, False)
     elif args.action == "matches":

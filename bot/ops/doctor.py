@@ -274,6 +274,22 @@ def check_templates(settings: Settings, store) -> list[Finding]:
     return out
 
 
+# ---- search --------------------------------------------------------------------------------------
+def check_search(store) -> list[Finding]:
+    """Which full-text path searches take (bot/store/rum.py): on PostgreSQL, RUM where the
+    extension was there at migration, else GIN, which scores every match of a query."""
+    if store.search_index() == "fts5":
+        return [_ok("search", "full-text search: SQLite FTS5")]
+    if store.search_index() == "rum":
+        return [_ok("search", "full-text search: RUM index (best matches read from the index)")]
+    if store.has_rum_index():
+        return [_ok("search", "full-text search: GIN index, exact ranking (a RUM index is there; "
+                              "AIBRIEF_SEARCH_RUM=1 ranks its candidates instead: faster, approximate)")]
+    return [_ok("search", "full-text search: GIN index (every match is scored; on a large archive a RUM "
+                          "index is faster: as an admin, CREATE EXTENSION rum; CREATE INDEX articles_tsv_rum "
+                          "ON articles USING rum (tsv rum_tsvector_ops); then restart)")]
+
+
 # ---- all of it ---------------------------------------------------------------------------------
 def run_checks(settings: Settings, *, client=None, open_store=None, manifest: Path | None = None) -> list[Finding]:
     if open_store is None:
@@ -284,7 +300,7 @@ def run_checks(settings: Settings, *, client=None, open_store=None, manifest: Pa
     try:
         findings += check_slack(settings, client, store, manifest=manifest)
         if store is not None:
-            for check in (check_feeds, lambda s: check_templates(settings, s)):
+            for check in (check_search, check_feeds, lambda s: check_templates(settings, s)):
                 try:
                     findings += check(store)
                 except Exception as exc:  # one broken check must not hide the others

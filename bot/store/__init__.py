@@ -22,6 +22,7 @@ from bot.store.locks import FileLock, NoLock  # noqa: F401
 from bot.store.personal import MAX_PERSONAL_WATCHES, PersonalWatch, TooManySearches, personal_label  # noqa: F401
 from bot.store.saved import SavedListFull  # noqa: F401
 from bot.store.schema import LATEST_VERSION  # noqa: F401
+from bot.store.topk import COUNT_CAP, capped, is_capped, overlap_at, shown_total  # noqa: F401
 from bot.store.upkeep import count_prunable, delete_articles, prunable_ids  # noqa: F401
 
 # name → the backend module that defines it, imported when the name is first asked for

@@ -23,6 +23,7 @@ from bot.store.audit import AuditEntry, AuditQueries  # noqa: F401  (the package
 from bot.store.clock import from_ts, now_ts, to_ts  # noqa: F401  (the package's names)
 from bot.store.digests import DigestQueries
 from bot.store.errors import DuplicateError, NotFoundError, QueryTooBroad, StoreError  # noqa: F401
+from bot.store.topk import COUNT_CAP
 from bot.store.feedback import FeedbackQueries
 from bot.store.feeds import FeedQueries, StoredPoll  # noqa: F401  (the package's names)
 from bot.store.feedstate import FeedStateQueries
@@ -177,7 +178,9 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
             else:
                 hits = self.search(node, limit=limit, offset=offset, now=now, since=since, until=until,
                                    explain=explain, languages=languages)
-            total = self.count_matching(node, since=since, until=until, languages=languages) if (hits or offset) else 0
+            # exact up to COUNT_CAP, COUNT_CAP + 1 ("1,000+") beyond: bot/store/topk.py
+            total = self.count_matching(node, since=since, until=until, languages=languages,
+                                        cap=COUNT_CAP) if (hits or offset) else 0
         return hits, total
 
     def search(self, node, *, limit: int = 10, offset: int = 0, now: int | None = None,
@@ -216,10 +219,11 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
         return [explain_hit(h, node) for h in hits] if explain else hits
 
     def count_matching(self, node, *, since: int | None = None, until: int | None = None,
-                       languages: Sequence[str] = ()) -> int:
+                       languages: Sequence[str] = (), cap: int | None = None) -> int:
+        """How many articles match; with `cap`, exact up to it and `cap + 1` for more."""
         if since is None and until is None and not languages and node is not None:
-            return self._count_rows(node)
-        return self._count_window(node, since, until, tuple(languages))
+            return self._count_rows(node, cap)
+        return self._count_window(node, since, until, tuple(languages), cap)
 
     # ---- backend hooks ---------------------------------------------------------------------
     # What differs between SQLite and PostgreSQL is a method of each backend, so that no caller
@@ -259,6 +263,14 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
         """A context manager around a bulk copy's inserts (copy.py)."""
         raise NotImplementedError
 
+    def search_index(self) -> str:
+        """The full-text path searches take: "fts5" (SQLite), "rum" or "gin" (PostgreSQL,
+        bot/store/rum.py); `aibrief doctor` names it."""
+        return "fts5"
+
+    def has_rum_index(self) -> bool:
+        return False
+
     def migrate(self) -> int:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -283,10 +295,11 @@ class Store(FeedQueries, ArticleQueries, WatchlistQueries, AuditQueries, DigestQ
         """Rows as `_search_rows`, newest first (bot/store/searchextras.py)."""
         raise NotImplementedError  # pragma: no cover
 
-    def _count_window(self, node, since: int | None, until: int | None, languages: tuple[str, ...] = ()) -> int:
+    def _count_window(self, node, since: int | None, until: int | None, languages: tuple[str, ...] = (),
+                      cap: int | None = None) -> int:
         raise NotImplementedError  # pragma: no cover
 
-    def _count_rows(self, node) -> int:
+    def _count_rows(self, node, cap: int | None = None) -> int:
         raise NotImplementedError  # pragma: no cover
 
     @contextmanager

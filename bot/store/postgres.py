@@ -37,8 +37,11 @@ from bot.store.base import (
     StoreError,
     too_slow,
 )
+from bot.store.rum import RumSearchMixin
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
 from bot.store.searchextras import PostgresSearchExtras, window_sql
+from bot.store.titlefirst import PostgresTitleFirstMixin
+from bot.store.topk import capped, count_limit
 
 CONNECT_TIMEOUT_S = 10
 POOL_MIN = 1
@@ -242,7 +245,7 @@ def _configure(conn: psycopg.Connection) -> None:
     conn.execute("SET plan_cache_mode = force_custom_plan")
 
 
-class PostgresStore(PostgresSearchExtras, Store):
+class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtras, Store):
     backend = "postgresql"
     ts_config = TS_CONFIG
     # Claims (Store.claim_due_feeds) lock their rows and skip rows another replica is
@@ -428,13 +431,27 @@ class PostgresStore(PostgresSearchExtras, Store):
 
     def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None),
                      languages: tuple[str, ...] = ()) -> list[tuple]:
+        if window == (None, None) and not languages:  # a broad query's first pages: bot/store/titlefirst.py
+            rows = self._title_first_rows(node, limit, offset, now)
+            if rows is not None:
+                return rows
+        if self.search_index() == "rum":  # top-k from the RUM index's candidates: bot/store/rum.py
+            return self._rum_search_rows(node, limit, offset, now, window, languages)
+        return self._ranked_rows(node, limit, offset, now, window, languages)
+
+    def _ranked_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None),
+                     languages: tuple[str, ...] = (), where: Sequence[str] = (),
+                     params: Sequence = ()) -> list[tuple]:
+        """Every match scored, within `window` and `languages` (`where`: extra conditions on
+        `a`, with their `params`)."""
         leaves = query_leaves(node)
         configs = self._configs()
         leaf_params = tsquery_params(leaves, configs)
         # A lone word's IDF is a constant factor that cannot change the order: not counted.
         idfs = self._idfs(leaf_params) if len(leaves) > 1 else [1.0]
         dated, dates = window_sql(window, languages)  # date window and language: filter
-        return self._ranked(node, leaves, configs, idfs, limit, offset, now, dated, dates)
+        dated += "".join(f" AND ({w})" for w in where)
+        return self._ranked(node, leaves, configs, idfs, limit, offset, now, dated, [*dates, *params])
 
     def _ranked(self, node, leaves, configs: list[str], idfs: list[float], limit: int,
                 offset: int, now: int, dated: str, dates: Sequence) -> list[tuple]:
@@ -502,14 +519,17 @@ class PostgresStore(PostgresSearchExtras, Store):
         )[0][0]
         return int(plan[0]["Plan"]["Plan Rows"])
 
-    def _count_rows(self, node) -> int:
+    def _count_rows(self, node, cap: int | None = None) -> int:
         configs = self._configs()
-        # per configuration, over its own articles (see _ranked): disjoint, so they add up
+        # per configuration, over its own articles (see _ranked): disjoint, so they add up;
+        # each part stops at the cap (LIMIT NULL: no limit), so their sum is past it exactly
+        # when the total is
         prefixed = any(getattr(leaf, "prefix", False) for leaf in query_leaves(node))
-        parts = [f"(SELECT COUNT(*) FROM articles a, (SELECT to_tsquery(?::regconfig, ?){' && ' + own if own else ''} AS q) AS qt"
-                 f" WHERE {_matching(i, prefixed, own, configs)})"
+        parts = [f"(SELECT COUNT(*) FROM (SELECT 1 FROM articles a, (SELECT to_tsquery(?::regconfig, ?)"
+                 f"{' && ' + own if own else ''} AS q) AS qt WHERE {_matching(i, prefixed, own, configs)} LIMIT ?) x)"
                  for i, own in enumerate(_own_articles(configs))]
-        return int(self._all("SELECT " + " + ".join(parts), [p for c in configs for p in (c, to_tsquery(node))])[0][0])
+        params = [p for c in configs for p in (c, to_tsquery(node), count_limit(cap))]
+        return capped(int(self._all("SELECT " + " + ".join(parts), params)[0][0]), cap)
 
     # ---- bounded search ----------------------------------------------------------------------
     @contextmanager
@@ -579,10 +599,11 @@ class PostgresStore(PostgresSearchExtras, Store):
 
     def table_columns(self, table: str) -> list[str]:
         """The stored columns; derived ones (articles.tsv, which a trigger computes from the
-        row since version 10, a generated column before) are rebuilt, not copied."""
+        row since version 10, a generated column before, and title_tsv, version 11) are
+        rebuilt, not copied."""
         return [r[0] for r in self._all(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
-            "AND table_name = ? AND is_generated = 'NEVER' AND NOT (table_name = 'articles' AND column_name = 'tsv')"
+            "AND table_name = ? AND is_generated = 'NEVER' AND NOT (table_name = 'articles' AND column_name IN ('tsv', 'title_tsv'))"
             " ORDER BY ordinal_position",
             (table,),
         )]

@@ -16,6 +16,7 @@ from typing import Sequence
 
 from bot.query import to_fts5_candidates, to_tsquery, word_spans
 from bot.store.schema import TS_CONFIG
+from bot.store.topk import capped, count_limit
 
 # The parsed query as PostgreSQL's tsquery in every configuration the archive uses (as
 # postgres.py builds it: TSQUERY_IN there); parameters: the query text, the configurations.
@@ -92,17 +93,26 @@ class SQLiteSearchExtras:
             keep = self._verified(tx, node, [r[0] for r in rows])
         return [r for r in rows if r[0] in keep][offset: offset + limit]
 
-    def _count_window(self, node, since, until, languages: Sequence[str] = ()) -> int:
+    def _count_window(self, node, since, until, languages: Sequence[str] = (), cap: int | None = None) -> int:
+        """As _count_rows, within a date window and `languages` (capped: bot/store/topk.py)."""
         dated, dates = window_sql((since, until), languages)
+        limit = count_limit(cap) or -1  # LIMIT -1: no limit
         if node is None:
-            return self._all(f"SELECT COUNT(*) FROM articles a WHERE 1 = 1{dated}", dates)[0][0]
+            return self._all(f"SELECT COUNT(*) FROM (SELECT 1 FROM articles a WHERE 1 = 1{dated} LIMIT ?)",
+                             (*dates, limit))[0][0]
         expr, exact = to_fts5_candidates(node, self.marked_languages())
         sql = ("SELECT a.id FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
                f" WHERE articles_fts MATCH ?{dated}")
         if exact:
-            return self._all(f"SELECT COUNT(*) FROM ({sql})", (expr, *dates))[0][0]
+            return self._all(f"SELECT COUNT(*) FROM ({sql} LIMIT ?)", (expr, *dates, limit))[0][0]
         with self.transaction(write=False) as tx:
-            return len(self._verified(tx, node, [r[0] for r in tx.all(sql, (expr, *dates))]))
+            ids = [r[0] for r in tx.all(sql, (expr, *dates))]
+            found = 0
+            for i in range(0, len(ids), 500):  # verified a chunk at a time, until past the cap
+                found += len(self._verified(tx, node, ids[i : i + 500]))
+                if cap is not None and found > cap:
+                    break
+            return capped(found, cap)
 
     # ---- the vocabulary ("did you mean") -------------------------------------------------
     def index_token(self, word: str) -> str | None:
@@ -172,12 +182,16 @@ class PostgresSearchExtras:
             (to_tsquery(node), self._configs(), *dates, limit, offset),
         )
 
-    def _count_window(self, node, since, until, languages: Sequence[str] = ()) -> int:
+    def _count_window(self, node, since, until, languages: Sequence[str] = (), cap: int | None = None) -> int:
+        """As _count_rows, within a date window and `languages` (capped: bot/store/topk.py)."""
         dated, dates = window_sql((since, until), languages)
+        limit = count_limit(cap)  # LIMIT NULL: no limit
         if node is None:
-            return int(self._all(f"SELECT COUNT(*) FROM articles a WHERE true{dated}", dates)[0][0])
-        return int(self._all(f"SELECT COUNT(*) FROM articles a, {TSQUERY} AS q WHERE a.tsv @@ q{dated}",
-                             (to_tsquery(node), self._configs(), *dates))[0][0])
+            return int(self._all(f"SELECT COUNT(*) FROM (SELECT 1 FROM articles a WHERE true{dated} LIMIT ?) x",
+                                 (*dates, limit))[0][0])
+        return int(self._all(f"SELECT COUNT(*) FROM (SELECT 1 FROM articles a, {TSQUERY} AS q"
+                             f" WHERE a.tsv @@ q{dated} LIMIT ?) x",
+                             (to_tsquery(node), self._configs(), *dates, limit))[0][0])
 
     # ---- the vocabulary ("did you mean") -------------------------------------------------
     def index_token(self, word: str) -> str | None:

@@ -35,6 +35,8 @@ from bot.store.locks import FileLock, NoLock, file_lock_for
 from bot.store.schema import LATEST_VERSION, SQLITE_MIGRATIONS
 from bot.store.searchextras import SQLiteSearchExtras, window_sql
 from bot.store.where import id_chunks
+from bot.store.titlefirst import TitleFirstMixin
+from bot.store.topk import capped, count_limit
 
 log = logging.getLogger("aibrief.store")
 
@@ -77,7 +79,7 @@ def _bm25(lead: float = 0.0) -> str:
     return f"bm25(articles_fts, {TITLE_WEIGHT}, 1.0, {lead})"
 
 
-class SQLiteStore(SQLiteSearchExtras, Store):
+class SQLiteStore(TitleFirstMixin, SQLiteSearchExtras, Store):
     backend = "sqlite"
     _bm25_sql = staticmethod(_bm25)  # for bot/store/searchextras.py
     _query_token = staticmethod(lambda text: _query_token(text))
@@ -306,7 +308,8 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         Why not one SQL statement: ranking needs each hit's `published` (recency) and
         whether it is on a watchlist, and on a million articles those two lookups per hit
         cost twice the BM25 pass itself (a common word has 100,000+ hits). But a hit's
-        score is at most its BM25 × title boost × the on-topic boost (recency ≤ 1), so the
+        score is at most its BM25 × title boost × the on-topic boost × the newest article's
+        recency factor (no hit is newer), so the
         hits are read from FTS5 best bound first and looked up in small chunks until the
         next bound is below the page's last score: the same page as ranking every hit
         (bit for bit: same formula, same order of operations; ties by published, id).
@@ -321,10 +324,15 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         if not exact:
             with self.transaction(write=False) as tx:
                 return self._search_rows_verified(node, expr, limit, offset, now, tx, window, languages)
+        if window == (None, None) and not languages:  # a broad query's first pages: bot/store/titlefirst.py
+            with self.transaction(write=False) as tx:
+                rows = self._title_first_rows(node, expr, limit, offset, now, tx)
+            if rows is not None:
+                return rows
         # One branch per language form where that is exact (bot.query.to_fts5_by_language):
         # each row is scored over its own language's phrases only, with the same BM25.
         branches = to_fts5_by_language(node, marked) or [expr]
-        bound = f"rel * 1.0 * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
+        bound = f"rel * ? * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
         branch = (
             f"SELECT id, rel, in_title, {bound} AS ub FROM ("
             f"  SELECT rowid AS id, -{_bm25()} AS rel,"
@@ -333,7 +341,11 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         )
         hits_sql = " UNION ALL ".join([branch] * len(branches)) + " ORDER BY ub DESC"
         with self.transaction(write=False) as tx:  # one snapshot for every statement below
-            cursor = tx.conn.execute(hits_sql, [p for e in branches for p in (f"title : ({e})", e)])
+            # No hit is more recent than the newest article: its recency factor bounds every
+            # hit's (an index lookup; 1.0 for a store whose newest article is from today).
+            newest = tx.all("SELECT max(published) FROM articles")[0][0]
+            top = _recency(now, newest) if newest is not None else 1.0
+            cursor = tx.conn.execute(hits_sql, [p for e in branches for p in (top, f"title : ({e})", e)])
             ranked: list[tuple] = []  # (score, published, id)
             kth = None
             chunk_size = max(32, want * 2)
@@ -363,10 +375,9 @@ class SQLiteStore(SQLiteSearchExtras, Store):
                     if aid not in info:
                         continue  # index row without its article: the join dropped it too
                     published, on_topic = info[aid]
-                    age = max(0.0, (now - published) / 86400.0)
                     score = (
                         rel
-                        * (1.0 - RECENCY_WEIGHT * age / (RECENCY_DAYS + age))
+                        * _recency(now, published)
                         * (ON_TOPIC_BOOST if on_topic else 1.0)
                         * (TITLE_MATCH_BOOST if in_title else 1.0)
                     )
@@ -417,18 +428,23 @@ class SQLiteStore(SQLiteSearchExtras, Store):
         keep = self._verified(tx, node, [r[0] for r in rows])
         return [r for r in rows if r[0] in keep][offset : offset + limit]
 
-    def _count_rows(self, node) -> int:
+    def _count_rows(self, node, cap: int | None = None) -> int:
         marked = self.marked_languages()
         expr, exact = to_fts5_candidates(node, marked)
-        if exact:
-            branches = to_fts5_by_language(node, marked) or [expr]  # disjoint: their counts add up
-            return self._all(
-                "SELECT " + " + ".join(["(SELECT COUNT(*) FROM articles_fts WHERE articles_fts MATCH ?)"] * len(branches)),
-                branches,
-            )[0][0]
+        if exact:  # each branch stops past the cap (LIMIT -1: no limit); disjoint, so they add up
+            branches = to_fts5_by_language(node, marked) or [expr]
+            part = "(SELECT COUNT(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?))"
+            limit = count_limit(cap) or -1
+            return capped(self._all("SELECT " + " + ".join([part] * len(branches)),
+                                    [p for e in branches for p in (e, limit)])[0][0], cap)
         with self.transaction(write=False) as tx:
             ids = [r[0] for r in tx.all("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (expr,))]
-            return len(self._verified(tx, node, ids))
+            found = 0
+            for i in range(0, len(ids), 500):  # verified a chunk at a time, until past the cap
+                found += len(self._verified(tx, node, ids[i : i + 500]))
+                if cap is not None and found > cap:
+                    break
+            return capped(found, cap)
 
     # ---- bounded search ----------------------------------------------------------------------
     @contextmanager
@@ -485,6 +501,12 @@ def register_functions(conn: sqlite3.Connection) -> None:
     """The SQL functions the schema's triggers call (schema.py version 10): every connection
     that writes articles needs them, so tools that open the file themselves call this too."""
     conn.create_function("aibrief_index", 2, fts_text, deterministic=True)
+
+
+def _recency(now: int, published: int) -> float:
+    """SCORE's recency factor for an article published at `published` (the same arithmetic)."""
+    age = max(0.0, (now - published) / 86400.0)
+    return 1.0 - RECENCY_WEIGHT * age / (RECENCY_DAYS + age)
 
 
 def make_private_file(path: Path) -> None:

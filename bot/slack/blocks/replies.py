@@ -14,6 +14,7 @@ from bot.humanize import relative_time
 from bot.mrkdwn import emphasize, emphasized_link, escape, link, truncate
 from bot.redact import link_target, masked_url, public_url, redact_text
 from bot.slack.limits import MAX_BLOCKS, MAX_MESSAGE_CHARS, MAX_SECTION_TEXT
+from bot.store import is_capped, shown_total
 from bot.slack.blocks.action_ids import (
     ACTION_LIST_MORE, ACTION_LIST_PREV, ACTION_MORE, ACTION_PREV, ACTION_SHARE, ACTION_SUGGEST, ACTION_WATCH_THIS,
     LIST_AUDIT, LIST_FEEDS, LIST_WATCH,
@@ -110,7 +111,7 @@ def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: in
     """The ephemeral reply to `/aibrief QUERY`: one page of results with Share, More and Back;
     "Did you mean" when it found little; "Watch this" for admins (a watchlist from the query)."""
     first, last = offset + 1, offset + len(hits)
-    head = f"Results {first}–{last} of {total} for {code(query)}" if total > len(hits) or offset else (
+    head = f"Results {first}–{last} of {shown_total(total)} for {code(query)}" if total > len(hits) or offset else (
         f"{total} result{'s' if total != 1 else ''} for {code(query)}"
     )
     blocks: list[dict] = [_section(head)]
@@ -123,7 +124,8 @@ def search_results(query: str, hits: Sequence[SearchHit], total: int, offset: in
     if offset > 0:
         buttons.append(_button("Back", ACTION_PREV, page_value(query, max(0, offset - PAGE_SIZE))))
     if last < total:
-        buttons.append(_button(f"More ({total - last} left)", ACTION_MORE, page_value(query, last), "primary"))
+        left = "more" if is_capped(total) else f"{total - last} left"  # a capped total: bot/store/topk.py
+        buttons.append(_button(f"More ({left})", ACTION_MORE, page_value(query, last), "primary"))
     from bot.slack.blocks.personal import notify_button  # "Notify me": bot/slack/blocks/personal.py
 
     buttons += [b for b in [notify_button(query)] if b]
@@ -390,11 +392,11 @@ def watch_list(watchlists: Sequence[Watchlist], counts: dict[str, int], offset: 
 
 
 def watch_test(query: str, hits: Sequence[SearchHit], total: int) -> dict:
-    head = f"{code(query)} would match *{total}* stored article{'s' if total != 1 else ''}."
+    head = f"{code(query)} would match *{shown_total(total)}* stored article{'s' if total != 1 else ''}."
     node = query_node(query, watchlist=True)
     blocks = [_section(head)] + [b for h in hits for b in _hit_blocks(h, node, snippet_limit=200)]
     blocks.append(_context("Nothing was saved. Admins save it with `/aibrief watch add NAME QUERY`."))
-    return message(f"{escape(query)} would match {total}", blocks)
+    return message(f"{escape(query)} would match {shown_total(total)}", blocks)
 
 
 def feed_link(url: str, admin: bool = False, max_label: int = 120) -> str:

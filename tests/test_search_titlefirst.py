@@ -1,0 +1,158 @@
+"""The title-first ranking (bot/store/titlefirst.py), on both backends: a broad query's first
+page is scored over a candidate pool, with exactly the exact path's scores (SQLite's
+one-statement ranking, PostgreSQL's GIN ranking); where the pool cannot be trusted (few
+matches, a deep page, a date window or language filter, a pool smaller than the page,
+`exact_search`) the exact path answers instead. PostgreSQL's title matches come from RUM's
+order where the index exists, and from the GIN index otherwise: both are tested."""
+
+from __future__ import annotations
+
+import pytest
+
+import bot.store.titlefirst as titlefirst
+from bot.query import parse, to_fts5
+from bot.store import open_store
+from bot.store.titlefirst import PostgresTitleFirstMixin, TitleFirstMixin
+from tests.test_search_topk import NOW, _articles, _rare, rum_url  # noqa: F401  (a fixture)
+
+BROAD = ["ai", "security", "ai security", '"ai security"', "chip OR vote", "market -deal", "sec*", "kumquat OR ai"]
+
+
+def _fill(s):
+    s.insert_articles(None, _articles(1500) + _rare(300))
+    s.add_watchlist("sec", "security OR attack")  # on-topic boost for some
+    return s
+
+
+@pytest.fixture
+def filled(store):
+    """The archive on each backend in turn."""
+    return _fill(store)
+
+
+@pytest.fixture
+def title_rum_store(rum_url):  # noqa: F811
+    s = _fill(open_store(rum_url))
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def used(monkeypatch):
+    """The queries the pool answered (not the exact path), with SMALL lowered so that the
+    suite's small archive has "broad" queries."""
+    monkeypatch.setattr(titlefirst, "SMALL", 40)
+    monkeypatch.setattr(PostgresTitleFirstMixin, "title_first", True)  # opt-in there
+    seen: list[int] = []
+    original = TitleFirstMixin._title_first_rows
+
+    def spy(self, *args, **kwargs):
+        rows = original(self, *args, **kwargs)
+        seen.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(TitleFirstMixin, "_title_first_rows", spy)
+    original_pg = PostgresTitleFirstMixin._title_first_rows
+
+    def spy_pg(self, *args, **kwargs):
+        rows = original_pg(self, *args, **kwargs)
+        seen.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(PostgresTitleFirstMixin, "_title_first_rows", spy_pg)
+    return seen
+
+
+def _exact(s, node, limit: int, offset: int, now: int) -> list[tuple]:
+    if s.search_index() != "fts5":
+        return s._ranked_rows(node, limit, offset, now)
+    with s.transaction(write=False) as tx:
+        return s._search_rows_one_statement(to_fts5(node, s.marked_languages()), limit, offset, now, tx)
+
+
+def test_broad_queries_are_ranked_from_the_pool_with_the_exact_scores(filled, used, monkeypatch):
+    now = int(NOW.timestamp())
+    monkeypatch.setattr(titlefirst, "POOL_TITLE", 20)  # pools smaller than the matches
+    monkeypatch.setattr(titlefirst, "POOL_NEWEST", 5)
+    for q in BROAD:
+        node = parse(q)
+        rows = filled._search_rows(node, 10, 0, now)
+        assert used.pop() is True, q
+        exact = {r[0]: r for r in _exact(filled, node, 100_000, 0, now)}
+        assert len(rows) == 10, q
+        for r in rows:  # every row is a match, scored bit for bit as the exact path scores it
+            assert r == exact[r[0]], q
+        assert [r[6] for r in rows] == sorted((r[6] for r in rows), reverse=True), q
+
+
+def test_with_pools_that_hold_every_match_the_page_is_the_exact_page(filled, used, monkeypatch):
+    now = int(NOW.timestamp())
+    monkeypatch.setattr(titlefirst, "POOL_TITLE", 100_000)
+    monkeypatch.setattr(titlefirst, "POOL_NEWEST", 100_000)
+    for q in BROAD:
+        node = parse(q)
+        for limit, offset in [(1, 0), (10, 0), (10, 10), (5, 40)]:
+            assert filled._search_rows(node, limit, offset, now) == _exact(filled, node, limit, offset, now), (q, limit, offset)
+            assert used.pop() is True
+
+
+def test_where_the_pool_cannot_be_trusted_the_exact_path_answers(filled, used, monkeypatch):
+    now = int(NOW.timestamp())
+    node = parse("security")
+    exact = _exact(filled, node, 10, 0, now)
+    # a deep page
+    assert filled._search_rows(node, 10, titlefirst.MAX_DEPTH, now) == _exact(
+        filled, node, 10, titlefirst.MAX_DEPTH, now)
+    assert used.pop() is False
+    # few matches: scoring them all is cheap
+    assert filled._search_rows(parse("twin"), 10, 0, now) == _exact(
+        filled, parse("twin"), 10, 0, now)
+    assert used.pop() is False
+    # a pool smaller than the page (no rarer languages: their pool would fill it)
+    monkeypatch.setattr(filled, "marked_languages", lambda tx=None: ())
+    exact = _exact(filled, node, 10, 0, now)
+    monkeypatch.setattr(titlefirst, "POOL_TITLE", 1)
+    monkeypatch.setattr(titlefirst, "POOL_NEWEST", 1)
+    assert filled._search_rows(node, 10, 0, now) == exact
+    assert used.pop() is False
+    # switched off: the reference
+    monkeypatch.setattr(TitleFirstMixin, "exact_search", True)
+    monkeypatch.setattr(PostgresTitleFirstMixin, "exact_search", True)
+    assert filled._search_rows(node, 10, 0, now) == exact
+    assert used.pop() is False
+    # a date window or a language filter: not asked at all
+    filled._search_rows(node, 10, 0, now, window=(now - 86400 * 30, None))
+    filled._search_rows(node, 10, 0, now, languages=("en",))
+    assert used == []
+
+
+def test_overlap_with_the_exact_ranking_on_small_pools(filled, used, monkeypatch):
+    """The approximate part, measured as bench/search.py measures it: with pools a tenth of
+    the default, the page still holds most of the exact top 10."""
+    from bot.store import overlap_at
+
+    now = int(NOW.timestamp())
+    monkeypatch.setattr(titlefirst, "POOL_TITLE", 100)
+    overlaps = []
+    for q in BROAD:
+        node = parse(q)
+        got = [r[0] for r in filled._search_rows(node, 10, 0, now)]
+        overlaps.append(overlap_at(10, got, [r[0] for r in _exact(filled, node, 10, 0, now)]))
+    assert all(used)
+    assert sum(overlaps) / len(overlaps) >= 0.95, overlaps
+
+
+@pytest.mark.postgres
+def test_postgres_title_matches_from_rum_and_from_gin_give_the_exact_scores(title_rum_store, used, monkeypatch):
+    now = int(NOW.timestamp())
+    monkeypatch.setattr(titlefirst, "POOL_TITLE", 30)
+    s = title_rum_store
+    assert s.has_title_rum_index()
+    for rum in (True, False):
+        monkeypatch.setattr(s, "_title_rum", rum)  # False: the GIN index's title matches by ts_rank
+        for q in BROAD:
+            node = parse(q)
+            rows = s._search_rows(node, 10, 0, now)
+            assert used.pop() is True, (q, rum)
+            exact = {r[0]: r for r in s._ranked_rows(node, 100_000, 0, now)}
+            assert len(rows) == 10 and all(r == exact[r[0]] for r in rows), (q, rum)
