@@ -1,6 +1,8 @@
-"""SQLite search: the bounded ranking (hits read best-bound first, stopped early) must return
+"""Search's bounded ranking on both backends. SQLite: the bounded ranking (hits read best-bound first, stopped early) must return
 exactly the page the one-statement reference query returns — same rows, same scores, same
-order — for every query shape, page size and offset, including ties and future dates."""
+order — for every query shape, page size and offset, including ties and future dates. PostgreSQL: the two-stage ranking (the best matches without
+the on-topic lookup first, bot/store/postgres.py `_ranked`) must return the page of ranking
+every match, whether its first pool decides the page, grows, or ends as every match."""
 
 from __future__ import annotations
 
@@ -19,8 +21,14 @@ WORDS = "ai security chip export china travel model attack policy market deal co
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
-    rng = random.Random(5)
     s = open_store(str(tmp_path_factory.mktemp("bounded") / "b.db"))
+    _fill(s)
+    yield s
+    s.close()
+
+
+def _fill(s) -> None:
+    rng = random.Random(5)
     arts = []
     for i in range(1500):
         title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 8)))
@@ -47,8 +55,6 @@ def store(tmp_path_factory):
     assert {"fr", "de"} <= set(s.marked_languages())
     s.add_watchlist("sec", "security OR attack")
     s.add_watchlist("trade", '"export" chip*')
-    yield s
-    s.close()
 
 
 QUERIES = ["ai", "security", "ai security", '"ai security"', "chip OR vote", "market -deal", "sec*", "chi*",
@@ -77,3 +83,53 @@ def test_the_split_by_language_is_used_where_it_is_exact(store):
     assert to_fts5_by_language(parse("chi*"), langs) is None  # a prefix is unmarked in every language
     assert to_fts5_by_language(parse("ai NEAR/3 security"), langs) is None
     assert to_fts5_by_language(parse("china"), ()) is None
+
+
+@pytest.fixture(scope="module")
+def store_pg(pg_cluster):
+    url = pg_cluster.new_database()
+    s = open_store(url)
+    _fill(s)
+    s._all("ANALYZE articles")
+    yield s
+    s.close()
+    pg_cluster.drop_database(url)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("query", QUERIES)
+def test_two_stage_ranking_returns_the_page_of_ranking_every_match(store_pg, query, monkeypatch):
+    import bot.store.postgres as pg
+
+    node, now = parse(query), int(NOW.timestamp())
+    for limit, offset in [(1, 0), (10, 0), (10, 10), (3, 47), (100, 0), (10, 5000)]:
+        monkeypatch.setattr(pg, "RANK_POOL", 10**9)  # the reference: every match in the pool
+        expected = store_pg._search_rows(node, limit, offset, now)
+        for first, most in [(1, 20_000), (1, 40), (50, 400)]:
+            monkeypatch.setattr(pg, "RANK_POOL", first)
+            monkeypatch.setattr(pg, "RANK_POOL_MAX", most)
+            assert store_pg._search_rows(node, limit, offset, now) == expected, (query, limit, offset, first, most)
+
+
+def test_the_two_stage_pool_decides_early_grows_and_falls_back(store_pg, monkeypatch):
+    """The test above is not only the fallback: on a broad word the first pool decides some
+    pages, and with a tiny limit on growth others end as every match (LIMIT NULL)."""
+    import bot.store.postgres as pg
+
+    pools = []
+    enough = pg._pool_is_enough
+    monkeypatch.setattr(pg, "_pool_is_enough", lambda rows, pool, limit: pools.append(
+        (pool, enough(rows, pool, limit))) or pools[-1][1])
+    now = int(NOW.timestamp())
+    monkeypatch.setattr(pg, "RANK_POOL", 40)
+    store_pg._search_rows(parse("ai"), 10, 0, now)
+    assert pools == [(40, True)]  # 40 of ~700 matches decide the first page
+    pools.clear()
+    monkeypatch.setattr(pg, "RANK_POOL", 10**9)
+    expected = store_pg._search_rows(parse("security"), 4, 0, now)
+    pools.clear()
+    monkeypatch.setattr(pg, "RANK_POOL", 1)
+    monkeypatch.setattr(pg, "RANK_POOL_MAX", 8)
+    # 16 (4 × the page) do not decide it, 128 would pass the limit on growth: every match
+    assert store_pg._search_rows(parse("security"), 4, 0, now) == expected
+    assert pools == [(16, False)]

@@ -31,6 +31,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from bot.query import to_tsquery
 from bot.store.base import (
+    ON_TOPIC_BOOST,
     SCORE,
     TITLE_WEIGHT,
     Store,
@@ -464,7 +465,16 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
         English word to the same lexeme, so the ORed query repeats a common lexeme once per
         language and every candidate row is checked and ranked against all the copies. Split,
         each row is matched and ranked as in an archive of its language alone, and another
-        language's branch starts from its rare tag lexeme. IDFs stay the archive's."""
+        language's branch starts from its rare tag lexeme. IDFs stay the archive's.
+
+        Why two stages: the on-topic flag is a lookup in `matches` per row, a correlated
+        subquery that keeps the planner from scanning in parallel workers and costs half the
+        statement on a common word. So every match is ranked without it first (its score
+        with on_topic false, `s0`), the best `pool` of those get the flag and their real
+        score, and the page is exact whenever no match left out could reach it: the flag at
+        most multiplies a score by ON_TOPIC_BOOST, so a left-out match scores at most that ×
+        the pool's lowest s0 (`_pool_is_enough`). Otherwise the pool grows, up to every match.
+        Measured on 1,000,000 articles: `Chi*` 1.5 s against 3.3 s in one stage."""
         branches, params = [], []
         prefixed = any(getattr(leaf, "prefix", False) for leaf in leaves)
         for i, (config, own) in enumerate(zip(configs, _own_articles(configs))):
@@ -473,7 +483,6 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
                 "(SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
                 f"  {relevance(len(leaves))} AS rel,"
                 "  GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age,"
-                "  EXISTS (SELECT 1 FROM matches m WHERE m.article_id = a.id) AS on_topic,"
                 "  ts_filter(a.tsv, '{a}') @@ q AS in_title"
                 f" FROM articles a, (SELECT to_tsquery(?::regconfig, ?){' && ' + own if own else ''} AS q) AS qt{leaf_sql}"
                 f" WHERE {_matching(i, prefixed, own, configs)}{dated})"
@@ -481,12 +490,21 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
             params += [*idfs, now, config, to_tsquery(node)]
             params += [p for leaf in leaves for p in (config, to_tsquery(leaf))]
             params += list(dates)
-        return self._all(
-            f"SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
+        sql = (
+            "SELECT id, title, url, source, published, summary, score, floor, pooled FROM ("
+            f" SELECT c.*, {SCORE} AS score, min(c.s0) OVER () AS floor, count(*) OVER () AS pooled FROM ("
+            "  SELECT b.*, EXISTS (SELECT 1 FROM matches m WHERE m.article_id = b.id) AS on_topic FROM ("
+            f"   SELECT u.*, {SCORE.replace('on_topic', 'false')} AS s0 FROM ("
             + " UNION ALL ".join(branches)
-            + ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?",
-            (*params, limit, offset),
+            + ")  u ORDER BY s0 DESC, published DESC, id DESC LIMIT ?) b) c"
+            ") s ORDER BY score DESC, published DESC, id DESC LIMIT ? OFFSET ?"
         )
+        pool = max(RANK_POOL, 4 * (limit + offset))
+        while True:
+            rows = self._all(sql, (*params, pool, limit, offset))
+            if pool is None or _pool_is_enough(rows, pool, limit):
+                return [r[:7] for r in rows]
+            pool = pool * 8 if pool * 8 <= RANK_POOL_MAX else None  # LIMIT NULL: every match
 
     def _idfs(self, leaf_tsqueries: Sequence) -> list[float]:
         """BM25's IDF of each word or phrase, as FTS5 computes it (see the ranking notes below).
@@ -692,6 +710,10 @@ WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 # A watchlist's match score also counts its lead (weight C), as SQLite's _bm25(lead=1.0).
 MATCH_WEIGHTS = f"'{{0.0, {1.0 / TITLE_WEIGHT}, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 IDF_FLOOR = 1e-6
+# How many matches _ranked scores with the on-topic flag at first (and at most before it
+# scores them all): a page is rarely decided deeper than a few hundred.
+RANK_POOL = 200
+RANK_POOL_MAX = 20_000
 EXACT_COUNTS_BELOW = 50_000
 
 
@@ -726,6 +748,19 @@ def _matching(branch: int, prefixed: bool, own: str, configs: list[str]) -> str:
     if not prefixed:
         return "a.tsv @@ q"
     return f"a.tsv @@ {own} AND ts_filter(a.tsv, '{{a,b,c,d}}') @@ q"
+
+
+def _pool_is_enough(rows: list[tuple], pool: int, limit: int) -> bool:
+    """Whether a page ranked from the best `pool` matches by s0 (see _ranked) is the page of
+    ranking every match. Yes if the pool held every match; else if the page is full and its
+    last score beats what any match outside the pool could score (ON_TOPIC_BOOST × the
+    pool's lowest s0, with a margin for the rounding of the two products)."""
+    if not rows:  # the pool (at least 4 × offset + limit) was not full: it held every match
+        return True
+    floor, pooled = rows[0][7], rows[0][8]
+    if pooled < pool:
+        return True
+    return len(rows) == limit and rows[-1][6] > ON_TOPIC_BOOST * floor * (1 + 1e-9)
 
 
 def bm25_idf(total: int, n: int) -> float:
