@@ -25,6 +25,21 @@ def _sqlite_backfill_leads(conn) -> None:
     conn.execute("UPDATE articles SET lead = aibrief_lead(summary)")
 
 
+# The start of the tsv trigger's function (versions 10 and 11): an update that sets a stored
+# article's language without changing what its tsv would hold (an English article without
+# CJK text: the same configuration, no tag, no bigrams) keeps its tsv (and its title_tsv):
+# the language backfill does not recompute a million tsvectors.
+_TSV_UNCHANGED = (
+    " IF TG_OP = 'UPDATE' AND NEW.title IS NOT DISTINCT FROM OLD.title"
+    "  AND NEW.summary IS NOT DISTINCT FROM OLD.summary AND NEW.lead IS NOT DISTINCT FROM OLD.lead"
+    "  AND aibrief_config(NEW.language) = aibrief_config(OLD.language)"
+    "  AND aibrief_tag(NEW.language) = aibrief_tag(OLD.language)"
+    "  AND (OLD.language IS NOT NULL OR (aibrief_cjk(coalesce(NEW.title, '')) = coalesce(NEW.title, '')"
+    "   AND aibrief_cjk(coalesce(NEW.summary, '')) = coalesce(NEW.summary, '')"
+    "   AND aibrief_cjk(coalesce(NEW.lead, '')) = coalesce(NEW.lead, ''))) THEN"
+    "  RETURN NEW;"
+    " END IF;"
+)
 RUM_INDEX = "articles_tsv_rum"  # PostgreSQL's optional ranked full-text index (bot/store/rum.py)
 TITLE_RUM_INDEX = "articles_title_tsv_rum"  # the same over the titles alone (bot/store/titlefirst.py)
 
@@ -882,20 +897,9 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
         *_pg_language_configs(),
         *_PG_LANGUAGE_FUNCTIONS,
         "ALTER TABLE articles ALTER COLUMN tsv DROP EXPRESSION",
-        # An update that sets a stored article's language without changing what its tsv
-        # would hold (an English article without CJK text: the same configuration, no tag,
-        # no bigrams) keeps its tsv: the backfill does not recompute a million tsvectors.
         "CREATE FUNCTION aibrief_articles_tsv() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
-        " IF TG_OP = 'UPDATE' AND NEW.title IS NOT DISTINCT FROM OLD.title"
-        "  AND NEW.summary IS NOT DISTINCT FROM OLD.summary AND NEW.lead IS NOT DISTINCT FROM OLD.lead"
-        "  AND aibrief_config(NEW.language) = aibrief_config(OLD.language)"
-        "  AND aibrief_tag(NEW.language) = aibrief_tag(OLD.language)"
-        "  AND (OLD.language IS NOT NULL OR (aibrief_cjk(coalesce(NEW.title, '')) = coalesce(NEW.title, '')"
-        "   AND aibrief_cjk(coalesce(NEW.summary, '')) = coalesce(NEW.summary, '')"
-        "   AND aibrief_cjk(coalesce(NEW.lead, '')) = coalesce(NEW.lead, ''))) THEN"
-        "  RETURN NEW;"
-        " END IF;"
-        f" NEW.tsv := (SELECT {ARTICLE_TSV_10} FROM (SELECT NEW.title AS title, NEW.summary AS summary,"
+        + _TSV_UNCHANGED
+        + f" NEW.tsv := (SELECT {ARTICLE_TSV_10} FROM (SELECT NEW.title AS title, NEW.summary AS summary,"
         " NEW.lead AS lead, NEW.language AS language) AS s);"
         " RETURN NEW; END $fn$",
         "CREATE TRIGGER articles_tsv BEFORE INSERT OR UPDATE OF title, summary, lead, language ON articles"
@@ -911,7 +915,8 @@ POSTGRES_MIGRATIONS: list[list[Step]] = [
     [
         "ALTER TABLE articles ADD COLUMN title_tsv tsvector",
         "CREATE OR REPLACE FUNCTION aibrief_articles_tsv() RETURNS trigger LANGUAGE plpgsql AS $fn$ BEGIN "
-        f" NEW.tsv := (SELECT {ARTICLE_TSV_10} FROM (SELECT NEW.title AS title, NEW.summary AS summary,"
+        + _TSV_UNCHANGED
+        + f" NEW.tsv := (SELECT {ARTICLE_TSV_10} FROM (SELECT NEW.title AS title, NEW.summary AS summary,"
         " NEW.lead AS lead, NEW.language AS language) AS s);"
         " NEW.title_tsv := ts_filter(NEW.tsv, '{a}');"
         " RETURN NEW; END $fn$",
