@@ -1,7 +1,7 @@
 """Search's bounded ranking on both backends. SQLite: the bounded ranking (hits read best-bound first, stopped early) must return
 exactly the page the one-statement reference query returns — same rows, same scores, same
 order — for every query shape, page size and offset, including ties and future dates. PostgreSQL: the two-stage ranking (the best matches without
-the on-topic lookup first, bot/store/postgres.py `_ranked`) must return the page of ranking
+the on-topic lookup first, bot/store/rankpool.py) must return the page of ranking
 every match, whether its first pool decides the page, grows, or ends as every match."""
 
 from __future__ import annotations
@@ -99,37 +99,37 @@ def store_pg(pg_cluster):
 @pytest.mark.postgres
 @pytest.mark.parametrize("query", QUERIES)
 def test_two_stage_ranking_returns_the_page_of_ranking_every_match(store_pg, query, monkeypatch):
-    import bot.store.postgres as pg
+    from bot.store import rankpool
 
     node, now = parse(query), int(NOW.timestamp())
     for limit, offset in [(1, 0), (10, 0), (10, 10), (3, 47), (100, 0), (10, 5000)]:
-        monkeypatch.setattr(pg, "RANK_POOL", 10**9)  # the reference: every match in the pool
+        monkeypatch.setattr(rankpool, "RANK_POOL", 10**9)  # the reference: every match in the pool
         expected = store_pg._search_rows(node, limit, offset, now)
         for first, most in [(1, 20_000), (1, 40), (50, 400)]:
-            monkeypatch.setattr(pg, "RANK_POOL", first)
-            monkeypatch.setattr(pg, "RANK_POOL_MAX", most)
+            monkeypatch.setattr(rankpool, "RANK_POOL", first)
+            monkeypatch.setattr(rankpool, "RANK_POOL_MAX", most)
             assert store_pg._search_rows(node, limit, offset, now) == expected, (query, limit, offset, first, most)
 
 
 def test_the_two_stage_pool_decides_early_grows_and_falls_back(store_pg, monkeypatch):
     """The test above is not only the fallback: on a broad word the first pool decides some
     pages, and with a tiny limit on growth others end as every match (LIMIT NULL)."""
-    import bot.store.postgres as pg
+    from bot.store import rankpool
 
     pools = []
-    enough = pg._pool_is_enough
-    monkeypatch.setattr(pg, "_pool_is_enough", lambda rows, pool, limit: pools.append(
+    enough = rankpool.pool_is_enough
+    monkeypatch.setattr(rankpool, "pool_is_enough", lambda rows, pool, limit: pools.append(
         (pool, enough(rows, pool, limit))) or pools[-1][1])
     now = int(NOW.timestamp())
-    monkeypatch.setattr(pg, "RANK_POOL", 40)
+    monkeypatch.setattr(rankpool, "RANK_POOL", 40)
     store_pg._search_rows(parse("ai"), 10, 0, now)
     assert pools == [(40, True)]  # 40 of ~700 matches decide the first page
     pools.clear()
-    monkeypatch.setattr(pg, "RANK_POOL", 10**9)
+    monkeypatch.setattr(rankpool, "RANK_POOL", 10**9)
     expected = store_pg._search_rows(parse("security"), 4, 0, now)
     pools.clear()
-    monkeypatch.setattr(pg, "RANK_POOL", 1)
-    monkeypatch.setattr(pg, "RANK_POOL_MAX", 8)
+    monkeypatch.setattr(rankpool, "RANK_POOL", 1)
+    monkeypatch.setattr(rankpool, "RANK_POOL_MAX", 8)
     # 16 (4 × the page) do not decide it, 128 would pass the limit on growth: every match
     assert store_pg._search_rows(parse("security"), 4, 0, now) == expected
     assert pools == [(16, False)]
