@@ -70,6 +70,9 @@ def store(tmp_path):
 
 
 def poll_measured(store, **kwargs):
+    from bot.language import detect
+
+    detect("A warm-up headline")  # the language model loads once per process (tens of MiB), not per poll
     tracemalloc.start()
     tracemalloc.reset_peak()
     started = time.monotonic()
