@@ -133,3 +133,32 @@ def test_the_two_stage_pool_decides_early_grows_and_falls_back(store_pg, monkeyp
     # 16 (4 × the page) do not decide it, 128 would pass the limit on growth: every match
     assert store_pg._search_rows(parse("security"), 4, 0, now) == expected
     assert pools == [(16, False)]
+
+
+@pytest.mark.parametrize("pools", [100_000, 15])
+def test_title_first_on_an_archive_of_three_languages_scores_as_the_reference(store, pools, monkeypatch):
+    """The title-first pool (bot/store/titlefirst.py) reads English's form of a query and scores
+    each language's rows over their own forms: every row it returns is scored bit for bit as
+    the ORed reference scores it, and with pools that hold every match the page is the same."""
+    from bot.store import titlefirst
+    from bot.query import to_fts5_by_language
+
+    monkeypatch.setattr(titlefirst, "SMALL", 40)
+    monkeypatch.setattr(titlefirst, "POOL_TITLE", pools)
+    monkeypatch.setattr(titlefirst, "POOL_NEWEST", min(pools, 5))
+    answered = []
+    original = type(store)._title_first_rows
+    monkeypatch.setattr(type(store), "_title_first_rows",
+                        lambda self, *a, **k: answered.append(original(self, *a, **k)) or answered[-1])
+    now = int(NOW.timestamp())
+    for query in ["ai", "security", "ai security", "chip OR vote", "market -deal", "china ai"]:
+        node = parse(query)
+        assert to_fts5_by_language(node, store.marked_languages()) is not None
+        with store.transaction(write=False) as tx:
+            reference = store._search_rows_one_statement(to_fts5(node, store.marked_languages()), -1, 0, now, tx)
+        rows = store._search_rows(node, 10, 0, now)
+        assert answered.pop() is not None, query  # the pool answered, not the exact path
+        by_id = {r[0]: r for r in reference}
+        assert all(r == by_id[r[0]] for r in rows), query
+        if pools == 100_000:
+            assert rows == reference[:10], query

@@ -20,7 +20,10 @@ path's formula in one statement (so its scores are the exact path's, bit for bit
   an OR: a high IDF again).
 
 The pool is scored in one pass over the query's matches that computes bm25 only for the
-pool's rows (`+rowid IN …`: one FTS5 scan, so the IDFs are computed once, not per row).
+pool's rows (`+rowid IN …`: one FTS5 scan, so the IDFs are computed once, not per row); on an
+archive of several languages, one pass per language form (bot.query.to_fts5_by_language), and
+the pools are read from English's form alone (the rarer languages' matches join the pool
+whole): the ORed text of 17 forms made FTS5 score every form for every title match.
 It is approximate — a match outside every pool is missed — so bench/search.py measures
 overlap@10 with the exact ranking. Where the pool cannot be trusted the exact path runs:
 a query matching at most SMALL articles (scoring them all is cheap), a page deeper than
@@ -56,19 +59,25 @@ class TitleFirstMixin:
 
     def _title_first_rows(self, node, expr: str, limit: int, offset: int, now: int, tx) -> list[tuple] | None:
         """The page from the pools, or None where the exact path must run instead."""
-        from bot.query import to_fts5
+        from bot.query import to_fts5, to_fts5_by_language
 
         want = limit + offset
         if self.exact_search or want > MAX_DEPTH:
             return None
         run = tx.conn.execute
+        marked = tuple(self.marked_languages(tx))
+        # Split by language where that is exact (as the exact path, bot.query.to_fts5_by_language):
+        # the pools below are read from English's form alone, since every match in a rarer
+        # language joins the pool anyway, and each language's rows are scored over their own
+        # forms only (the same BM25; the ORed text scores every form for every row).
+        branches = to_fts5_by_language(node, marked) or [expr]
+        main = branches[0]
         newest = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
         # one pass for both: whether the query is small, and its newest matches
-        ids = [r[0] for r in run(newest, (expr, SMALL + 1))]
+        ids = [r[0] for r in run(newest, (main, SMALL + 1))]
         if len(ids) <= SMALL:
             return None
         pool = set(ids[:POOL_NEWEST])
-        marked = tuple(self.marked_languages(tx))
         if marked:
             rare = [r[0] for r in run(f"SELECT id FROM articles WHERE language IN ({','.join('?' * len(marked))})"
                                       " LIMIT ?", (*marked, RARE_LANGUAGE_CAP + 1))]
@@ -77,12 +86,12 @@ class TitleFirstMixin:
             pool.update(rare)  # the scoring pass keeps the ones that match
         pool.update(r[0] for r in run(
             f"SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY {self._bm25_sql()} LIMIT ?",
-            (f"title : ({expr})", POOL_TITLE)))
+            (f"title : ({main})", POOL_TITLE)))
         leaves = positive_leaves(node)
         if len(leaves) > 1:
             count = "SELECT count(*) FROM (SELECT 1 FROM articles_fts WHERE articles_fts MATCH ? LIMIT ?)"
             for leaf in leaves:
-                leaf_expr = to_fts5(leaf, marked)
+                leaf_expr = (to_fts5_by_language(leaf, marked) or [to_fts5(leaf, marked)])[0]
                 ids = [r[0] for r in run(newest, (leaf_expr, SMALL + 1))]
                 if len(ids) <= SMALL:
                     pool.update(ids)
@@ -96,12 +105,17 @@ class TitleFirstMixin:
         # for the pool's rows only, in one FTS5 scan each (`+` keeps the rowid test out of
         # FTS5's plan: a rowid lookup per row would compute the IDFs again each time); the
         # articles rows are read for the pool's matches alone.
+        # (one branch per language form: each row matches one of them only)
+        scored = " UNION ALL ".join(
+            [f"SELECT rowid AS id, -{self._bm25_sql()} AS rel FROM articles_fts"
+             " WHERE articles_fts MATCH ? AND +rowid IN (SELECT id FROM pool)"] * len(branches))
+        titled = " UNION ALL ".join(
+            ["SELECT rowid AS id FROM articles_fts WHERE articles_fts MATCH ? AND +rowid IN (SELECT id FROM pool)"]
+            * len(branches))
         rows = tx.all(
             "WITH pool(id) AS MATERIALIZED (SELECT value FROM json_each(?)),"
-            f" hits AS MATERIALIZED (SELECT rowid AS id, -{self._bm25_sql()} AS rel FROM articles_fts"
-            "   WHERE articles_fts MATCH ? AND +rowid IN (SELECT id FROM pool)),"
-            " titled AS MATERIALIZED (SELECT rowid AS id FROM articles_fts"
-            "   WHERE articles_fts MATCH ? AND +rowid IN (SELECT id FROM pool))"
+            f" hits AS MATERIALIZED ({scored}),"
+            f" titled AS MATERIALIZED ({titled})"
             f" SELECT id, title, url, source, published, summary, {SCORE} AS score FROM ("
             "  SELECT a.id, a.title, a.url, a.source, a.published, a.summary, h.rel AS rel,"
             "   max(0.0, (? - a.published) / 86400.0) AS age,"
@@ -109,7 +123,7 @@ class TitleFirstMixin:
             "   a.id IN (SELECT id FROM titled) AS in_title"
             "  FROM hits h JOIN articles a ON a.id = h.id"
             ") ORDER BY score DESC, published DESC, id DESC LIMIT ?",
-            (json.dumps(sorted(pool)), expr, f"title : ({expr})", now, want),
+            (json.dumps(sorted(pool)), *branches, *(f"title : ({b})" for b in branches), now, want),
         )
         if len(rows) < want:
             return None  # the pools hold fewer rows than the page: rank every match
