@@ -26,6 +26,7 @@ from bot.store import (
     pg_sql,
 )
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, SQLITE_MIGRATIONS, TS_CONFIG
+from tests.support.helpers import article
 from tests.support.net import free_loopback_port
 from tests.support.query_oracle import ORACLE_DOCS, any_query, evaluate, g_and
 
@@ -193,8 +194,9 @@ def test_a_prepared_search_is_planned_for_each_query_text(store_pg):
     query text alike (a prefix over half the archive with a rare word's plan)."""
     from bot.search import search
 
-    store_pg.insert_articles(None, [_article(w) for w in ["alpha", "beta", "gamma", "delta", "epsilon", "zeta",
-                                                          "eta", "theta", "iota", "lambda"]])
+    store_pg.insert_articles(None, [article(f"News about {w}", f"The {w} story.", days_ago=30)
+                                    for w in ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta",
+                                              "iota", "lambda"]])
     with store_pg.transaction(write=False) as tx:  # one connection: prepared statements are per session
         # psycopg prepares at the 5th run; PostgreSQL weighs a generic plan after 5 custom ones
         for q in ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "lam*"] * 3:
@@ -202,16 +204,6 @@ def test_a_prepared_search_is_planned_for_each_query_text(store_pg):
         generic, custom = tx.all("SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0) "
                                  "FROM pg_prepared_statements WHERE cardinality(parameter_types) > 0")[0]
     assert custom > 0 and generic == 0
-
-
-def _article(word: str):
-    from datetime import datetime, timezone
-
-    from bot.models import Article
-
-    return Article(feed_url="https://example.com/feed", source="Example", url=f"https://example.com/{word}",
-                   title=f"News about {word}", summary=f"The {word} story.",
-                   published=datetime(2026, 11, 1, tzinfo=timezone.utc), dedupe_key=f"url:{word}", language="en")
 
 
 # ---- advisory locks (leadership builds on these) -------------------------------------------------

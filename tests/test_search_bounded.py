@@ -7,16 +7,14 @@ every match, whether its first pool decides the page, grows, or ends as every ma
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 
 from bot.models import Article
 from bot.query import parse, to_fts5
 from bot.store import open_store
-
-NOW = datetime(2025, 3, 1, tzinfo=timezone.utc)
-WORDS = "ai security chip export china travel model attack policy market deal court vote storm".split()
+from tests.test_search_topk import NOW, WORDS, _articles
 
 
 @pytest.fixture(scope="module")
@@ -28,18 +26,8 @@ def store(tmp_path_factory):
 
 
 def _fill(s) -> None:
+    arts = _articles(1500)  # with exact duplicates (ties broken by id) and future dates
     rng = random.Random(5)
-    arts = []
-    for i in range(1500):
-        title = " ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 8)))
-        summary = " ".join(rng.choice(WORDS + ["filler"] * 6) for _ in range(rng.randint(3, 60)))
-        if i % 50 == 0:  # exact duplicates of text and date: ties broken by id
-            title, summary = "ai security twin", "ai security twin story"
-            when = NOW - timedelta(days=3)
-        else:
-            when = NOW - timedelta(hours=rng.randint(-48, 24 * 700))  # some in the future
-        arts.append(Article(feed_url="https://f.example/", source="S", url=f"https://f.example/{i}",
-                            title=title, summary=summary, published=when, dedupe_key=f"url:{i}"))
     # Articles in two other languages holding the same words, so every query is compiled for
     # three language forms and the split by language (bot.query.to_fts5_by_language) is used.
     french = ("La sécurité des modèles d'intelligence artificielle inquiète le marché et la cour",

@@ -44,22 +44,19 @@ def used(monkeypatch):
     monkeypatch.setattr(titlefirst, "SMALL", 40)
     monkeypatch.setattr(PostgresTitleFirstMixin, "title_first", True)  # opt-in there
     seen: list[int] = []
-    original = TitleFirstMixin._title_first_rows
 
-    def spy(self, *args, **kwargs):
-        rows = original(self, *args, **kwargs)
-        seen.append(rows is not None)
-        return rows
+    def spy_on(mixin) -> None:
+        original = mixin._title_first_rows
 
-    monkeypatch.setattr(TitleFirstMixin, "_title_first_rows", spy)
-    original_pg = PostgresTitleFirstMixin._title_first_rows
+        def spy(self, *args, **kwargs):
+            rows = original(self, *args, **kwargs)
+            seen.append(rows is not None)
+            return rows
 
-    def spy_pg(self, *args, **kwargs):
-        rows = original_pg(self, *args, **kwargs)
-        seen.append(rows is not None)
-        return rows
+        monkeypatch.setattr(mixin, "_title_first_rows", spy)
 
-    monkeypatch.setattr(PostgresTitleFirstMixin, "_title_first_rows", spy_pg)
+    spy_on(TitleFirstMixin)
+    spy_on(PostgresTitleFirstMixin)
     return seen
 
 

@@ -16,7 +16,7 @@ from typing import Sequence
 
 from bot.query import to_fts5_candidates, to_tsquery, word_spans
 from bot.store.schema import TS_CONFIG
-from bot.store.topk import capped, count_limit
+from bot.store.topk import count_limit
 
 # The parsed query as PostgreSQL's tsquery in every configuration the archive uses (as
 # postgres.py builds it: TSQUERY_IN there); parameters: the query text, the configurations.
@@ -107,12 +107,7 @@ class SQLiteSearchExtras:
             return self._all(f"SELECT COUNT(*) FROM ({sql} LIMIT ?)", (expr, *dates, limit))[0][0]
         with self.transaction(write=False) as tx:
             ids = [r[0] for r in tx.all(sql, (expr, *dates))]
-            found = 0
-            for i in range(0, len(ids), 500):  # verified a chunk at a time, until past the cap
-                found += len(self._verified(tx, node, ids[i : i + 500]))
-                if cap is not None and found > cap:
-                    break
-            return capped(found, cap)
+            return self._count_verified(tx, node, ids, cap)
 
     # ---- the vocabulary ("did you mean") -------------------------------------------------
     def index_token(self, word: str) -> str | None:

@@ -242,6 +242,16 @@ class SQLiteStore(TitleFirstMixin, SQLiteSearchExtras, Store):
                     out.add(aid)
         return out
 
+    def _count_verified(self, tx: _Tx, node, ids: Sequence[int], cap: int | None) -> int:
+        """How many of `ids` `node` matches (see _verified), capped: checked a chunk at a time,
+        stopping once past the cap."""
+        found = 0
+        for i in range(0, len(ids), 500):
+            found += len(self._verified(tx, node, ids[i : i + 500]))
+            if cap is not None and found > cap:
+                break
+        return capped(found, cap)
+
     def _reindex_languages(self, tx: _Tx, rows) -> None:
         """FTS5 holds what it was handed: an article not yet detected was indexed as its raw
         text (`fts_text(…, None)`), so the rows whose index text changes with their language
@@ -324,14 +334,14 @@ class SQLiteStore(TitleFirstMixin, SQLiteSearchExtras, Store):
         if not exact:
             with self.transaction(write=False) as tx:
                 return self._search_rows_verified(node, expr, limit, offset, now, tx, window, languages)
-        if window == (None, None) and not languages:  # a broad query's first pages: bot/store/titlefirst.py
-            with self.transaction(write=False) as tx:
-                rows = self._title_first_rows(node, expr, limit, offset, now, tx)
-            if rows is not None:
-                return rows
         # One branch per language form where that is exact (bot.query.to_fts5_by_language):
         # each row is scored over its own language's phrases only, with the same BM25.
         branches = to_fts5_by_language(node, marked) or [expr]
+        if window == (None, None) and not languages:  # a broad query's first pages: bot/store/titlefirst.py
+            with self.transaction(write=False) as tx:
+                rows = self._title_first_rows(node, branches, marked, limit, offset, now, tx)
+            if rows is not None:
+                return rows
         bound = f"rel * ? * {ON_TOPIC_BOOST} * (CASE WHEN in_title THEN {TITLE_MATCH_BOOST} ELSE 1.0 END)"
         branch = (
             f"SELECT id, rel, in_title, {bound} AS ub FROM ("
@@ -439,12 +449,7 @@ class SQLiteStore(TitleFirstMixin, SQLiteSearchExtras, Store):
                                     [p for e in branches for p in (e, limit)])[0][0], cap)
         with self.transaction(write=False) as tx:
             ids = [r[0] for r in tx.all("SELECT rowid FROM articles_fts WHERE articles_fts MATCH ?", (expr,))]
-            found = 0
-            for i in range(0, len(ids), 500):  # verified a chunk at a time, until past the cap
-                found += len(self._verified(tx, node, ids[i : i + 500]))
-                if cap is not None and found > cap:
-                    break
-            return capped(found, cap)
+            return self._count_verified(tx, node, ids, cap)
 
     # ---- bounded search ----------------------------------------------------------------------
     @contextmanager

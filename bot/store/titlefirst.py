@@ -57,20 +57,21 @@ class TitleFirstMixin:
 
     exact_search = os.environ.get("AIBRIEF_SEARCH_EXACT", "") == "1"
 
-    def _title_first_rows(self, node, expr: str, limit: int, offset: int, now: int, tx) -> list[tuple] | None:
-        """The page from the pools, or None where the exact path must run instead."""
+    def _title_first_rows(self, node, branches: list[str], marked: tuple[str, ...], limit: int, offset: int,
+                          now: int, tx) -> list[tuple] | None:
+        """The page from the pools, or None where the exact path must run instead. `branches`:
+        the query's FTS5 text per language form (English's first), or its one ORed text;
+        `marked`: the archive's rarer languages."""
         from bot.query import to_fts5, to_fts5_by_language
 
         want = limit + offset
         if self.exact_search or want > MAX_DEPTH:
             return None
         run = tx.conn.execute
-        marked = tuple(self.marked_languages(tx))
-        # Split by language where that is exact (as the exact path, bot.query.to_fts5_by_language):
-        # the pools below are read from English's form alone, since every match in a rarer
-        # language joins the pool anyway, and each language's rows are scored over their own
-        # forms only (the same BM25; the ORed text scores every form for every row).
-        branches = to_fts5_by_language(node, marked) or [expr]
+        # Split by language where that is exact (as the exact path): the pools below are read
+        # from English's form alone, since every match in a rarer language joins the pool
+        # anyway, and each language's rows are scored over their own forms only (the same
+        # BM25; the ORed text scores every form for every row).
         main = branches[0]
         newest = "SELECT rowid FROM articles_fts WHERE articles_fts MATCH ? ORDER BY rowid DESC LIMIT ?"
         # one pass for both: whether the query is small, and its newest matches
