@@ -154,6 +154,34 @@ def test_watchlists_match_in_every_language(store):
     assert caught == {"fr_reg", "zh"}
 
 
+def test_default_watchlists_match_in_an_archive_of_many_languages(store):
+    """The default watchlists are long (hundreds of words, NEARs): compiled once per language
+    and ORed into one tsquery, they passed PostgreSQL's tsquery size limit in an archive of
+    eight or more languages ("tsquery is too large", and no match at all); matched one
+    language at a time, they do not."""
+    from bot.watchlists import DEFAULT_WATCHLISTS
+    from dataclasses import replace
+
+    from bot.language import LANGUAGES
+
+    feed = store.add_feed("https://example.com/feed")
+    others = [code for code, lang in LANGUAGES.items() if not lang.english_like]  # as a feed parser would tag them
+    store.insert_articles(feed.id, [replace(article(f"Nouvelles {code}", "texte", url=f"https://example.com/{code}"),
+                                            language=code) for code in others])
+    assert len(store.marked_languages()) == len(others) >= 8
+    hit = ("Prompt injection lets attackers hijack email assistants",
+           "A single crafted message made the AI assistant forward the whole inbox to the attacker.")
+    store.insert_articles(feed.id, [article(*hit, url="https://example.com/hit"),
+                                    article("Local bakery wins a prize", "The bread was good.", url="https://example.com/miss")])
+    for name in ("ai-security", "prompt-injection"):
+        store.add_watchlist(name, DEFAULT_WATCHLISTS[name])  # matches the archive (raised before)
+        got = {h.url for h in store.watchlist_matches(store.get_watchlist(name).id, parse_watchlist(DEFAULT_WATCHLISTS[name]))}
+        assert "https://example.com/hit" in got and "https://example.com/miss" not in got
+    store.insert_articles(feed.id, [article(hit[0] + " again", hit[1], url="https://example.com/late")])  # matched as stored
+    wid = store.get_watchlist("ai-security").id
+    assert "https://example.com/late" in {h.url for h in store.watchlist_matches(wid, parse_watchlist(DEFAULT_WATCHLISTS["ai-security"]))}
+
+
 # ---- language: filter -----------------------------------------------------------------------
 def test_language_filter(loaded):
     assert _keys(loaded, "ai OR intelligence OR 人工智能") >= {"fr_pres", "en_reg", "zh"}

@@ -402,33 +402,32 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
         return list(dict.fromkeys([TS_CONFIG, *(language_of(c).pg_config for c in self.marked_languages(tx))]))
 
     def _match_one(self, tx: _Tx, watchlist_id: int, node, article_ids, now: int, *, table: str = "matches") -> int:
+        """One statement per configuration the archive uses, each over its own articles
+        (`_config_branches`): ORed in every configuration, the default watchlists (tens of
+        thousands of tsquery nodes each) pass PostgreSQL's tsquery size limit once the archive
+        holds eight or so languages ("tsquery is too large": nothing matched at all)."""
         assert table in ("matches", "personal_matches")
         leaves = query_leaves(node)
-        configs = self._configs(tx)
-        sql = (
-            f"INSERT INTO {table}(watchlist_id, article_id, score, matched_at) "
-            f"SELECT ?, a.id, {relevance(len(leaves), MATCH_WEIGHTS)}, ? "
-            f"FROM articles a, {TSQUERY_IN} AS q{leaf_queries(len(leaves))} WHERE a.tsv @@ q"
-        )
-        params: list = [watchlist_id, *[1.0] * len(leaves), now, to_tsquery(node), configs,
-                        *tsquery_params(leaves, configs)]
-        if article_ids is not None:
-            # Exactly these ids: with concurrent writers, ids of one transaction need not
-            # form a contiguous range as they do under SQLite's single writer.
-            sql += " AND a.id = ANY(?)"
-            params.append(list(article_ids))
-        sql += " ON CONFLICT DO NOTHING"
-        return tx.run(sql, params)
+        added = 0
+        for source, params in _config_branches(node, leaves, self._configs(tx)):
+            sql = (f"INSERT INTO {table}(watchlist_id, article_id, score, matched_at) "
+                   f"SELECT ?, a.id, {relevance(len(leaves), MATCH_WEIGHTS)}, ? FROM {source}")
+            params = [watchlist_id, *[1.0] * len(leaves), now, *params]
+            if article_ids is not None:
+                # Exactly these ids: with concurrent writers, ids of one transaction need not
+                # form a contiguous range as they do under SQLite's single writer.
+                sql += " AND a.id = ANY(?)"
+                params.append(list(article_ids))
+            added += tx.run(sql + " ON CONFLICT DO NOTHING", params)
+        return added
 
     def _rescore_matches(self, tx: _Tx, watchlist_id: int, node) -> int:
         leaves = query_leaves(node)
-        configs = self._configs(tx)
-        return tx.run(
+        return sum(tx.run(
             f"UPDATE matches m SET score = {relevance(len(leaves), MATCH_WEIGHTS)} "
-            f"FROM articles a, {TSQUERY_IN} AS q{leaf_queries(len(leaves))} "
-            "WHERE m.watchlist_id = ? AND m.article_id = a.id AND a.tsv @@ q",
-            (*[1.0] * len(leaves), to_tsquery(node), configs, *tsquery_params(leaves, configs), watchlist_id),
-        )
+            f"FROM {source} AND m.watchlist_id = ? AND m.article_id = a.id",
+            (*[1.0] * len(leaves), *params, watchlist_id),
+        ) for source, params in _config_branches(node, leaves, self._configs(tx)))
 
     def _search_rows(self, node, limit: int, offset: int, now: int, window: tuple = (None, None),
                      languages: tuple[str, ...] = ()) -> list[tuple]:
@@ -476,20 +475,14 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
         the pool's lowest s0 (bot/store/rankpool.py). Otherwise the pool grows, up to every match.
         Measured on 1,000,000 articles: `Chi*` 1.5 s against 3.3 s in one stage."""
         branches, params = [], []
-        prefixed = any(getattr(leaf, "prefix", False) for leaf in leaves)
-        for i, (config, own) in enumerate(zip(configs, _own_articles(configs))):
-            leaf_sql = "".join(f", to_tsquery(?::regconfig, ?) AS q{j}" for j in range(len(leaves)))
+        for source, branch_params in _config_branches(node, leaves, configs, dated):
             branches.append(
                 "(SELECT a.id, a.title, a.url, a.source, a.published, a.summary,"
                 f"  {relevance(len(leaves))} AS rel,"
                 "  GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age,"
-                "  ts_filter(a.tsv, '{a}') @@ q AS in_title"
-                f" FROM articles a, (SELECT to_tsquery(?::regconfig, ?){' && ' + own if own else ''} AS q) AS qt{leaf_sql}"
-                f" WHERE {_matching(i, prefixed, own, configs)}{dated})"
+                f"  ts_filter(a.tsv, '{{a}}') @@ q AS in_title FROM {source})"
             )
-            params += [*idfs, now, config, to_tsquery(node)]
-            params += [p for leaf in leaves for p in (config, to_tsquery(leaf))]
-            params += list(dates)
+            params += [*idfs, now, *branch_params, *dates]
         sql = (
             "SELECT id, title, url, source, published, summary, score, floor, pooled FROM ("
             f" SELECT c.*, {SCORE} AS score, min(c.s0) OVER () AS floor, count(*) OVER () AS pooled FROM ("
@@ -712,6 +705,25 @@ WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 MATCH_WEIGHTS = f"'{{0.0, {1.0 / TITLE_WEIGHT}, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 IDF_FLOOR = 1e-6
 EXACT_COUNTS_BELOW = 50_000
+
+
+def _config_branches(node, leaves, configs: list[str], dated: str = "") -> list[tuple[str, list]]:
+    """Per configuration the archive uses (English's first), the FROM … WHERE that finds its
+    own articles matching `node` (`q`: the query compiled with that configuration alone, its
+    language's tag included; q0 … qn-1: each of `leaves` compiled so, to rank), with its
+    parameters; `dated`: more conditions on `a` (their parameters follow). Matched, ranked
+    and scored one configuration at a time, each row as in an archive of its language alone
+    (see PostgresStore._ranked)."""
+    prefixed = any(getattr(leaf, "prefix", False) for leaf in leaves)
+    out = []
+    for i, (config, own) in enumerate(zip(configs, _own_articles(configs))):
+        leaf_sql = "".join(f", to_tsquery(?::regconfig, ?) AS q{j}" for j in range(len(leaves)))
+        out.append((
+            f"articles a, (SELECT to_tsquery(?::regconfig, ?){' && ' + own if own else ''} AS q) AS qt{leaf_sql}"
+            f" WHERE {_matching(i, prefixed, own, configs)}{dated}",
+            [config, to_tsquery(node), *(p for leaf in leaves for p in (config, to_tsquery(leaf)))],
+        ))
+    return out
 
 
 def _own_articles(configs: list[str]) -> list[str]:
