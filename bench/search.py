@@ -252,7 +252,7 @@ def run_size(args, n: int) -> dict:
     queries = corpus.queries(args.queries)
     strategy = store.search_index() if postgres else "fts5"
     if postgres:
-        store.title_first = args.title_first
+        store.title_first = not args.no_title_first
     if not store.exact_search and (store.title_first if postgres else True):  # bot/store/titlefirst.py
         strategy += "+title-first"
     print(f"{total:,} articles; {len(queries)} queries "
@@ -398,8 +398,8 @@ def main() -> int:
                                        "default bench/.cache/search-N.db")
     ap.add_argument("--rum", action="store_true", help="PostgreSQL: rank RUM's candidate pools (approximate) "
                                                           "where the RUM index exists; default the exact GIN ranking")
-    ap.add_argument("--title-first", action="store_true", help="PostgreSQL: the title-first candidate pools "
-                                                                  "(opt-in there; SQLite's default)")
+    ap.add_argument("--no-title-first", action="store_true", help="PostgreSQL: the exact GIN ranking instead "
+                                                                     "of the title-first candidate pools")
     ap.add_argument("--no-overlap", action="store_true", help="skip overlap@10 with the exact ranking")
     ap.add_argument("--rebuild", action="store_true", help="build the SQLite database again")
     ap.add_argument("--profile", action="store_true", help="cProfile our search over all queries")

@@ -140,16 +140,39 @@ def test_overlap_with_the_exact_ranking_on_small_pools(filled, used, monkeypatch
 
 
 @pytest.mark.postgres
-def test_postgres_title_matches_from_rum_and_from_gin_give_the_exact_scores(title_rum_store, used, monkeypatch):
+def test_postgres_title_pool_is_the_shortest_title_matches_read_tier_by_tier(title_rum_store, monkeypatch):
+    """PostgreSQL's title pool: the title matches of the shortest articles (a title match's
+    ts_rank is within 1.64× of 1 / log2(length + 1)), read by length tier through the length
+    index (schema version 12), never by ranking every title match."""
+    s = title_rum_store
+    assert s._all("SELECT to_regclass('articles_tsv_length') IS NOT NULL")[0][0]
+    monkeypatch.setattr(titlefirst, "TIER_QUANTILES", (0.1, 0.3, 0.6, 1.0))
+    monkeypatch.setattr(s, "_tiers", None)
+    bounds = s._length_tiers()
+    assert bounds == sorted(bounds) and bounds[-1] == 2**31 - 1 and len(bounds) >= 3
+    lengths = dict(s._all("SELECT id, length(tsv) FROM articles"
+                          " WHERE title_tsv @@ aibrief_tsquery('security', ?::text[], false)", (s._configs(),)))
+    assert len(lengths) > 100
+    for want in (5, 60, len(lengths) + 10):
+        got = s._tiered("title_tsv", "security", s._configs(), want)
+        assert got <= set(lengths) and len(got) == min(want, len(lengths)), want
+        # the tier it stopped in: everything shorter is in, nothing longer
+        low = max((b for b in [-1, *bounds] if sum(n <= b for n in lengths.values()) < len(got)), default=-1)
+        high = min(b for b in bounds if sum(n <= b for n in lengths.values()) >= len(got))
+        assert {i for i, n in lengths.items() if n <= low} <= got, want
+        assert all(lengths[i] <= high for i in got), want
+    monkeypatch.setattr(s, "_tiers", (0.0, [7]))  # cached for TIER_CACHE_S
+    assert s._length_tiers() == [7]
+
+
+@pytest.mark.postgres
+def test_postgres_pool_on_a_rum_database_gives_the_exact_scores(title_rum_store, used, monkeypatch):
     now = int(NOW.timestamp())
     monkeypatch.setattr(titlefirst, "POOL_TITLE", 30)
     s = title_rum_store
-    assert s.has_title_rum_index()
-    for rum in (True, False):
-        monkeypatch.setattr(s, "_title_rum", rum)  # False: the GIN index's title matches by ts_rank
-        for q in BROAD:
-            node = parse(q)
-            rows = s._search_rows(node, 10, 0, now)
-            assert used.pop() is True, (q, rum)
-            exact = {r[0]: r for r in s._ranked_rows(node, 100_000, 0, now)}
-            assert len(rows) == 10 and all(r == exact[r[0]] for r in rows), (q, rum)
+    for q in BROAD:
+        node = parse(q)
+        rows = s._search_rows(node, 10, 0, now)
+        assert used.pop() is True, q
+        exact = {r[0]: r for r in s._ranked_rows(node, 100_000, 0, now)}
+        assert len(rows) == 10 and all(r == exact[r[0]] for r in rows), q

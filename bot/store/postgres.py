@@ -548,8 +548,11 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
     def _time_budget(self, seconds: float) -> Iterator[None]:
         """One read-only transaction; before each statement in it `_all` sets
         `SET LOCAL statement_timeout` to the time left, so the server cancels whatever runs
-        past the deadline (and the setting ends with the transaction)."""
+        past the deadline (and the setting ends with the transaction). Its `work_mem` is
+        SEARCH_WORK_MEM: at the server's default (4 MB) the bitmap of a common word's matches on
+        a million articles turns lossy, and every row of a lossy page is checked again."""
         with self.transaction(write=False):
+            self._all("SELECT set_config('work_mem', ?, true)", (SEARCH_WORK_MEM,))
             self._local.deadline = time.monotonic() + seconds
             try:
                 yield
@@ -705,6 +708,7 @@ WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 MATCH_WEIGHTS = f"'{{0.0, {1.0 / TITLE_WEIGHT}, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 IDF_FLOOR = 1e-6
 EXACT_COUNTS_BELOW = 50_000
+SEARCH_WORK_MEM = "64MB"  # for a search's statements (PostgresStore._time_budget)
 
 
 def _config_branches(node, leaves, configs: list[str], dated: str = "") -> list[tuple[str, list]]:

@@ -43,6 +43,10 @@ SMALL = 3000  # a query (or one of its words) matching at most this many: all of
 LEAF_SCORED = int(os.environ.get("AIBRIEF_LEAF_SCORED", "30000"))  # a word matching at most this many: its best POOL_TITLE by BM25
 MAX_DEPTH = 50  # limit + offset beyond this: the exact path
 RARE_LANGUAGE_CAP = 3000  # more articles than this in rarer languages: the exact path
+# PostgreSQL's length tiers (PostgresTitleFirstMixin): the quantiles of article length that
+# bound them, and how long the bounds are kept before they are sampled again.
+TIER_QUANTILES = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 1.0)
+TIER_CACHE_S = 3600.0
 
 
 def positive_leaves(node) -> list:
@@ -132,29 +136,57 @@ class TitleFirstMixin:
 
 
 class PostgresTitleFirstMixin:
-    """The same on PostgreSQL, for PostgresStore: the title matches come from `title_tsv`
-    (schema.py version 11: the title lexemes of tsv, so `title_tsv @@ q` is exactly the
-    ranking's `in_title`), best first by RUM's order where its index exists and by ts_rank
-    over the GIN index's title matches otherwise; the newest matches by `published`; a
-    rarer word's matches. (No rarer-language pool: PostgreSQL's IDFs are per query word across
-    every configuration, so a rarer language's words get no IDF of their own.) The pool is
-    ranked by the exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same scores.
+    """The same on PostgreSQL, for PostgresStore, with pools that never rank the matches they
+    come from: there a pool statement that orders by ts_rank visits (and ranks) the heap row
+    of every title match, which is what the exact path costs. Instead, by the shape of the
+    ranking: ts_rank (normalisation 1) divides by log2 of the article's length, and a title
+    match (weight A) ranks between 1/1.64 and 1 of 1/log2(length + 1), so the best title
+    matches are, within that factor, the shortest articles that have the query in the
+    title. The title pool is therefore read in tiers of article length (`length(tsv)`,
+    indexed by schema.py version 12), shortest first, each tier one index intersection of
+    `title_tsv` (schema.py version 11) and the length index that visits only the rows it
+    returns, until POOL_TITLE are in. Beside it: the newest POOL_NEWEST matches (recency), a
+    rarer word's title tiers and a rare word's every match (its IDF), and the body matches
+    in the same length tiers when titles hold fewer than the page. The pool is ranked by the
+    exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same scores.
 
-    Opt-in (`title_first`, AIBRIEF_SEARCH_TITLE_FIRST=1): measured on 100,000 articles it was
-    slower than the exact GIN path (p95 2.3× raw against 1.6×: each pool is a heap visit of
-    its matches, and a rarer word's pool ranks up to LEAF_SCORED of them), and the 1,000,000
-    run did not finish in time (README, "Search at scale")."""
+    The tier boundaries are quantiles of the archive's article lengths, from a 1 % sample
+    of the table (all of it below 200,000 articles), cached for an hour."""
 
     exact_search = os.environ.get("AIBRIEF_SEARCH_EXACT", "") == "1"
-    title_first = os.environ.get("AIBRIEF_SEARCH_TITLE_FIRST", "") == "1"
-    _title_rum: bool | None = None
+    title_first = os.environ.get("AIBRIEF_SEARCH_TITLE_FIRST", "1") != "0"
+    _tiers: tuple[float, list[int]] | None = None
 
-    def has_title_rum_index(self) -> bool:
-        if self._title_rum is None:
-            from bot.store.schema import TITLE_RUM_INDEX
+    def _length_tiers(self) -> list[int]:
+        """The upper bounds of the length tiers, shortest first, the last unbounded."""
+        import time
 
-            self._title_rum = bool(self._all("SELECT to_regclass(?) IS NOT NULL", (TITLE_RUM_INDEX,))[0][0])
-        return self._title_rum
+        cached = self._tiers
+        if cached is not None and time.monotonic() - cached[0] < TIER_CACHE_S:
+            return cached[1]
+        total = self._all("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")[0][0] or 0
+        sample = " TABLESAMPLE SYSTEM (1)" if total >= 200_000 else ""
+        quantiles = ", ".join(str(q) for q in TIER_QUANTILES)
+        got = self._all(f"SELECT percentile_disc(ARRAY[{quantiles}]::float8[]) WITHIN GROUP (ORDER BY length(tsv))"
+                        f" FROM articles{sample}")[0][0] or []
+        bounds = sorted({int(b) for b in got if b is not None})[:-1] + [2**31 - 1]
+        self._tiers = (time.monotonic(), bounds)
+        return bounds
+
+    def _tiered(self, column: str, tsquery: str, configs: list[str], want: int) -> set[int]:
+        """Up to `want` ids of the shortest articles whose `column` matches `tsquery` (its
+        forms in every configuration), tier by tier."""
+        ids: set[int] = set()
+        low = -1
+        for high in self._length_tiers():
+            ids.update(r[0] for r in self._all(
+                f"SELECT a.id FROM articles a WHERE a.{column} @@ aibrief_tsquery(?, ?::text[], false)"
+                " AND length(a.tsv) > ? AND length(a.tsv) <= ? LIMIT ?",
+                (tsquery, configs, low, high, want - len(ids))))
+            if len(ids) >= want:
+                break
+            low = high
+        return ids
 
     def _title_first_rows(self, node, limit: int, offset: int, now: int) -> list[tuple] | None:
         from bot.query import to_tsquery
@@ -171,28 +203,21 @@ class PostgresTitleFirstMixin:
         pool = {r[0] for r in self._all(
             f"SELECT a.id FROM articles a WHERE a.tsv @@ {match} ORDER BY a.published DESC LIMIT ?",
             (q, configs, POOL_NEWEST))}
-        if self.has_title_rum_index():
-            titles = (f"SELECT a.id FROM articles a WHERE a.title_tsv @@ {match}"
-                      f" ORDER BY a.title_tsv <=> {match} LIMIT ?")
-        else:
-            titles = (f"SELECT a.id FROM articles a, {match} AS q WHERE a.title_tsv @@ q"
-                      " ORDER BY ts_rank(a.title_tsv, q, 1) DESC LIMIT ?")
-        params = (q, configs, q, configs, POOL_TITLE) if self.has_title_rum_index() else (q, configs, POOL_TITLE)
-        pool.update(r[0] for r in self._all(titles, params))
+        titles = self._tiered("title_tsv", q, configs, POOL_TITLE)
+        if len(titles) < POOL_TITLE:  # every title match is in: the shortest body matches too
+            pool |= self._tiered("tsv", q, configs, POOL_TITLE)
+        pool |= titles
         leaves = positive_leaves(node)
         if len(leaves) > 1:
             for leaf in leaves:
                 lq = to_tsquery(leaf)
                 n = self._all(f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE a.tsv @@ {word} LIMIT ?) x",
                               (lq, configs, LEAF_SCORED + 1))[0][0]
-                if n <= SMALL:
+                if n <= SMALL:  # a rare word: every match (its IDF is high)
                     pool.update(r[0] for r in self._all(f"SELECT a.id FROM articles a WHERE a.tsv @@ {word}",
                                                         (lq, configs)))
-                elif n <= LEAF_SCORED:  # a rarer word's best matches (its IDF is high)
-                    pool.update(r[0] for r in self._all(
-                        f"SELECT a.id FROM articles a, {word} AS q WHERE a.tsv @@ q"
-                        " ORDER BY ts_rank('{0.0, 0.0, 0.25, 1.0}', a.tsv, q, 1) DESC LIMIT ?",
-                        (lq, configs, POOL_TITLE)))
+                elif n <= LEAF_SCORED:  # a rarer word's best title matches
+                    pool |= self._tiered("title_tsv", lq, configs, POOL_TITLE)
         rows = self._ranked_rows(node, want, 0, now, where=["a.id = ANY(?)"], params=[sorted(pool)])
         if len(rows) < want:
             return None  # the pools hold fewer rows than the page: rank every match
