@@ -532,6 +532,21 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
         return int(plan[0]["Plan"]["Plan Rows"])
 
     def _count_rows(self, node, cap: int | None = None) -> int:
+        """Within one search's time budget each query is counted once: the title-first
+        pools ask first (with a higher cap, bot/store/titlefirst.py), the reported total
+        after, and a count to a higher cap answers a lower one (a prefix's matches on a
+        million articles take 100 ms to gather)."""
+        memo = getattr(self._local, "counts", None)
+        if memo is not None and node in memo:
+            n, counted_to = memo[node]
+            if counted_to is None or (cap is not None and cap <= counted_to) or n <= counted_to:
+                return capped(n, cap)
+        n = self._count_rows_now(node, cap)
+        if memo is not None:
+            memo[node] = (n, cap)
+        return n
+
+    def _count_rows_now(self, node, cap: int | None) -> int:
         configs = self._configs()
         # per configuration, over its own articles (see _ranked): disjoint, so they add up;
         # each part stops at the cap (LIMIT NULL: no limit), so their sum is past it exactly
@@ -554,12 +569,14 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
         with self.transaction(write=False):
             self._all("SELECT set_config('work_mem', ?, true)", (SEARCH_WORK_MEM,))
             self._local.deadline = time.monotonic() + seconds
+            self._local.counts = {}  # _count_rows: once per query within this search
             try:
                 yield
             except psycopg.errors.QueryCanceled:
                 raise too_slow(seconds) from None
             finally:
                 self._local.deadline = None
+                self._local.counts = None
 
     def _prefix_expansions(self, prefix: str, limit: int) -> int:
         """A lower bound, cheap: the lexemes starting with the (stemmed) prefix among those

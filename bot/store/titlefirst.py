@@ -176,13 +176,16 @@ class PostgresTitleFirstMixin:
     def _tiered(self, column: str, tsquery: str, configs: list[str], want: int) -> set[int]:
         """Up to `want` ids of the shortest articles whose `column` matches `tsquery` (its
         forms in every configuration), tier by tier."""
-        ids: set[int] = set()
+        sql = f"SELECT a.id FROM articles a WHERE a.{column} @@ aibrief_tsquery(?, ?::text[], false)"
+        # first, whether there are more than `want` at all (then that one statement is all)
+        ids = {r[0] for r in self._all(sql + " LIMIT ?", (tsquery, configs, want + 1))}
+        if len(ids) <= want:
+            return ids
+        ids = set()
         low = -1
         for high in self._length_tiers():
-            ids.update(r[0] for r in self._all(
-                f"SELECT a.id FROM articles a WHERE a.{column} @@ aibrief_tsquery(?, ?::text[], false)"
-                " AND length(a.tsv) > ? AND length(a.tsv) <= ? LIMIT ?",
-                (tsquery, configs, low, high, want - len(ids))))
+            ids.update(r[0] for r in self._all(sql + " AND length(a.tsv) > ? AND length(a.tsv) <= ? LIMIT ?",
+                                               (tsquery, configs, low, high, want - len(ids))))
             if len(ids) >= want:
                 break
             low = high
@@ -190,19 +193,21 @@ class PostgresTitleFirstMixin:
 
     def _title_first_rows(self, node, limit: int, offset: int, now: int) -> list[tuple] | None:
         from bot.query import to_tsquery
+        from bot.store.schema import TS_CONFIG
 
         want = limit + offset
         if self.exact_search or not self.title_first or want > MAX_DEPTH:
             return None
-        q, configs = to_tsquery(node), self._configs()
-        match = "aibrief_tsquery(?, ?::text[], true)"  # as postgres.py's TSQUERY_IN
-        word = "aibrief_tsquery(?, ?::text[], false)"  # and TSQUERY_WORD
-        count = f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE a.tsv @@ {match} LIMIT ?) x"
-        if self._all(count, (q, configs, SMALL + 1))[0][0] <= SMALL:
+        # Whether the query is broad: the count the search reports anyway (kept for it, see
+        # PostgresStore._count_rows). Its newest matches by its English form alone (the rarer
+        # languages' rows are few; their forms join the pool by the tiers below), and only a
+        # page's worth: a phrase is checked on each row's heap tuple, row after row back in time.
+        if self._count_rows(node, SMALL) <= SMALL:
             return None
+        q, configs = to_tsquery(node), self._configs()
         pool = {r[0] for r in self._all(
-            f"SELECT a.id FROM articles a WHERE a.tsv @@ {match} ORDER BY a.published DESC LIMIT ?",
-            (q, configs, POOL_NEWEST))}
+            f"SELECT a.id FROM articles a WHERE a.tsv @@ to_tsquery('{TS_CONFIG}', ?) ORDER BY a.published DESC LIMIT ?",
+            (q, min(POOL_NEWEST, 2 * want)))}
         titles = self._tiered("title_tsv", q, configs, POOL_TITLE)
         if len(titles) < POOL_TITLE:  # every title match is in: the shortest body matches too
             pool |= self._tiered("tsv", q, configs, POOL_TITLE)
@@ -211,11 +216,11 @@ class PostgresTitleFirstMixin:
         if len(leaves) > 1:
             for leaf in leaves:
                 lq = to_tsquery(leaf)
-                n = self._all(f"SELECT count(*) FROM (SELECT 1 FROM articles a WHERE a.tsv @@ {word} LIMIT ?) x",
-                              (lq, configs, LEAF_SCORED + 1))[0][0]
+                # the planner's estimate (as for the IDFs): counting a common word costs a
+                # heap visit per match, and only the order of magnitude decides here
+                n = self._estimated_matches(lq)
                 if n <= SMALL:  # a rare word: every match (its IDF is high)
-                    pool.update(r[0] for r in self._all(f"SELECT a.id FROM articles a WHERE a.tsv @@ {word}",
-                                                        (lq, configs)))
+                    pool |= self._tiered("tsv", lq, configs, 4 * SMALL)
                 elif n <= LEAF_SCORED:  # a rarer word's best title matches
                     pool |= self._tiered("title_tsv", lq, configs, POOL_TITLE)
         rows = self._ranked_rows(node, want, 0, now, where=["a.id = ANY(?)"], params=[sorted(pool)])
