@@ -71,6 +71,8 @@ def test_broad_queries_are_ranked_from_the_pool_with_the_exact_scores(filled, us
     now = int(NOW.timestamp())
     monkeypatch.setattr(titlefirst, "POOL_TITLE", 20)  # pools smaller than the matches
     monkeypatch.setattr(titlefirst, "POOL_NEWEST", 5)
+    monkeypatch.setattr(titlefirst, "POOL_SCAN", 80)  # PostgreSQL's pools
+    monkeypatch.setattr(titlefirst, "POOL_KEEP", 40)
     for q in BROAD:
         node = parse(q)
         rows = filled._search_rows(node, 10, 0, now)
@@ -86,6 +88,8 @@ def test_with_pools_that_hold_every_match_the_page_is_the_exact_page(filled, use
     now = int(NOW.timestamp())
     monkeypatch.setattr(titlefirst, "POOL_TITLE", 100_000)
     monkeypatch.setattr(titlefirst, "POOL_NEWEST", 100_000)
+    monkeypatch.setattr(titlefirst, "POOL_SCAN", 100_000)  # PostgreSQL's pools
+    monkeypatch.setattr(titlefirst, "POOL_KEEP", 100_000)
     for q in BROAD:
         node = parse(q)
         for limit, offset in [(1, 0), (10, 0), (10, 10), (5, 40)]:
@@ -110,6 +114,8 @@ def test_where_the_pool_cannot_be_trusted_the_exact_path_answers(filled, used, m
     exact = _exact(filled, node, 10, 0, now)
     monkeypatch.setattr(titlefirst, "POOL_TITLE", 1)
     monkeypatch.setattr(titlefirst, "POOL_NEWEST", 1)
+    monkeypatch.setattr(titlefirst, "POOL_SCAN", 1)  # PostgreSQL's pools
+    monkeypatch.setattr(titlefirst, "POOL_KEEP", 1)
     assert filled._search_rows(node, 10, 0, now) == exact
     assert used.pop() is False
     # switched off: the reference
@@ -130,6 +136,8 @@ def test_overlap_with_the_exact_ranking_on_small_pools(filled, used, monkeypatch
 
     now = int(NOW.timestamp())
     monkeypatch.setattr(titlefirst, "POOL_TITLE", 100)
+    monkeypatch.setattr(titlefirst, "POOL_SCAN", 400)  # PostgreSQL's pools
+    monkeypatch.setattr(titlefirst, "POOL_KEEP", 100)
     overlaps = []
     for q in BROAD:
         node = parse(q)
@@ -143,32 +151,42 @@ def test_overlap_with_the_exact_ranking_on_small_pools(filled, used, monkeypatch
 def test_postgres_title_pool_is_the_shortest_title_matches_read_tier_by_tier(title_rum_store, monkeypatch):
     """PostgreSQL's title pool: the title matches of the shortest articles (a title match's
     ts_rank is within 1.64× of 1 / log2(length + 1)), read by length tier through the length
-    index (schema version 12), never by ranking every title match."""
+    index (schema version 12), never by ranking every title match; of those read, the best
+    POOL_KEEP by ts_rank × recency × on-topic."""
     s = title_rum_store
+    now = int(NOW.timestamp())
     assert s._all("SELECT to_regclass('articles_tsv_length') IS NOT NULL")[0][0]
     monkeypatch.setattr(titlefirst, "TIER_QUANTILES", (0.1, 0.3, 0.6, 1.0))
     monkeypatch.setattr(s, "_tiers", None)
-    bounds = s._length_tiers()
-    assert bounds == sorted(bounds) and bounds[-1] == 2**31 - 1 and len(bounds) >= 3
+    tiers = s._length_tiers()
+    bounds = [b for _, b in tiers]
+    assert bounds == sorted(bounds) and tiers[-1] == (1.0, 2**31 - 1) and len(tiers) >= 3
     lengths = dict(s._all("SELECT id, length(tsv) FROM articles"
                           " WHERE title_tsv @@ aibrief_tsquery('security', ?::text[], false)", (s._configs(),)))
     assert len(lengths) > 100
-    for want in (5, 60, len(lengths) + 10):
-        got = s._tiered("title_tsv", "security", s._configs(), want)
-        assert got <= set(lengths) and len(got) == min(want, len(lengths)), want
+    monkeypatch.setattr(s, "_estimated_in", lambda *a: 10 * len(lengths))  # an upper bound, as it is built to be
+    for scan in (5, 60, len(lengths) + 10):
+        monkeypatch.setattr(titlefirst, "POOL_SCAN", scan)
+        monkeypatch.setattr(titlefirst, "POOL_KEEP", scan)
+        got = s._tiered("title_tsv", parse("security"), s._configs(), now)
+        assert got <= set(lengths) and len(got) == min(scan, len(lengths)), scan
         # the tier it stopped in: everything shorter is in, nothing longer
         low = max((b for b in [-1, *bounds] if sum(n <= b for n in lengths.values()) < len(got)), default=-1)
         high = min(b for b in bounds if sum(n <= b for n in lengths.values()) >= len(got))
-        assert {i for i, n in lengths.items() if n <= low} <= got, want
-        assert all(lengths[i] <= high for i in got), want
-    monkeypatch.setattr(s, "_tiers", (0.0, [7]))  # cached for TIER_CACHE_S
-    assert s._length_tiers() == [7]
+        assert {i for i, n in lengths.items() if n <= low} <= got, scan
+        assert all(lengths[i] <= high for i in got), scan
+    monkeypatch.setattr(titlefirst, "POOL_KEEP", 7)  # of each tier read, the best 7
+    assert 7 <= len(s._tiered("title_tsv", parse("security"), s._configs(), now)) <= 7 * len(tiers)
+    monkeypatch.setattr(s, "_tiers", (__import__("time").monotonic(), [(1.0, 7)]))  # cached for TIER_CACHE_S
+    assert s._length_tiers() == [(1.0, 7)]
 
 
 @pytest.mark.postgres
 def test_postgres_pool_on_a_rum_database_gives_the_exact_scores(title_rum_store, used, monkeypatch):
     now = int(NOW.timestamp())
     monkeypatch.setattr(titlefirst, "POOL_TITLE", 30)
+    monkeypatch.setattr(titlefirst, "POOL_SCAN", 120)  # PostgreSQL's pools
+    monkeypatch.setattr(titlefirst, "POOL_KEEP", 30)
     s = title_rum_store
     for q in BROAD:
         node = parse(q)

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 POOL_TITLE = int(os.environ.get("AIBRIEF_POOL_TITLE", "1000"))  # tuned on half the benchmark's queries, checked on the other half (README)
 POOL_NEWEST = 100
@@ -45,8 +46,12 @@ MAX_DEPTH = 50  # limit + offset beyond this: the exact path
 RARE_LANGUAGE_CAP = 3000  # more articles than this in rarer languages: the exact path
 # PostgreSQL's length tiers (PostgresTitleFirstMixin): the quantiles of article length that
 # bound them, and how long the bounds are kept before they are sampled again.
-TIER_QUANTILES = (0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 0.85, 1.0)
+TIER_QUANTILES = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 0.85, 1.0)
 TIER_CACHE_S = 3600.0
+_PHRASE = re.compile(r"<\d*->|<\d+>")  # tsquery text's phrase operators
+_PHRASE_OR_AND = re.compile(r"<\d*->|<\d+>|&")  # and with AND
+POOL_SCAN = int(os.environ.get("AIBRIEF_POOL_SCAN", "8000"))  # the rows one of its pools reads at most
+POOL_KEEP = int(os.environ.get("AIBRIEF_POOL_KEEP", "500"))  # and keeps, the best by ts_rank × recency × on-topic
 
 
 def positive_leaves(node) -> list:
@@ -157,8 +162,9 @@ class PostgresTitleFirstMixin:
     title_first = os.environ.get("AIBRIEF_SEARCH_TITLE_FIRST", "1") != "0"
     _tiers: tuple[float, list[int]] | None = None
 
-    def _length_tiers(self) -> list[int]:
-        """The upper bounds of the length tiers, shortest first, the last unbounded."""
+    def _length_tiers(self) -> list[tuple[float, int]]:
+        """The length tiers, shortest first: (the share of the archive at most this long,
+        the upper bound), the last unbounded."""
         import time
 
         cached = self._tiers
@@ -169,27 +175,79 @@ class PostgresTitleFirstMixin:
         quantiles = ", ".join(str(q) for q in TIER_QUANTILES)
         got = self._all(f"SELECT percentile_disc(ARRAY[{quantiles}]::float8[]) WITHIN GROUP (ORDER BY length(tsv))"
                         f" FROM articles{sample}")[0][0] or []
-        bounds = sorted({int(b) for b in got if b is not None})[:-1] + [2**31 - 1]
-        self._tiers = (time.monotonic(), bounds)
-        return bounds
+        tiers: dict[int, float] = {}
+        for share, bound in zip(TIER_QUANTILES, got):
+            if bound is not None:
+                tiers[int(bound)] = share  # a bound repeated (many articles of one length): its last share
+        out = sorted((share, bound) for bound, share in tiers.items())[:-1] + [(1.0, 2**31 - 1)]
+        self._tiers = (time.monotonic(), out)
+        return out
 
-    def _tiered(self, column: str, tsquery: str, configs: list[str], want: int) -> set[int]:
-        """Up to `want` ids of the shortest articles whose `column` matches `tsquery` (its
-        forms in every configuration), tier by tier."""
-        sql = f"SELECT a.id FROM articles a WHERE a.{column} @@ aibrief_tsquery(?, ?::text[], false)"
-        # first, whether there are more than `want` at all (then that one statement is all)
-        ids = {r[0] for r in self._all(sql + " LIMIT ?", (tsquery, configs, want + 1))}
-        if len(ids) <= want:
-            return ids
-        ids = set()
-        low = -1
-        for high in self._length_tiers():
-            ids.update(r[0] for r in self._all(sql + " AND length(a.tsv) > ? AND length(a.tsv) <= ? LIMIT ?",
-                                               (tsquery, configs, low, high, want - len(ids))))
-            if len(ids) >= want:
+    def _estimated_in(self, column: str, tsquery: str, configs: list[str]) -> int:
+        """The planner's estimate of the articles whose `column` matches `tsquery` (literals,
+        so that it estimates with their values; quoted by bot.query, escaped again here)."""
+        literal = "'" + tsquery.replace("'", "''") + "'"
+        forms = "ARRAY[" + ", ".join("'" + c.replace("'", "''") + "'" for c in configs) + "]::text[]"
+        plan = self._all(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles a"
+                         f" WHERE a.{column} @@ aibrief_tsquery({literal}, {forms}, false)")[0][0]
+        return int(plan[0]["Plan"]["Plan Rows"])
+
+    def _tiered(self, column: str, node, configs: list[str], now: int) -> set[int]:
+        """The best matches of the shortest articles whose `column` matches `node` (its
+        forms in every configuration): about POOL_SCAN of them read, the shortest, in as few
+        statements as the planner's estimate of their number allows (a length tier that
+        should hold that many, then the next tiers if it held fewer), and of each tier read
+        the best POOL_KEEP by ts_rank × recency × the on-topic boost (the exact score but for the
+        title boost and the IDFs): the on-topic boost outweighs a length several times longer."""
+        from bot.query import to_tsquery
+        from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT
+        from bot.store.postgres import WEIGHTS
+
+        tsquery = to_tsquery(node)
+        # (on the titles, the whole article must match too: a word it excludes may be in the body)
+        whole = " AND (a.tsv @@ q) IS TRUE" if column != "tsv" else ""
+        sql = (
+            "SELECT id, p, n FROM (SELECT x.id, x.p, count(*) OVER () AS n FROM ("
+            f" SELECT a.id, ts_rank({WEIGHTS}, a.tsv, q, 1)"
+            f"  * (1.0 - {RECENCY_WEIGHT} * g.age / ({RECENCY_DAYS} + g.age))"
+            f"  * CASE WHEN (SELECT 1 FROM matches m WHERE m.article_id = a.id LIMIT 1) IS NULL THEN 1.0 ELSE {ON_TOPIC_BOOST} END AS p"
+            "  FROM articles a, aibrief_tsquery(?, ?::text[], false) AS q,"
+            "   LATERAL (SELECT GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age) g"
+            f"  WHERE a.{column} @@ q AND length(a.tsv) > ? AND length(a.tsv) <= ?{whole} LIMIT ?) x"
+            ") y ORDER BY p DESC, id LIMIT ?"
+        )
+        scan = POOL_SCAN
+        tiers = self._length_tiers()
+        # An upper bound, so that the first tier is never wider than needed: the planner's
+        # estimates of a phrase or an AND multiply its words' shares, far below the truth
+        # for words that go together ("world cup"); their words ORed, it errs the other way.
+        words = " | ".join(_PHRASE_OR_AND.sub(" | ", to_tsquery(leaf)) for leaf in positive_leaves(node))
+        expected = self._estimated_in(column, words, configs)
+        first = next((i for i, (share, _) in enumerate(tiers) if expected * share >= scan), len(tiers) - 1)
+        params = (tsquery, configs, now)
+        # an estimate of fewer than it reads (first: the unbounded tier) may be wrong (a table
+        # not analyzed yet): if that one statement comes back full, it read any of them
+        picked = self._read_tiers(sql, params, tiers[first:], scan, guessed=0 < first == len(tiers) - 1)
+        if picked is None:  # so read from the shortest
+            picked = self._read_tiers(sql, params, tiers, scan, guessed=False)
+        return picked
+
+    def _read_tiers(self, sql: str, params: tuple, tiers: list[tuple[float, int]], scan: int,
+                    guessed: bool) -> set[int] | None:
+        """The tiers read in turn until `scan` rows are; None if the first, `guessed` to hold
+        fewer, held more (it then read any of them, not the shortest)."""
+        best: set[int] = set()
+        scanned, low = 0, -1
+        for _, high in tiers:
+            rows = self._all(sql, (*params, low, high, scan - scanned, POOL_KEEP))
+            if guessed and low == -1 and rows and rows[0][2] >= scan:
+                return None
+            best.update(r[0] for r in rows)
+            scanned += rows[0][2] if rows else 0
+            if scanned >= scan:
                 break
             low = high
-        return ids
+        return best
 
     def _title_first_rows(self, node, limit: int, offset: int, now: int) -> list[tuple] | None:
         from bot.query import to_tsquery
@@ -201,28 +259,28 @@ class PostgresTitleFirstMixin:
         # Whether the query is broad: the count the search reports anyway (kept for it, see
         # PostgresStore._count_rows). Its newest matches by its English form alone (the rarer
         # languages' rows are few; their forms join the pool by the tiers below), and only a
-        # page's worth: a phrase is checked on each row's heap tuple, row after row back in time.
+        # page's worth; none for a phrase, which is checked on each row's heap tuple, row after
+        # row back in time (130 ms on 1,000,000 articles), while the pools below weigh recency.
         if self._count_rows(node, SMALL) <= SMALL:
             return None
         q, configs = to_tsquery(node), self._configs()
-        pool = {r[0] for r in self._all(
+        pool = set() if _PHRASE.search(q) else {r[0] for r in self._all(  # a phrase: by the pools' recency alone
             f"SELECT a.id FROM articles a WHERE a.tsv @@ to_tsquery('{TS_CONFIG}', ?) ORDER BY a.published DESC LIMIT ?",
             (q, min(POOL_NEWEST, 2 * want)))}
-        titles = self._tiered("title_tsv", q, configs, POOL_TITLE)
-        if len(titles) < POOL_TITLE:  # every title match is in: the shortest body matches too
-            pool |= self._tiered("tsv", q, configs, POOL_TITLE)
+        titles = self._tiered("title_tsv", node, configs, now)
+        if len(titles) < POOL_KEEP:  # few title matches: the best body matches too
+            pool |= self._tiered("tsv", node, configs, now)
         pool |= titles
         leaves = positive_leaves(node)
         if len(leaves) > 1:
             for leaf in leaves:
-                lq = to_tsquery(leaf)
                 # the planner's estimate (as for the IDFs): counting a common word costs a
                 # heap visit per match, and only the order of magnitude decides here
-                n = self._estimated_matches(lq)
-                if n <= SMALL:  # a rare word: every match (its IDF is high)
-                    pool |= self._tiered("tsv", lq, configs, 4 * SMALL)
+                n = self._estimated_matches(to_tsquery(leaf))
+                if n <= SMALL:  # a rare word: its best matches (its IDF is high)
+                    pool |= self._tiered("tsv", leaf, configs, now)
                 elif n <= LEAF_SCORED:  # a rarer word's best title matches
-                    pool |= self._tiered("title_tsv", lq, configs, POOL_TITLE)
+                    pool |= self._tiered("title_tsv", leaf, configs, now)
         rows = self._ranked_rows(node, want, 0, now, where=["a.id = ANY(?)"], params=[sorted(pool)])
         if len(rows) < want:
             return None  # the pools hold fewer rows than the page: rank every match
