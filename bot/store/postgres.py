@@ -40,7 +40,7 @@ from bot.store.base import (
 )
 from bot.store.rum import RumSearchMixin
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
-from bot.store.searchextras import PostgresSearchExtras, window_sql
+from bot.store.searchextras import WEIGHTS, PostgresSearchExtras, window_sql
 from bot.store.titlefirst import PostgresTitleFirstMixin
 from bot.store.topk import capped, count_limit
 
@@ -405,7 +405,7 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
         """One statement per configuration the archive uses, each over its own articles
         (`_config_branches`): ORed in every configuration, the default watchlists (tens of
         thousands of tsquery nodes each) pass PostgreSQL's tsquery size limit once the archive
-        holds eight or so languages ("tsquery is too large": nothing matched at all)."""
+        holds many languages (the 1M benchmark's 15 configurations) ("tsquery is too large": nothing matched at all)."""
         assert table in ("matches", "personal_matches")
         leaves = query_leaves(node)
         added = 0
@@ -720,7 +720,6 @@ TSQUERY = f"to_tsquery('{TS_CONFIG}', ?)"  # English only: the raw baseline of b
 TSQUERY_IN = "aibrief_tsquery(?, ?::text[], true)"
 # The same for the per-word queries that rank and count (no language tags: see schema.py).
 TSQUERY_WORD = "aibrief_tsquery(?, ?::text[], false)"
-WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 # A watchlist's match score also counts its lead (weight C), as SQLite's _bm25(lead=1.0).
 MATCH_WEIGHTS = f"'{{0.0, {1.0 / TITLE_WEIGHT}, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 IDF_FLOOR = 1e-6

@@ -15,12 +15,16 @@ from collections import Counter
 from typing import Sequence
 
 from bot.query import to_fts5_candidates, to_tsquery, word_spans
+from bot.store.base import TITLE_WEIGHT
 from bot.store.schema import TS_CONFIG
 from bot.store.topk import count_limit
 
 # The parsed query as PostgreSQL's tsquery in every configuration the archive uses (as
 # postgres.py builds it: TSQUERY_IN there); parameters: the query text, the configurations.
 TSQUERY = "aibrief_tsquery(?, ?::text[], true)"
+# ts_rank's weights for {D, C, B, A}: the title (A) at 1, the summary (B) at 1 / TITLE_WEIGHT, the
+# lead and the language tag not at all (the ranking in postgres.py and the pools in titlefirst.py)
+WEIGHTS = f"'{{0.0, 0.0, {1.0 / TITLE_WEIGHT}, 1.0}}'"
 
 # Vocabulary lookups are bounded: at most this many index terms per probe.
 VOCAB_PROBE_LIMIT = 2000

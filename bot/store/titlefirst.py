@@ -141,26 +141,27 @@ class TitleFirstMixin:
 
 
 class PostgresTitleFirstMixin:
-    """The same on PostgreSQL, for PostgresStore, with pools that never rank the matches they
+    """The same on PostgreSQL, for PostgresStore, with pools that never rank every match they
     come from: there a pool statement that orders by ts_rank visits (and ranks) the heap row
     of every title match, which is what the exact path costs. Instead, by the shape of the
     ranking: ts_rank (normalisation 1) divides by log2 of the article's length, and a title
     match (weight A) ranks between 1/1.64 and 1 of 1/log2(length + 1), so the best title
-    matches are, within that factor, the shortest articles that have the query in the
-    title. The title pool is therefore read in tiers of article length (`length(tsv)`,
-    indexed by schema.py version 12), shortest first, each tier one index intersection of
-    `title_tsv` (schema.py version 11) and the length index that visits only the rows it
-    returns, until POOL_TITLE are in. Beside it: the newest POOL_NEWEST matches (recency), a
-    rarer word's title tiers and a rare word's every match (its IDF), and the body matches
-    in the same length tiers when titles hold fewer than the page. The pool is ranked by the
-    exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same scores.
+    matches are, within that factor and the on-topic boost, the shorter articles that have
+    the query in the title. A pool therefore reads about POOL_SCAN of the shortest title
+    matches, in tiers of article length (`length(tsv)`, indexed by schema.py version 12),
+    each tier one index intersection of `title_tsv` (schema.py version 11) and the length
+    index that visits only the rows it returns, and keeps the best POOL_KEEP of each tier by
+    ts_rank × recency × on-topic. Beside it: the newest matches (a page's worth; none for a
+    phrase), a rarer word's pool, and the body matches the same way when titles are few. The
+    pool is ranked by the exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same
+    scores. Approximate, measured by bench/search.py's overlap@10 (README, "Search at scale").
 
     The tier boundaries are quantiles of the archive's article lengths, from a 1 % sample
     of the table (all of it below 200,000 articles), cached for an hour."""
 
     exact_search = os.environ.get("AIBRIEF_SEARCH_EXACT", "") == "1"
     title_first = os.environ.get("AIBRIEF_SEARCH_TITLE_FIRST", "1") != "0"
-    _tiers: tuple[float, list[int]] | None = None
+    _tiers: tuple[float, list[tuple[float, int]]] | None = None
 
     def _length_tiers(self) -> list[tuple[float, int]]:
         """The length tiers, shortest first: (the share of the archive at most this long,
@@ -201,7 +202,7 @@ class PostgresTitleFirstMixin:
         title boost and the IDFs): the on-topic boost outweighs a length several times longer."""
         from bot.query import to_tsquery
         from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT
-        from bot.store.postgres import WEIGHTS
+        from bot.store.searchextras import WEIGHTS
 
         tsquery = to_tsquery(node)
         # (on the titles, the whole article must match too: a word it excludes may be in the body)
