@@ -48,6 +48,7 @@ RARE_LANGUAGE_CAP = 3000  # more articles than this in rarer languages: the exac
 # bound them, and how long the bounds are kept before they are sampled again.
 TIER_QUANTILES = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 0.85, 1.0)
 TIER_CACHE_S = 3600.0
+SAMPLED_FROM = 200_000  # articles from which the tiers come from a sample and start where estimated
 _PHRASE = re.compile(r"<\d*->|<\d+>")  # tsquery text's phrase operators
 _PHRASE_OR_AND = re.compile(r"<\d*->|<\d+>|&")  # and with AND
 POOL_SCAN = int(os.environ.get("AIBRIEF_POOL_SCAN", "8000"))  # the rows one of its pools reads at most
@@ -172,7 +173,7 @@ class PostgresTitleFirstMixin:
         if cached is not None and time.monotonic() - cached[0] < TIER_CACHE_S:
             return cached[1]
         total = self._all("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")[0][0] or 0
-        sample = " TABLESAMPLE SYSTEM (1)" if total >= 200_000 else ""
+        sample = " TABLESAMPLE SYSTEM (1)" if total >= SAMPLED_FROM else ""
         quantiles = ", ".join(str(q) for q in TIER_QUANTILES)
         got = self._all(f"SELECT percentile_disc(ARRAY[{quantiles}]::float8[]) WITHIN GROUP (ORDER BY length(tsv))"
                         f" FROM articles{sample}")[0][0] or []
@@ -222,9 +223,13 @@ class PostgresTitleFirstMixin:
         # An upper bound, so that the first tier is never wider than needed: the planner's
         # estimates of a phrase or an AND multiply its words' shares, far below the truth
         # for words that go together ("world cup"); their words ORed, it errs the other way.
-        words = " | ".join(_PHRASE_OR_AND.sub(" | ", to_tsquery(leaf)) for leaf in positive_leaves(node))
-        expected = self._estimated_in(column, words, configs)
-        first = next((i for i, (share, _) in enumerate(tiers) if expected * share >= scan), len(tiers) - 1)
+        # (A small archive reads from the shortest: its statements are cheap and the planner's
+        # statistics may not be gathered yet.)
+        first = 0
+        if self._all("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")[0][0] >= SAMPLED_FROM:
+            words = " | ".join(_PHRASE_OR_AND.sub(" | ", to_tsquery(leaf)) for leaf in positive_leaves(node))
+            expected = self._estimated_in(column, words, configs)
+            first = next((i for i, (share, _) in enumerate(tiers) if expected * share >= scan), len(tiers) - 1)
         params = (tsquery, configs, now)
         # an estimate of fewer than it reads (first: the unbounded tier) may be wrong (a table
         # not analyzed yet): if that one statement comes back full, it read any of them
