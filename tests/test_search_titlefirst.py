@@ -167,7 +167,7 @@ def test_postgres_title_pool_is_the_shortest_title_matches_read_tier_by_tier(tit
     # the first tier from the planner's estimate (as on an archive of SAMPLED_FROM or more): an
     # upper bound, as it is built to be
     monkeypatch.setattr(titlefirst, "SAMPLED_FROM", 0)
-    monkeypatch.setattr(s, "_estimated_in", lambda *a: 10 * len(lengths))
+    monkeypatch.setattr(s, "_estimated_matches", lambda *a: 10 * len(lengths))
     for scan in (5, 60, len(lengths) + 10):
         monkeypatch.setattr(titlefirst, "POOL_SCAN", scan)
         monkeypatch.setattr(titlefirst, "POOL_KEEP", scan)
@@ -180,7 +180,7 @@ def test_postgres_title_pool_is_the_shortest_title_matches_read_tier_by_tier(tit
         assert all(lengths[i] <= high for i in got), scan
     monkeypatch.setattr(titlefirst, "POOL_KEEP", 7)  # of each tier read, the best 7
     assert 7 <= len(s._tiered("title_tsv", parse("security"), s._configs(), now)) <= 7 * len(tiers)
-    monkeypatch.setattr(s, "_tiers", (__import__("time").monotonic(), [(1.0, 7)]))  # cached for TIER_CACHE_S
+    monkeypatch.setattr(s, "_tiers", (__import__("time").monotonic(), [(1.0, 7)], 0.0))  # cached for TIER_CACHE_S
     assert s._length_tiers() == [(1.0, 7)]
 
 

@@ -522,13 +522,18 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
             counts = [self._estimated_matches(q) for q in texts]
         return [bm25_idf(total, n) for n in counts]
 
-    def _estimated_matches(self, tsquery_text: str) -> int:
+    def _estimated_matches(self, tsquery_text: str, column: str = "tsv", configs: Sequence[str] = ()) -> int:
+        """The planner's estimate of the articles whose `column` matches the query, compiled
+        in English or, with `configs`, in each of them (`aibrief_tsquery`'s ORed forms)."""
         # The query text is a literal here (not a parameter) so that the planner estimates
         # with its value; to_tsquery's input is quoted by bot.query and escaped again here.
         literal = "'" + tsquery_text.replace("'", "''") + "'"
-        plan = self._all(
-            f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles WHERE tsv @@ to_tsquery('{TS_CONFIG}', {literal})"
-        )[0][0]
+        if configs:
+            forms = "ARRAY[" + ", ".join("'" + c.replace("'", "''") + "'" for c in configs) + "]::text[]"
+            query = f"aibrief_tsquery({literal}, {forms}, false)"
+        else:
+            query = f"to_tsquery('{TS_CONFIG}', {literal})"
+        plan = self._all(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles a WHERE a.{column} @@ {query}")[0][0]
         return int(plan[0]["Plan"]["Plan Rows"])
 
     def _count_rows(self, node, cap: int | None = None) -> int:

@@ -162,7 +162,7 @@ class PostgresTitleFirstMixin:
 
     exact_search = os.environ.get("AIBRIEF_SEARCH_EXACT", "") == "1"
     title_first = os.environ.get("AIBRIEF_SEARCH_TITLE_FIRST", "1") != "0"
-    _tiers: tuple[float, list[tuple[float, int]]] | None = None
+    _tiers: tuple[float, list[tuple[float, int]], float] | None = None  # when, the tiers, the archive's size
 
     def _length_tiers(self) -> list[tuple[float, int]]:
         """The length tiers, shortest first: (the share of the archive at most this long,
@@ -172,7 +172,7 @@ class PostgresTitleFirstMixin:
         cached = self._tiers
         if cached is not None and time.monotonic() - cached[0] < TIER_CACHE_S:
             return cached[1]
-        total = self._all("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")[0][0] or 0
+        total = float(self._all("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")[0][0] or 0)
         sample = " TABLESAMPLE SYSTEM (1)" if total >= SAMPLED_FROM else ""
         quantiles = ", ".join(str(q) for q in TIER_QUANTILES)
         got = self._all(f"SELECT percentile_disc(ARRAY[{quantiles}]::float8[]) WITHIN GROUP (ORDER BY length(tsv))"
@@ -182,17 +182,8 @@ class PostgresTitleFirstMixin:
             if bound is not None:
                 tiers[int(bound)] = share  # a bound repeated (many articles of one length): its last share
         out = sorted((share, bound) for bound, share in tiers.items())[:-1] + [(1.0, 2**31 - 1)]
-        self._tiers = (time.monotonic(), out)
+        self._tiers = (time.monotonic(), out, total)
         return out
-
-    def _estimated_in(self, column: str, tsquery: str, configs: list[str]) -> int:
-        """The planner's estimate of the articles whose `column` matches `tsquery` (literals,
-        so that it estimates with their values; quoted by bot.query, escaped again here)."""
-        literal = "'" + tsquery.replace("'", "''") + "'"
-        forms = "ARRAY[" + ", ".join("'" + c.replace("'", "''") + "'" for c in configs) + "]::text[]"
-        plan = self._all(f"EXPLAIN (FORMAT JSON) SELECT 1 FROM articles a"
-                         f" WHERE a.{column} @@ aibrief_tsquery({literal}, {forms}, false)")[0][0]
-        return int(plan[0]["Plan"]["Plan Rows"])
 
     def _tiered(self, column: str, node, configs: list[str], now: int) -> set[int]:
         """The best matches of the shortest articles whose `column` matches `node` (its
@@ -226,9 +217,9 @@ class PostgresTitleFirstMixin:
         # (A small archive reads from the shortest: its statements are cheap and the planner's
         # statistics may not be gathered yet.)
         first = 0
-        if self._all("SELECT reltuples FROM pg_class WHERE oid = 'articles'::regclass")[0][0] >= SAMPLED_FROM:
+        if self._tiers[2] >= SAMPLED_FROM:  # the archive's size, read with the tiers
             words = " | ".join(_PHRASE_OR_AND.sub(" | ", to_tsquery(leaf)) for leaf in positive_leaves(node))
-            expected = self._estimated_in(column, words, configs)
+            expected = self._estimated_matches(words, column, configs)
             first = next((i for i, (share, _) in enumerate(tiers) if expected * share >= scan), len(tiers) - 1)
         params = (tsquery, configs, now)
         # an estimate of fewer than it reads (first: the unbounded tier) may be wrong (a table
