@@ -136,6 +136,7 @@ def test_title_first_on_an_archive_of_three_languages_scores_as_the_reference(st
     monkeypatch.setattr(titlefirst, "POOL_NEWEST", min(pools, 5))
     monkeypatch.setattr(titlefirst, "POOL_SCAN", pools)  # PostgreSQL's pools
     monkeypatch.setattr(titlefirst, "POOL_KEEP", pools)
+    monkeypatch.setattr(titlefirst, "POOL_KEEP_OTHER", pools)
     answered = []
     original = type(store)._title_first_rows
     monkeypatch.setattr(type(store), "_title_first_rows",

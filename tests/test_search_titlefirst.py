@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 import bot.store.titlefirst as titlefirst
-from bot.query import parse, to_fts5
+from bot.query import parse, to_fts5, to_tsquery
 from bot.store import open_store
 from bot.store.titlefirst import PostgresTitleFirstMixin, TitleFirstMixin
 from tests.test_search_topk import NOW, _articles, _rare, rum_url  # noqa: F401  (a fixture)
@@ -90,6 +90,7 @@ def test_with_pools_that_hold_every_match_the_page_is_the_exact_page(filled, use
     monkeypatch.setattr(titlefirst, "POOL_NEWEST", 100_000)
     monkeypatch.setattr(titlefirst, "POOL_SCAN", 100_000)  # PostgreSQL's pools
     monkeypatch.setattr(titlefirst, "POOL_KEEP", 100_000)
+    monkeypatch.setattr(titlefirst, "POOL_KEEP_OTHER", 100_000)
     for q in BROAD:
         node = parse(q)
         for limit, offset in [(1, 0), (10, 0), (10, 10), (5, 40)]:
@@ -147,20 +148,45 @@ def test_overlap_with_the_exact_ranking_on_small_pools(filled, used, monkeypatch
     assert sum(overlaps) / len(overlaps) >= 0.95, overlaps
 
 
+def _scoring(s, node):
+    """What _title_first_rows hands each pool: the query, its words and their IDFs."""
+    from bot.query import to_tsquery
+    from bot.store.postgres import query_leaves, tsquery_params
+
+    leaves = query_leaves(node)
+    return (to_tsquery(node), leaves, s._idfs(tsquery_params(leaves, s._configs())) if len(leaves) > 1 else [1.0])
+
+
+def _statements(s, monkeypatch) -> list[str]:
+    """The tier statements a pool runs (the store's `_all`, spied on)."""
+    seen: list[str] = []
+    original = s._all
+
+    def spy(sql, params=()):
+        if sql.startswith("SELECT id, p, en, n"):
+            seen.append(sql)
+        return original(sql, params)
+
+    monkeypatch.setattr(s, "_all", spy)
+    return seen
+
+
 @pytest.mark.postgres
 def test_postgres_title_pool_is_the_shortest_title_matches_read_tier_by_tier(title_rum_store, monkeypatch):
     """PostgreSQL's title pool: the title matches of the shortest articles (a title match's
     ts_rank is within 1.64× of 1 / log2(length + 1)), read by length tier through the length
-    index (schema version 12), never by ranking every title match; of those read, the best
-    POOL_KEEP by ts_rank × recency × on-topic."""
+    index (schema version 12), never by ranking every title match; of all those read, the
+    best POOL_KEEP by the exact score."""
     s = title_rum_store
     now = int(NOW.timestamp())
     assert s._all("SELECT to_regclass('articles_tsv_length') IS NOT NULL")[0][0]
     monkeypatch.setattr(titlefirst, "TIER_QUANTILES", (0.1, 0.3, 0.6, 1.0))
+    monkeypatch.setattr(titlefirst, "TIER_AIM", 0.0)  # every tier in turn (widening: below)
     monkeypatch.setattr(s, "_tiers", None)
     tiers = s._length_tiers()
     bounds = [b for _, b in tiers]
     assert bounds == sorted(bounds) and tiers[-1] == (1.0, 2**31 - 1) and len(tiers) >= 3
+    node = parse("security")
     lengths = dict(s._all("SELECT id, length(tsv) FROM articles"
                           " WHERE title_tsv @@ aibrief_tsquery('security', ?::text[], false)", (s._configs(),)))
     assert len(lengths) > 100
@@ -171,17 +197,101 @@ def test_postgres_title_pool_is_the_shortest_title_matches_read_tier_by_tier(tit
     for scan in (5, 60, len(lengths) + 10):
         monkeypatch.setattr(titlefirst, "POOL_SCAN", scan)
         monkeypatch.setattr(titlefirst, "POOL_KEEP", scan)
-        got = s._tiered("title_tsv", parse("security"), s._configs(), now)
-        assert got <= set(lengths) and len(got) == min(scan, len(lengths)), scan
+        monkeypatch.setattr(titlefirst, "POOL_KEEP_OTHER", scan)  # (the French and Italian rows)
+        got, read = s._tiered("title_tsv", node, s._configs(), now, _scoring(s, node))
+        assert got <= set(lengths) and len(got) == read == min(scan, len(lengths)), scan
         # the tier it stopped in: everything shorter is in, nothing longer
         low = max((b for b in [-1, *bounds] if sum(n <= b for n in lengths.values()) < len(got)), default=-1)
         high = min(b for b in bounds if sum(n <= b for n in lengths.values()) >= len(got))
         assert {i for i, n in lengths.items() if n <= low} <= got, scan
         assert all(lengths[i] <= high for i in got), scan
-    monkeypatch.setattr(titlefirst, "POOL_KEEP", 7)  # of each tier read, the best 7
-    assert 7 <= len(s._tiered("title_tsv", parse("security"), s._configs(), now)) <= 7 * len(tiers)
     monkeypatch.setattr(s, "_tiers", (__import__("time").monotonic(), [(1.0, 7)], 0.0))  # cached for TIER_CACHE_S
     assert s._length_tiers() == [(1.0, 7)]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("q", ["security", "ai security", '"ai security"', "security -deal"])
+def test_postgres_pool_keeps_the_best_of_all_it_read_by_the_exact_score(title_rum_store, monkeypatch, q):
+    """Of every tier read, one keep across them all: the POOL_KEEP rows English's form
+    matches with the highest exact score (the exact path's, but for the title boost every
+    title match has), not the best few of each tier by a proxy; the others (here French and
+    Italian articles, whose stem of "security" is not English's) kept apart, POOL_KEEP_OTHER."""
+    from bot.store.schema import TS_CONFIG
+
+    s = title_rum_store
+    now = int(NOW.timestamp())
+    node = parse(q)
+    main, leaves, idfs = _scoring(s, node)
+    monkeypatch.setattr(titlefirst, "POOL_SCAN", 100_000)  # every title match read
+    monkeypatch.setattr(titlefirst, "POOL_KEEP", 7)
+    monkeypatch.setattr(titlefirst, "POOL_KEEP_OTHER", 3)
+    got, read = s._tiered("title_tsv", node, s._configs(), now, (main, leaves, idfs))
+    titled = s._all("SELECT id, (tsv @@ to_tsquery(?::regconfig, ?)) IS TRUE FROM articles"
+                    " WHERE title_tsv @@ aibrief_tsquery(?, ?::text[], false) AND tsv @@ aibrief_tsquery(?, ?::text[], false)",
+                    (TS_CONFIG, main, main, s._configs(), main, s._configs()))
+    english = [i for i, en in titled if en]
+    others = len(titled) - len(english)
+    assert read == len(titled) and len(english) > 7 and (others > 3 or q != "security")
+    exact = s._ranked_rows(node, 7, 0, now, where=["a.id = ANY(?)"], params=[english])
+    assert {r[0] for r in exact} <= got and len(got) == 7 + min(3, others)
+    # and the body pool's scores are the exact path's own, the title boost included
+    rows = s._all(titlefirst._tier_sql("tsv", len(leaves), ""),
+                  (*idfs, main, s._configs(), TS_CONFIG, main,
+                   *(p for leaf in leaves for p in (TS_CONFIG, to_tsquery(leaf))), now,
+                   -1, 2**31 - 1, 100_000, 100_000, 0))
+    scores = {r[0]: r[6] for r in s._ranked_rows(node, 100_000, 0, now)}
+    assert len(rows) > 100 and all(en for _, _, en, _, _ in rows)
+    assert all(abs(p - scores[i]) <= 1e-9 * max(1.0, p) for i, p, _, _, _ in rows)
+
+
+@pytest.mark.postgres
+def test_postgres_tiers_widen_where_the_matches_are_sparse(title_rum_store, monkeypatch):
+    """A statement costs its index scans however few rows it returns: after a tier that
+    held few, the next reaches as far as the density seen says holds the rest, so a
+    word rare in the titles takes fewer statements than there are tiers, and still reads
+    the shortest first."""
+    s = title_rum_store
+    now = int(NOW.timestamp())
+    monkeypatch.setattr(titlefirst, "TIER_QUANTILES", tuple(i / 20 for i in range(1, 21)))
+    monkeypatch.setattr(s, "_tiers", None)
+    tiers = s._length_tiers()
+    assert len(tiers) >= 10
+    node = parse("security")
+    n_titled = s._all("SELECT count(*) FROM articles WHERE title_tsv @@ aibrief_tsquery('security', ?::text[], false)",
+                      (s._configs(),))[0][0]
+    monkeypatch.setattr(titlefirst, "POOL_SCAN", n_titled // 2)
+    seen = _statements(s, monkeypatch)
+    for aim, fewer in ((0.0, False), (1.0, True)):
+        monkeypatch.setattr(titlefirst, "TIER_AIM", aim)
+        seen.clear()
+        got, read = s._tiered("title_tsv", node, s._configs(), now, _scoring(s, node))
+        assert read == n_titled // 2
+        assert (len(seen) < 4) is fewer, (aim, len(seen))  # widened: three statements at most
+        assert len(seen) >= (1 if fewer else 6)
+
+
+@pytest.mark.postgres
+def test_postgres_word_pools_only_for_an_ors_sides(title_rum_store, used, monkeypatch):
+    """An OR's rarer side gets a pool of its own (its matches score high and are few of the
+    OR's); an AND's words do not (every match holds its rarest word: the query's own pools
+    are its matches)."""
+    s = title_rum_store
+    now = int(NOW.timestamp())
+    calls: list[str] = []
+    original = PostgresTitleFirstMixin._tiered
+
+    def spy(self, column, node, *args):
+        calls.append(to_tsquery(node))
+        return original(self, column, node, *args)
+
+    monkeypatch.setattr(PostgresTitleFirstMixin, "_tiered", spy)
+    s._search_rows(parse("kumquat OR ai"), 10, 0, now)
+    assert used.pop() is True
+    assert to_tsquery(parse("kumquat")) in calls, calls
+    calls.clear()
+    s._search_rows(parse("ai security"), 10, 0, now)
+    assert used.pop() is True
+    assert calls and set(calls) == {to_tsquery(parse("ai security"))}, calls
 
 
 @pytest.mark.postgres

@@ -52,7 +52,10 @@ SAMPLED_FROM = 200_000  # articles from which the tiers come from a sample and s
 _PHRASE = re.compile(r"<\d*->|<\d+>")  # tsquery text's phrase operators
 _PHRASE_OR_AND = re.compile(r"<\d*->|<\d+>|&")  # and with AND
 POOL_SCAN = int(os.environ.get("AIBRIEF_POOL_SCAN", "8000"))  # the rows one of its pools reads at most
-POOL_KEEP = int(os.environ.get("AIBRIEF_POOL_KEEP", "500"))  # and keeps, the best by ts_rank × recency × on-topic
+POOL_KEEP = int(os.environ.get("AIBRIEF_POOL_KEEP", "100"))  # and keeps, the best by the exact score (in English)
+TIER_AIM = float(os.environ.get("AIBRIEF_TIER_AIM", "0.5"))  # the share of the rows still to read the next tier should hold
+POOL_KEEP_OTHER = 50  # and of the rows English's form does not match (other languages), the best by ts_rank
+FEW_TITLES = 500  # title matches fewer than this: the body matches are pooled too
 
 
 def positive_leaves(node) -> list:
@@ -151,11 +154,19 @@ class PostgresTitleFirstMixin:
     the query in the title. A pool therefore reads about POOL_SCAN of the shortest title
     matches, in tiers of article length (`length(tsv)`, indexed by schema.py version 12),
     each tier one index intersection of `title_tsv` (schema.py version 11) and the length
-    index that visits only the rows it returns, and keeps the best POOL_KEEP of each tier by
-    ts_rank × recency × on-topic. Beside it: the newest matches (a page's worth; none for a
-    phrase), a rarer word's pool, and the body matches the same way when titles are few. The
-    pool is ranked by the exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same
-    scores. Approximate, measured by bench/search.py's overlap@10 (README, "Search at scale").
+    index that visits only the rows it returns. Each tier statement scores what it reads
+    with the exact path's formula for English (Σ idf × sqrt(ts_rank) of each word, × recency
+    × on-topic, × the title boost on the body pool) and returns only its best; of all the
+    tiers read, the best POOL_KEEP are kept (and apart, the best POOL_KEEP_OTHER of the rows
+    English's form does not match: another language's, by ts_rank). A statement costs its
+    index scans (~15 ms on a million articles) however few rows it returns, so after a
+    sparse tier the next one reaches as far as the density seen says holds the rest.
+    Beside it: the newest matches (a page's worth; none for a phrase), a pool for each of an
+    OR's rarer sides, and the body matches the same way when titles are few. The pool
+    is ranked by the exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same
+    scores, and the pool's small (150 rows instead of thousands: ranking a row costs
+    20-80 µs). Approximate, measured by bench/search.py's overlap@10 (README, "Search at
+    scale").
 
     The tier boundaries are quantiles of the archive's article lengths, from a 1 % sample
     of the table (all of it below 200,000 articles), cached for an hour."""
@@ -185,30 +196,22 @@ class PostgresTitleFirstMixin:
         self._tiers = (time.monotonic(), out, total)
         return out
 
-    def _tiered(self, column: str, node, configs: list[str], now: int) -> set[int]:
+    def _tiered(self, column: str, node, configs: list[str], now: int,
+                scoring: tuple[str, list, list[float]]) -> tuple[set[int], int]:
         """The best matches of the shortest articles whose `column` matches `node` (its
         forms in every configuration): about POOL_SCAN of them read, the shortest, in as few
         statements as the planner's estimate of their number allows (a length tier that
-        should hold that many, then the next tiers if it held fewer), and of each tier read
-        the best POOL_KEEP by ts_rank × recency × the on-topic boost (the exact score but for the
-        title boost and the IDFs): the on-topic boost outweighs a length several times longer."""
+        should hold that many, then the next tiers if it held fewer), and of all those read
+        the best POOL_KEEP by the exact score; and how many were read. `scoring`: the
+        search's query (tsquery text), its words and phrases and their IDFs (the pool of one
+        word of an OR is ranked by the whole query's score)."""
         from bot.query import to_tsquery
-        from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT
-        from bot.store.searchextras import WEIGHTS
+        from bot.store.schema import TS_CONFIG
 
         tsquery = to_tsquery(node)
         # (on the titles, the whole article must match too: a word it excludes may be in the body)
         whole = " AND (a.tsv @@ q) IS TRUE" if column != "tsv" else ""
-        sql = (
-            "SELECT id, p, n FROM (SELECT x.id, x.p, count(*) OVER () AS n FROM ("
-            f" SELECT a.id, ts_rank({WEIGHTS}, a.tsv, q, 1)"
-            f"  * (1.0 - {RECENCY_WEIGHT} * g.age / ({RECENCY_DAYS} + g.age))"
-            f"  * CASE WHEN (SELECT 1 FROM matches m WHERE m.article_id = a.id LIMIT 1) IS NULL THEN 1.0 ELSE {ON_TOPIC_BOOST} END AS p"
-            "  FROM articles a, aibrief_tsquery(?, ?::text[], false) AS q,"
-            "   LATERAL (SELECT GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age) g"
-            f"  WHERE a.{column} @@ q AND length(a.tsv) > ? AND length(a.tsv) <= ?{whole} LIMIT ?) x"
-            ") y ORDER BY p DESC, id LIMIT ?"
-        )
+        sql = _tier_sql(column, len(scoring[1]), whole)
         scan = POOL_SCAN
         tiers = self._length_tiers()
         # An upper bound, so that the first tier is never wider than needed: the planner's
@@ -221,7 +224,9 @@ class PostgresTitleFirstMixin:
             words = " | ".join(_PHRASE_OR_AND.sub(" | ", to_tsquery(leaf)) for leaf in positive_leaves(node))
             expected = self._estimated_matches(words, column, configs)
             first = next((i for i, (share, _) in enumerate(tiers) if expected * share >= scan), len(tiers) - 1)
-        params = (tsquery, configs, now)
+        main, leaves, idfs = scoring
+        params = (*idfs, tsquery, configs, TS_CONFIG, main,
+                  *(p for leaf in leaves for p in (TS_CONFIG, to_tsquery(leaf))), now)
         # an estimate of fewer than it reads (first: the unbounded tier) may be wrong (a table
         # not analyzed yet): if that one statement comes back full, it read any of them
         picked = self._read_tiers(sql, params, tiers[first:], scan, guessed=0 < first == len(tiers) - 1)
@@ -230,24 +235,37 @@ class PostgresTitleFirstMixin:
         return picked
 
     def _read_tiers(self, sql: str, params: tuple, tiers: list[tuple[float, int]], scan: int,
-                    guessed: bool) -> set[int] | None:
-        """The tiers read in turn until `scan` rows are; None if the first, `guessed` to hold
-        fewer, held more (it then read any of them, not the shortest)."""
-        best: set[int] = set()
-        scanned, low = 0, -1
-        for _, high in tiers:
-            rows = self._all(sql, (*params, low, high, scan - scanned, POOL_KEEP))
-            if guessed and low == -1 and rows and rows[0][2] >= scan:
+                    guessed: bool) -> tuple[set[int], int] | None:
+        """The tiers read in turn until `scan` rows are, and of them the best POOL_KEEP
+        scored in English and the best POOL_KEEP_OTHER of the others, and the rows read; None if the first,
+        `guessed` to hold fewer, held more (it then read any of them, not the shortest)."""
+        best: tuple[dict[int, tuple], dict[int, tuple]] = ({}, {})
+        scanned, low, low_share, i = 0, -1, 0.0, 0
+        while True:
+            share, high = tiers[i]
+            rows = self._all(sql, (*params, low, high, scan - scanned, POOL_KEEP, POOL_KEEP_OTHER))
+            if guessed and low == -1 and rows and rows[0][3] >= scan:
                 return None
-            best.update(r[0] for r in rows)
-            scanned += rows[0][2] if rows else 0
-            if scanned >= scan:
+            for id_, score, english, _, published in rows:
+                best[0 if english else 1][id_] = (-score, -published, -id_)  # the exact path's order
+            got = rows[0][3] if rows else 0
+            scanned += got
+            if scanned >= scan or i == len(tiers) - 1:
                 break
-            low = high
-        return best
+            # Each statement costs its index scans (~15 ms on 1,000,000 articles) however
+            # few rows it returns: the next one reaches as far as the density seen so far
+            # says holds half of what is still to read (longer articles hold a word more
+            # often, so that is an underestimate; the LIMIT keeps the rows read bounded).
+            density = max(got, 1) / max(share - low_share, 1e-9)
+            aim = (scan - scanned) * TIER_AIM
+            i = next((j for j in range(i + 1, len(tiers)) if density * (tiers[j][0] - share) >= aim), len(tiers) - 1)
+            low, low_share = high, share
+        return {i for part, keep in zip(best, (POOL_KEEP, POOL_KEEP_OTHER))
+                for i in sorted(part, key=part.__getitem__)[:keep]}, scanned
 
     def _title_first_rows(self, node, limit: int, offset: int, now: int) -> list[tuple] | None:
-        from bot.query import to_tsquery
+        from bot.query import Not, Or, to_tsquery
+        from bot.store.postgres import query_leaves, tsquery_params
         from bot.store.schema import TS_CONFIG
 
         want = limit + offset
@@ -261,24 +279,58 @@ class PostgresTitleFirstMixin:
         if self._count_rows(node, SMALL) <= SMALL:
             return None
         q, configs = to_tsquery(node), self._configs()
+        score_leaves = query_leaves(node)
+        scoring = (q, score_leaves, self._idfs(tsquery_params(score_leaves, configs)) if len(score_leaves) > 1 else [1.0])
+
         pool = set() if _PHRASE.search(q) else {r[0] for r in self._all(  # a phrase: by the pools' recency alone
             f"SELECT a.id FROM articles a WHERE a.tsv @@ to_tsquery('{TS_CONFIG}', ?) ORDER BY a.published DESC LIMIT ?",
             (q, min(POOL_NEWEST, 2 * want)))}
-        titles = self._tiered("title_tsv", node, configs, now)
-        if len(titles) < POOL_KEEP:  # few title matches: the best body matches too
-            pool |= self._tiered("tsv", node, configs, now)
+        titles, read = self._tiered("title_tsv", node, configs, now, scoring)
+        if read < FEW_TITLES:  # few title matches: the best body matches too
+            pool |= self._tiered("tsv", node, configs, now, scoring)[0]
         pool |= titles
-        leaves = positive_leaves(node)
-        if len(leaves) > 1:
-            for leaf in leaves:
+        # An OR's rarer sides: their matches score high (IDF) but are few of the OR's
+        # (an AND's words: every match holds the rarest, the pools above are its matches)
+        if isinstance(node, Or):
+            for leaf in dict.fromkeys(item for item in node.items if not isinstance(item, Not)):
                 # the planner's estimate (as for the IDFs): counting a common word costs a
                 # heap visit per match, and only the order of magnitude decides here
                 n = self._estimated_matches(to_tsquery(leaf))
                 if n <= SMALL:  # a rare word: its best matches (its IDF is high)
-                    pool |= self._tiered("tsv", leaf, configs, now)
+                    pool |= self._tiered("tsv", leaf, configs, now, scoring)[0]
                 elif n <= LEAF_SCORED:  # a rarer word's best title matches
-                    pool |= self._tiered("title_tsv", leaf, configs, now)
+                    pool |= self._tiered("title_tsv", leaf, configs, now, scoring)[0]
         rows = self._ranked_rows(node, want, 0, now, where=["a.id = ANY(?)"], params=[sorted(pool)])
         if len(rows) < want:
             return None  # the pools hold fewer rows than the page: rank every match
         return rows[offset:want]
+
+
+def _tier_sql(column: str, n_leaves: int, whole: str) -> str:
+    """One length tier's statement: its matches (at most a LIMIT of them) scored, and the
+    best of them kept. A row English's form of the query matches (`qe`) gets the exact
+    path's score for English's branch (PostgresStore._ranked: Σ idf × sqrt(ts_rank) of each
+    word, × recency × on-topic × the title boost): so the best of a pool are the ones the
+    exact ranking would put first. The others (an article in another language) are kept
+    apart, by sqrt(ts_rank) of the query's ORed forms."""
+    from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT, TITLE_MATCH_BOOST
+    from bot.store.postgres import relevance
+    from bot.store.searchextras import WEIGHTS
+
+    leaf_sql = "".join(f", to_tsquery(?::regconfig, ?) AS q{j}" for j in range(n_leaves))
+    # the title boost: a title tier's rows all have it
+    titled = "" if column != "tsv" else (
+        f" * CASE WHEN e.en AND ts_filter(a.tsv, '{{a}}') @@ qe THEN {TITLE_MATCH_BOOST} ELSE 1.0 END")
+    return (
+        "SELECT id, p, en, n, published FROM (SELECT x.*, count(*) OVER () AS n,"
+        " row_number() OVER (PARTITION BY x.en ORDER BY x.p DESC, x.published DESC, x.id DESC) AS r FROM ("
+        f" SELECT a.id, a.published, e.en, CASE WHEN e.en THEN {relevance(n_leaves)} ELSE sqrt(ts_rank({WEIGHTS}, a.tsv, q, 1)) END"
+        f"  * (1.0 - {RECENCY_WEIGHT} * g.age / ({RECENCY_DAYS} + g.age))"
+        f"  * CASE WHEN (SELECT 1 FROM matches m WHERE m.article_id = a.id LIMIT 1) IS NULL THEN 1.0 ELSE {ON_TOPIC_BOOST} END"
+        f"{titled} AS p"
+        f"  FROM articles a, aibrief_tsquery(?, ?::text[], false) AS q, to_tsquery(?::regconfig, ?) AS qe{leaf_sql},"
+        "   LATERAL (SELECT (a.tsv @@ qe) IS TRUE AS en) e,"
+        "   LATERAL (SELECT GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age) g"
+        f"  WHERE a.{column} @@ q AND length(a.tsv) > ? AND length(a.tsv) <= ?{whole} LIMIT ?) x"
+        ") y WHERE r <= CASE WHEN en THEN ? ELSE ? END"
+    )
