@@ -551,6 +551,13 @@ class PostgresStore(PostgresTitleFirstMixin, RumSearchMixin, PostgresSearchExtra
             memo[node] = (n, cap)
         return n
 
+    def _more_than(self, node, n: int) -> None:
+        """What a search found out on its way (more than `n` matches), for `_count_rows`
+        to answer from within the same search."""
+        memo = getattr(self._local, "counts", None)
+        if memo is not None and node not in memo:
+            memo[node] = (n + 1, n)
+
     def _count_rows_now(self, node, cap: int | None) -> int:
         configs = self._configs()
         # per configuration, over its own articles (see _ranked): disjoint, so they add up;
@@ -763,12 +770,18 @@ def _english_rows(configs: list[str]) -> str:
     """English's branch: the rows not indexed with another of `configs`, by their language
     column (set with the tag in one update: the same rows), a compare per row instead of a
     negated tag lexeme per configuration; "" for an archive of English alone."""
-    from bot.language import LANGUAGES
-
-    others = sorted(code for code, lang in LANGUAGES.items() if lang.pg_config in configs[1:])
+    others = other_languages(configs)
     if not others:
         return ""
     return " AND (a.language IS NULL OR a.language NOT IN (" + ", ".join(f"'{c}'" for c in others) + "))"
+
+
+def other_languages(configs: list[str]) -> list[str]:
+    """The language codes whose articles are indexed with one of `configs` other than
+    English's (the first): the rows of the other branches."""
+    from bot.language import LANGUAGES
+
+    return sorted(code for code, lang in LANGUAGES.items() if lang.pg_config in configs[1:])
 
 
 def _matching(branch: int, prefixed: bool, own: str, configs: list[str]) -> str:

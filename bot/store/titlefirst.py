@@ -49,6 +49,7 @@ RARE_LANGUAGE_CAP = 3000  # more articles than this in rarer languages: the exac
 TIER_QUANTILES = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.7, 0.85, 1.0)
 TIER_CACHE_S = 3600.0
 SAMPLED_FROM = 200_000  # articles from which the tiers come from a sample and start where estimated
+LENGTH_INDEX = "articles_tsv_length"  # schema.py version 12
 _PHRASE = re.compile(r"<\d*->|<\d+>")  # tsquery text's phrase operators
 _PHRASE_OR_AND = re.compile(r"<\d*->|<\d+>|&")  # and with AND
 POOL_SCAN = int(os.environ.get("AIBRIEF_POOL_SCAN", "8000"))  # the rows one of its pools reads at most
@@ -174,6 +175,7 @@ class PostgresTitleFirstMixin:
     exact_search = os.environ.get("AIBRIEF_SEARCH_EXACT", "") == "1"
     title_first = os.environ.get("AIBRIEF_SEARCH_TITLE_FIRST", "1") != "0"
     _tiers: tuple[float, list[tuple[float, int]], float] | None = None  # when, the tiers, the archive's size
+    _others: tuple[float, tuple[str, ...], int] | None = None  # when, for which configurations, how many
 
     def _length_tiers(self) -> list[tuple[float, int]]:
         """The length tiers, shortest first: (the share of the archive at most this long,
@@ -227,6 +229,7 @@ class PostgresTitleFirstMixin:
         main, leaves, idfs = scoring
         params = (*idfs, tsquery, configs, TS_CONFIG, main,
                   *(p for leaf in leaves for p in (TS_CONFIG, to_tsquery(leaf))), now)
+        sql = (sql, _tier_sql(column, len(scoring[1]), whole, shortest=True))
         # an estimate of fewer than it reads (first: the unbounded tier) may be wrong (a table
         # not analyzed yet): if that one statement comes back full, it read any of them
         picked = self._read_tiers(sql, params, tiers[first:], scan, guessed=0 < first == len(tiers) - 1)
@@ -234,16 +237,68 @@ class PostgresTitleFirstMixin:
             picked = self._read_tiers(sql, params, tiers, scan, guessed=False)
         return picked
 
-    def _read_tiers(self, sql: str, params: tuple, tiers: list[tuple[float, int]], scan: int,
+    def _intersects(self, sql: str, params: tuple) -> bool:
+        """Whether the planner reads a tier through the length index (intersected with the
+        text index, so that only the tier's rows are visited): EXPLAIN, about a millisecond."""
+        plan = self._all("EXPLAIN (FORMAT JSON) " + sql, params)[0][0]
+        return LENGTH_INDEX in json.dumps(plan)
+
+    def _other_language_articles(self, configs: list[str]) -> int:
+        """How many articles the other configurations' branches hold, up to
+        RARE_LANGUAGE_CAP + 1 (cached as the tiers are: it only picks how the pools read)."""
+        import time
+
+        from bot.store.postgres import other_languages
+
+        cached = self._others
+        if cached is not None and cached[1] == tuple(configs) and time.monotonic() - cached[0] < TIER_CACHE_S:
+            return cached[2]
+        codes = other_languages(configs)
+        n = int(self._all("SELECT count(*) FROM (SELECT 1 FROM articles WHERE language = ANY(?) LIMIT ?) x",
+                          (codes, RARE_LANGUAGE_CAP + 1))[0][0]) if codes else 0
+        self._others = (time.monotonic(), tuple(configs), n)
+        return n
+
+    def _other_language_pool(self, node, configs: list[str], now: int) -> set[int]:
+        """The best POOL_KEEP_OTHER matches among the articles in another configuration's
+        language (few: at most RARE_LANGUAGE_CAP), by ts_rank of the query's forms × recency ×
+        on-topic, found through the language index (ts_filter keeps the match off the
+        text index: a prefix's other forms, `'de':*` for `dea*`, expand to half the archive)."""
+        from bot.query import to_tsquery
+        from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT
+        from bot.store.postgres import other_languages
+        from bot.store.searchextras import WEIGHTS
+
+        return {r[0] for r in self._all(
+            "SELECT a.id FROM articles a, aibrief_tsquery(?, ?::text[], false) AS q,"
+            " LATERAL (SELECT GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age) g"
+            " WHERE a.language = ANY(?) AND ts_filter(a.tsv, '{a,b,c,d}') @@ q"
+            f" ORDER BY sqrt(ts_rank({WEIGHTS}, a.tsv, q, 1))"
+            f"  * (1.0 - {RECENCY_WEIGHT} * g.age / ({RECENCY_DAYS} + g.age))"
+            f"  * CASE WHEN (SELECT 1 FROM matches m WHERE m.article_id = a.id LIMIT 1) IS NULL THEN 1.0 ELSE {ON_TOPIC_BOOST} END"
+            " DESC, a.published DESC, a.id DESC LIMIT ?",
+            (to_tsquery(node), configs, now, other_languages(configs), POOL_KEEP_OTHER))}
+
+    def _read_tiers(self, sql: tuple[str, str], params: tuple, tiers: list[tuple[float, int]], scan: int,
                     guessed: bool) -> tuple[set[int], int] | None:
         """The tiers read in turn until `scan` rows are, and of them the best POOL_KEEP
         scored in English and the best POOL_KEEP_OTHER of the others, and the rows read; None if the first,
-        `guessed` to hold fewer, held more (it then read any of them, not the shortest)."""
+        `guessed` to hold fewer, held more (it then read any of them, not the shortest).
+        `sql`: a tier's statement, and the one pass over all longer ones that replaces it
+        where the planner would not read the tier through the length index."""
         best: tuple[dict[int, tuple], dict[int, tuple]] = ({}, {})
         scanned, low, low_share, i = 0, -1, 0.0, 0
         while True:
             share, high = tiers[i]
-            rows = self._all(sql, (*params, low, high, scan - scanned, POOL_KEEP, POOL_KEEP_OTHER))
+            statement = sql[0]
+            if i < len(tiers) - 1 and not self._intersects(statement, (*params, low, high, scan - scanned, 0, 0)):
+                # The planner underestimates the matches (a phrase, an AND of words that go
+                # together) and would visit the row of every match, in or out of the tier,
+                # checking its length only then: so one statement visits them once and
+                # keeps the shortest (the LIMIT) of those longer than what was read.
+                statement, i = sql[1], len(tiers) - 1
+                share, high = tiers[i]
+            rows = self._all(statement, (*params, low, high, scan - scanned, POOL_KEEP, POOL_KEEP_OTHER))
             if guessed and low == -1 and rows and rows[0][3] >= scan:
                 return None
             for id_, score, english, _, published in rows:
@@ -263,6 +318,17 @@ class PostgresTitleFirstMixin:
         return {i for part, keep in zip(best, (POOL_KEEP, POOL_KEEP_OTHER))
                 for i in sorted(part, key=part.__getitem__)[:keep]}, scanned
 
+    def _pools(self, node, configs: list[str], now: int, scoring: tuple, pool: set[int]) -> int:
+        """A query's (or an OR side's) title pool and, where its title matches are few, its
+        body pool, added to `pool`; the most rows one of them read (all of them matches)."""
+        titles, read = self._tiered("title_tsv", node, configs, now, scoring)
+        pool |= titles
+        if read < FEW_TITLES:  # few title matches: the best body matches too
+            body, body_read = self._tiered("tsv", node, configs, now, scoring)
+            pool |= body
+            read = max(read, body_read)
+        return read
+
     def _title_first_rows(self, node, limit: int, offset: int, now: int) -> list[tuple] | None:
         from bot.query import Not, Or, to_tsquery
         from bot.store.postgres import query_leaves, tsquery_params
@@ -271,48 +337,80 @@ class PostgresTitleFirstMixin:
         want = limit + offset
         if self.exact_search or not self.title_first or want > MAX_DEPTH:
             return None
-        # Whether the query is broad: the count the search reports anyway (kept for it, see
-        # PostgresStore._count_rows). Its newest matches by its English form alone (the rarer
-        # languages' rows are few; their forms join the pool by the tiers below), and only a
-        # page's worth; none for a phrase, which is checked on each row's heap tuple, row after
-        # row back in time (130 ms on 1,000,000 articles), while the pools below weigh recency.
-        if self._count_rows(node, SMALL) <= SMALL:
-            return None
+        # Whether the query is broad (more than SMALL matches): the count the search reports
+        # anyway (kept for it, see PostgresStore._count_rows). The planner's estimate says
+        # whether that count comes first (a narrow query: counting it is cheap, and the exact
+        # path answers) or the pools, which on a broad query read more than SMALL matches and
+        # so answer it: counting a prefix's first 3,001 matches on a million articles costs
+        # 150-250 ms.
         q, configs = to_tsquery(node), self._configs()
+        broad = self._estimated_matches(q) > SMALL
+        if not broad and self._count_rows(node, SMALL) <= SMALL:
+            return None
+        # The tiers read English's form alone where the other languages' articles are few
+        # (they then get a pool of their own): ORed with the other forms a prefix's stems
+        # (`'dea':* | 'de':*`) or a common stem match far more of the archive than English's.
+        others = self._other_language_articles(configs) if len(configs) > 1 else 0
+        apart = others <= RARE_LANGUAGE_CAP
+        forms = configs[:1] if apart else configs
         score_leaves = query_leaves(node)
         scoring = (q, score_leaves, self._idfs(tsquery_params(score_leaves, configs)) if len(score_leaves) > 1 else [1.0])
 
-        pool = set() if _PHRASE.search(q) else {r[0] for r in self._all(  # a phrase: by the pools' recency alone
-            f"SELECT a.id FROM articles a WHERE a.tsv @@ to_tsquery('{TS_CONFIG}', ?) ORDER BY a.published DESC LIMIT ?",
-            (q, min(POOL_NEWEST, 2 * want)))}
-        titles, read = self._tiered("title_tsv", node, configs, now, scoring)
-        if read < FEW_TITLES:  # few title matches: the best body matches too
-            pool |= self._tiered("tsv", node, configs, now, scoring)[0]
-        pool |= titles
-        # An OR's rarer sides: their matches score high (IDF) but are few of the OR's
-        # (an AND's words: every match holds the rarest, the pools above are its matches)
+        # An OR's sides that are rarer than LEAF_SCORED each get pools of their own: their
+        # matches score high (IDF) but are few of the OR's. Where every side has its own,
+        # the OR's pools would read the same rows again. (An AND's words: every match holds
+        # the rarest, the query's pools are its matches.)
+        sides = []
         if isinstance(node, Or):
-            for leaf in dict.fromkeys(item for item in node.items if not isinstance(item, Not)):
-                # the planner's estimate (as for the IDFs): counting a common word costs a
-                # heap visit per match, and only the order of magnitude decides here
-                n = self._estimated_matches(to_tsquery(leaf))
-                if n <= SMALL:  # a rare word: its best matches (its IDF is high)
-                    pool |= self._tiered("tsv", leaf, configs, now, scoring)[0]
-                elif n <= LEAF_SCORED:  # a rarer word's best title matches
-                    pool |= self._tiered("title_tsv", leaf, configs, now, scoring)[0]
+            # the planner's estimate (as for the IDFs): counting a common word costs a heap
+            # visit per match, and only the order of magnitude decides here
+            sides = [(leaf, self._estimated_matches(to_tsquery(leaf)))
+                     for leaf in dict.fromkeys(item for item in node.items if not isinstance(item, Not))]
+        own = bool(sides) and all(n <= LEAF_SCORED for _, n in sides)
+        pool: set[int] = set()
+        read = 0 if own else self._pools(node, forms, now, scoring, pool)
+        for leaf, n in sides:
+            if n <= SMALL:  # a rare word: its best matches (its IDF is high)
+                got, leaf_read = self._tiered("tsv", leaf, forms, now, scoring)
+                pool |= got
+            elif own:  # as the OR's own pools would be
+                leaf_read = self._pools(leaf, forms, now, scoring, pool)
+            elif n <= LEAF_SCORED:  # a rarer word's best title matches
+                got, leaf_read = self._tiered("title_tsv", leaf, forms, now, scoring)
+                pool |= got
+            else:
+                continue
+            read = max(read, leaf_read)
+        if broad:  # not counted yet: the pools read may show more than SMALL matches
+            if apart and read > SMALL + others:  # (the other languages' rows that English's form matches aside)
+                self._more_than(node, SMALL)
+            elif self._count_rows(node, SMALL) <= SMALL:
+                return None
+        # The newest matches by English's form, a page's worth (once the query is known to be
+        # broad: back in time through the dates, a rare word's are far apart); none for a
+        # phrase, which is checked on each row's heap tuple, row after row (130 ms on
+        # 1,000,000 articles), while the pools weigh recency.
+        if not _PHRASE.search(q):
+            pool |= {r[0] for r in self._all(
+                f"SELECT a.id FROM articles a WHERE a.tsv @@ to_tsquery('{TS_CONFIG}', ?) ORDER BY a.published DESC LIMIT ?",
+                (q, min(POOL_NEWEST, 2 * want)))}
+        if apart and others:
+            pool |= self._other_language_pool(node, configs, now)
         rows = self._ranked_rows(node, want, 0, now, where=["a.id = ANY(?)"], params=[sorted(pool)])
         if len(rows) < want:
             return None  # the pools hold fewer rows than the page: rank every match
         return rows[offset:want]
 
 
-def _tier_sql(column: str, n_leaves: int, whole: str) -> str:
+def _tier_sql(column: str, n_leaves: int, whole: str, shortest: bool = False) -> str:
     """One length tier's statement: its matches (at most a LIMIT of them) scored, and the
     best of them kept. A row English's form of the query matches (`qe`) gets the exact
     path's score for English's branch (PostgresStore._ranked: Σ idf × sqrt(ts_rank) of each
     word, × recency × on-topic × the title boost): so the best of a pool are the ones the
     exact ranking would put first. The others (an article in another language) are kept
-    apart, by sqrt(ts_rank) of the query's ORed forms."""
+    apart, by sqrt(ts_rank) of the query's ORed forms. `shortest`: the whole length range in
+    one pass, its shortest matches read (the LIMIT), for where the planner would not
+    intersect with the length index anyway."""
     from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT, TITLE_MATCH_BOOST
     from bot.store.postgres import relevance
     from bot.store.searchextras import WEIGHTS
@@ -331,6 +429,7 @@ def _tier_sql(column: str, n_leaves: int, whole: str) -> str:
         f"  FROM articles a, aibrief_tsquery(?, ?::text[], false) AS q, to_tsquery(?::regconfig, ?) AS qe{leaf_sql},"
         "   LATERAL (SELECT (a.tsv @@ qe) IS TRUE AS en) e,"
         "   LATERAL (SELECT GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age) g"
-        f"  WHERE a.{column} @@ q AND length(a.tsv) > ? AND length(a.tsv) <= ?{whole} LIMIT ?) x"
+        f"  WHERE a.{column} @@ q AND length(a.tsv) > ? AND length(a.tsv) <= ?{whole}"
+        f"{' ORDER BY length(a.tsv), a.id' if shortest else ''} LIMIT ?) x"
         ") y WHERE r <= CASE WHEN en THEN ? ELSE ? END"
     )
