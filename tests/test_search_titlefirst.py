@@ -31,6 +31,15 @@ def filled(store):
 
 
 @pytest.fixture
+def pg_filled(pg_url):
+    """The archive on PostgreSQL without the RUM extension (the GIN path, as on a managed
+    database): the pools need only the GIN and length indexes."""
+    s = _fill(open_store(pg_url))
+    yield s
+    s.close()
+
+
+@pytest.fixture
 def title_rum_store(rum_url):  # noqa: F811
     s = _fill(open_store(rum_url))
     yield s
@@ -285,9 +294,22 @@ def test_postgres_word_pools_only_for_an_ors_sides(title_rum_store, used, monkey
         return original(self, column, node, *args)
 
     monkeypatch.setattr(PostgresTitleFirstMixin, "_tiered", spy)
-    s._search_rows(parse("kumquat OR ai"), 10, 0, now)
+    either = parse("kumquat OR ai")
+    s._search_rows(either, 10, 0, now)
     assert used.pop() is True
-    assert to_tsquery(parse("kumquat")) in calls, calls
+    # both sides rarer than LEAF_SCORED here: each its own pools, none for the whole OR
+    assert to_tsquery(parse("kumquat")) in calls and to_tsquery(parse("ai")) in calls, calls
+    assert to_tsquery(either) not in calls, calls
+    # a side more common than LEAF_SCORED: the OR's pools stand for it, the rarer side has its own
+    s._all("ANALYZE articles")  # what autovacuum does on a real database: the estimates tell them apart
+    rare, common = (s._estimated_matches(to_tsquery(parse(w))) for w in ("kumquat", "ai"))
+    assert rare < common
+    monkeypatch.setattr(titlefirst, "LEAF_SCORED", rare)
+    calls.clear()
+    s._search_rows(either, 10, 0, now)
+    assert used.pop() is True
+    assert to_tsquery(either) in calls and to_tsquery(parse("kumquat")) in calls, calls
+    assert to_tsquery(parse("ai")) not in calls, calls
     calls.clear()
     s._search_rows(parse("ai security"), 10, 0, now)
     assert used.pop() is True
@@ -307,3 +329,109 @@ def test_postgres_pool_on_a_rum_database_gives_the_exact_scores(title_rum_store,
         assert used.pop() is True, q
         exact = {r[0]: r for r in s._ranked_rows(node, 100_000, 0, now)}
         assert len(rows) == 10 and all(r == exact[r[0]] for r in rows), q
+
+
+@pytest.mark.postgres
+def test_postgres_other_languages_get_a_pool_of_their_own(pg_filled, used, monkeypatch):
+    """Where the articles in other configurations' languages are few, the tiers read
+    English's form alone (ORed with the other forms, a prefix's or a common stem matches
+    far more than English's does) and those articles are pooled apart, through the
+    language index; where they are many, the tiers read every form. Both rank the page
+    with the exact scores, and with pools that hold everything, the page is the exact page."""
+    s = pg_filled
+    now = int(NOW.timestamp())
+    configs = s._configs()
+    assert len(configs) > 1
+    from bot.store.postgres import other_languages
+
+    assert {"fr", "it"} <= set(other_languages(configs))
+    others = s._all("SELECT id FROM articles WHERE language = ANY(?)", (other_languages(configs),))
+    assert 0 < s._other_language_articles(configs) == len(others) <= titlefirst.RARE_LANGUAGE_CAP
+    forms_seen: list[list[str]] = []
+    apart: list[set[int]] = []
+    tiered, pooled = PostgresTitleFirstMixin._tiered, PostgresTitleFirstMixin._other_language_pool
+    monkeypatch.setattr(PostgresTitleFirstMixin, "_tiered",
+                        lambda self, column, node, forms, *a: forms_seen.append(forms) or tiered(self, column, node, forms, *a))
+    monkeypatch.setattr(PostgresTitleFirstMixin, "_other_language_pool",
+                        lambda self, *a: apart.append(pooled(self, *a)) or apart[-1])
+    monkeypatch.setattr(titlefirst, "POOL_SCAN", 80)
+    monkeypatch.setattr(titlefirst, "POOL_KEEP", 40)
+    for cap, english_only in ((titlefirst.RARE_LANGUAGE_CAP, True), (0, False)):
+        monkeypatch.setattr(titlefirst, "RARE_LANGUAGE_CAP", cap)
+        monkeypatch.setattr(s, "_others", None)
+        for q in ["security", "sec*", "chip OR vote", "market -deal"]:
+            node = parse(q)
+            forms_seen.clear(), apart.clear()
+            rows = s._search_rows(node, 10, 0, now)
+            assert used.pop() is True, q
+            exact = {r[0]: r for r in s._ranked_rows(node, 100_000, 0, now)}
+            assert len(rows) == 10 and all(r == exact[r[0]] for r in rows), q
+            assert forms_seen and all(f == (configs[:1] if english_only else configs) for f in forms_seen), q
+            assert bool(apart) is english_only, q
+            if english_only:  # the other languages' best matches: their articles only, and matches
+                assert apart[0] and apart[0] <= {i for (i,) in others} & set(exact), q
+    # pools that hold every match: the exact page, in both modes
+    for name in ("POOL_SCAN", "POOL_KEEP", "POOL_KEEP_OTHER"):
+        monkeypatch.setattr(titlefirst, name, 100_000)
+    for cap in (titlefirst.RARE_LANGUAGE_CAP, 0):
+        monkeypatch.setattr(titlefirst, "RARE_LANGUAGE_CAP", cap)
+        monkeypatch.setattr(s, "_others", None)
+        for q in ["security", "sec*", "chip OR vote"]:
+            assert s._search_rows(parse(q), 10, 0, now) == s._ranked_rows(parse(q), 10, 0, now), (cap, q)
+            assert used.pop() is True
+
+
+@pytest.mark.postgres
+def test_postgres_one_pass_where_the_planner_would_not_use_the_length_index(pg_filled, monkeypatch):
+    """Where the planner would visit every match's row in each tier statement (it
+    underestimates a phrase's or correlated words' matches and so does not intersect with
+    the length index), one statement reads them once and keeps the shortest: the same
+    rows the tiers would read, in one statement instead of one per tier."""
+    s = pg_filled
+    now = int(NOW.timestamp())
+    node = parse("security")
+    forms = s._configs()[:1]
+    lengths = dict(s._all("SELECT id, length(tsv) FROM articles WHERE title_tsv @@ to_tsquery(?::regconfig, ?)",
+                          (forms[0], to_tsquery(node))))
+    monkeypatch.setattr(titlefirst, "POOL_SCAN", 60)
+    monkeypatch.setattr(titlefirst, "POOL_KEEP", 60)
+    seen = _statements(s, monkeypatch)
+    monkeypatch.setattr(s, "_intersects", lambda sql, params: False)
+    got, read = s._tiered("title_tsv", node, forms, now, _scoring(s, node))
+    assert len(seen) == 1 and "ORDER BY length(a.tsv)" in seen[0]
+    assert read == len(got) == 60 and got <= set(lengths)
+    cut = sorted(lengths.values())[59]  # the 60th shortest: everything shorter is in, nothing longer
+    assert {i for i, n in lengths.items() if n < cut} <= got and all(lengths[i] <= cut for i in got)
+    # what the planner says decides: the tiers where it intersects
+    monkeypatch.setattr(s, "_intersects", lambda sql, params: True)
+    seen.clear()
+    assert s._tiered("title_tsv", node, forms, now, _scoring(s, node))[1] == 60
+    assert seen and all("ORDER BY length(a.tsv)" not in q for q in seen)
+
+
+@pytest.mark.postgres
+def test_postgres_a_broad_querys_count_is_answered_by_its_pools(pg_filled, used, monkeypatch):
+    """A query the planner estimates broad is pooled before it is counted: when the pools
+    read more than SMALL of its matches, it is broad without the count (counting a
+    prefix's first 3,001 matches on a million articles costs 150-250 ms), and the total
+    the search reports is still exact. One estimated broad that is not still gets the
+    exact path's answer."""
+    from bot.store import COUNT_CAP
+
+    s = pg_filled
+    s._all("ANALYZE articles")  # the estimates, as autovacuum keeps them
+    now = int(NOW.timestamp())
+    caps: list = []
+    counting = type(s)._count_rows_now
+    monkeypatch.setattr(type(s), "_count_rows_now", lambda self, node, cap: caps.append(cap) or counting(self, node, cap))
+    node = parse("security")
+    hits, total = s.bounded_search(node, limit=10, offset=0, budget_s=30.0)
+    assert used.pop() is True and len(hits) == 10
+    assert titlefirst.SMALL not in caps  # never counted to SMALL: the pools showed it
+    assert total == counting(s, node, COUNT_CAP)
+    # estimated broad, yet narrow ("twin": 36 articles): counted after all, and exact
+    twin = parse("twin")
+    monkeypatch.setattr(s, "_estimated_matches", lambda *a: 10**6)
+    caps.clear()
+    assert s._search_rows(twin, 10, 0, now) == s._ranked_rows(twin, 10, 0, now)
+    assert used.pop() is False and titlefirst.SMALL in caps
