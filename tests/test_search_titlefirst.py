@@ -160,7 +160,7 @@ def test_overlap_with_the_exact_ranking_on_small_pools(filled, used, monkeypatch
 def _scoring(s, node):
     """What _title_first_rows hands each pool: the query, its words and their IDFs."""
     from bot.query import to_tsquery
-    from bot.store.postgres import query_leaves, tsquery_params
+    from bot.store.pgrank import query_leaves, tsquery_params
 
     leaves = query_leaves(node)
     return (to_tsquery(node), leaves, s._idfs(tsquery_params(leaves, s._configs())) if len(leaves) > 1 else [1.0])
@@ -342,7 +342,7 @@ def test_postgres_other_languages_get_a_pool_of_their_own(pg_filled, used, monke
     now = int(NOW.timestamp())
     configs = s._configs()
     assert len(configs) > 1
-    from bot.store.postgres import other_languages
+    from bot.store.pgrank import other_languages
 
     assert {"fr", "it"} <= set(other_languages(configs))
     others = s._all("SELECT id FROM articles WHERE language = ANY(?)", (other_languages(configs),))

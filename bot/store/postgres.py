@@ -40,7 +40,8 @@ from bot.store.base import (
 )
 from bot.store.rum import RumSearchMixin
 from bot.store.schema import LATEST_VERSION, POSTGRES_MIGRATIONS, TS_CONFIG
-from bot.store.searchextras import WEIGHTS, PostgresSearchExtras, window_sql
+from bot.store.pgrank import other_languages, query_leaves, relevance, tsquery_params
+from bot.store.searchextras import PostgresSearchExtras, window_sql
 from bot.store.titlefirst import PostgresTitleFirstMixin
 from bot.store.topk import capped, count_limit
 
@@ -776,12 +777,6 @@ def _english_rows(configs: list[str]) -> str:
     return " AND (a.language IS NULL OR a.language NOT IN (" + ", ".join(f"'{c}'" for c in others) + "))"
 
 
-def other_languages(configs: list[str]) -> list[str]:
-    """The language codes whose articles are indexed with one of `configs` other than
-    English's (the first): the rows of the other branches."""
-    from bot.language import LANGUAGES
-
-    return sorted(code for code, lang in LANGUAGES.items() if lang.pg_config in configs[1:])
 
 
 def _matching(branch: int, prefixed: bool, own: str, configs: list[str]) -> str:
@@ -804,23 +799,6 @@ def bm25_idf(total: int, n: int) -> float:
     return value if value > 0 else IDF_FLOOR
 
 
-def query_leaves(node) -> list:
-    """The words and phrases of a query (negated ones too, as FTS5's bm25 counts them), once each."""
-    from bot.query import And, Not, Or
-
-    out: list = []
-
-    def walk(n) -> None:
-        if isinstance(n, Not):
-            walk(n.item)
-        elif isinstance(n, (And, Or)):
-            for item in n.items:
-                walk(item)
-        else:
-            out.append(n)
-
-    walk(node)
-    return list(dict.fromkeys(out))
 
 
 def leaf_queries(n: int) -> str:
@@ -828,13 +806,7 @@ def leaf_queries(n: int) -> str:
     return "".join(f", {TSQUERY_WORD} AS q{i}" for i in range(n))
 
 
-def tsquery_params(leaves, configs: list[str]) -> list:
-    """The parameters of `leaf_queries`: each leaf's query text and the configurations."""
-    return [p for leaf in leaves for p in (to_tsquery(leaf), configs)]
 
 
-def relevance(n: int, weights: str = WEIGHTS) -> str:
-    """Σ idf × sqrt(ts_rank) over the query's n words and phrases; the idfs are parameters."""
-    return "(" + " + ".join(f"?::float8 * sqrt(ts_rank({weights}, a.tsv, q{i}, 1))" for i in range(n)) + ")"
 
 

@@ -248,7 +248,7 @@ class PostgresTitleFirstMixin:
         RARE_LANGUAGE_CAP + 1 (cached as the tiers are: it only picks how the pools read)."""
         import time
 
-        from bot.store.postgres import other_languages
+        from bot.store.pgrank import other_languages
 
         cached = self._others
         if cached is not None and cached[1] == tuple(configs) and time.monotonic() - cached[0] < TIER_CACHE_S:
@@ -266,7 +266,7 @@ class PostgresTitleFirstMixin:
         text index: a prefix's other forms, `'de':*` for `dea*`, expand to half the archive)."""
         from bot.query import to_tsquery
         from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT
-        from bot.store.postgres import other_languages
+        from bot.store.pgrank import other_languages
         from bot.store.searchextras import WEIGHTS
 
         return {r[0] for r in self._all(
@@ -331,7 +331,7 @@ class PostgresTitleFirstMixin:
 
     def _title_first_rows(self, node, limit: int, offset: int, now: int) -> list[tuple] | None:
         from bot.query import Not, Or, to_tsquery
-        from bot.store.postgres import query_leaves, tsquery_params
+        from bot.store.pgrank import query_leaves, tsquery_params
         from bot.store.schema import TS_CONFIG
 
         want = limit + offset
@@ -412,7 +412,7 @@ def _tier_sql(column: str, n_leaves: int, whole: str, shortest: bool = False) ->
     one pass, its shortest matches read (the LIMIT), for where the planner would not
     intersect with the length index anyway."""
     from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT, TITLE_MATCH_BOOST
-    from bot.store.postgres import relevance
+    from bot.store.pgrank import relevance
     from bot.store.searchextras import WEIGHTS
 
     leaf_sql = "".join(f", to_tsquery(?::regconfig, ?) AS q{j}" for j in range(n_leaves))
