@@ -201,7 +201,7 @@ class PostgresTitleFirstMixin:
     def _tiered(self, column: str, node, configs: list[str], now: int,
                 scoring: tuple[str, list, list[float]]) -> tuple[set[int], int]:
         """The best matches of the shortest articles whose `column` matches `node` (its
-        forms in every configuration): about POOL_SCAN of them read, the shortest, in as few
+        forms in each of `configs`): about POOL_SCAN of them read, the shortest, in as few
         statements as the planner's estimate of their number allows (a length tier that
         should hold that many, then the next tiers if it held fewer), and of all those read
         the best POOL_KEEP by the exact score; and how many were read. `scoring`: the
@@ -213,7 +213,7 @@ class PostgresTitleFirstMixin:
         tsquery = to_tsquery(node)
         # (on the titles, the whole article must match too: a word it excludes may be in the body)
         whole = " AND (a.tsv @@ q) IS TRUE" if column != "tsv" else ""
-        sql = _tier_sql(column, len(scoring[1]), whole)
+        sql = (_tier_sql(column, len(scoring[1]), whole), _tier_sql(column, len(scoring[1]), whole, shortest=True))
         scan = POOL_SCAN
         tiers = self._length_tiers()
         # An upper bound, so that the first tier is never wider than needed: the planner's
@@ -229,7 +229,6 @@ class PostgresTitleFirstMixin:
         main, leaves, idfs = scoring
         params = (*idfs, tsquery, configs, TS_CONFIG, main,
                   *(p for leaf in leaves for p in (TS_CONFIG, to_tsquery(leaf))), now)
-        sql = (sql, _tier_sql(column, len(scoring[1]), whole, shortest=True))
         # an estimate of fewer than it reads (first: the unbounded tier) may be wrong (a table
         # not analyzed yet): if that one statement comes back full, it read any of them
         picked = self._read_tiers(sql, params, tiers[first:], scan, guessed=0 < first == len(tiers) - 1)
