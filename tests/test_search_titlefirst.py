@@ -435,3 +435,43 @@ def test_postgres_a_broad_querys_count_is_answered_by_its_pools(pg_filled, used,
     caps.clear()
     assert s._search_rows(twin, 10, 0, now) == s._ranked_rows(twin, 10, 0, now)
     assert used.pop() is False and titlefirst.SMALL in caps
+
+
+@pytest.mark.postgres
+def test_postgres_an_or_pools_the_articles_that_hold_two_of_its_sides(pg_url, used, monkeypatch):
+    """An OR's best matches often hold two or more of its words, and such articles are
+    longer than the shortest title matches the pools read first: the title matches of the
+    pairs of its common sides are pooled too (PAIRED_SIDES), so the article whose headline
+    holds both words, the exact top, is found among a flood of short one-word headlines."""
+    from datetime import timedelta
+
+    from bot.models import Article
+
+    def article(i: int, title: str, summary: str, days: int = 1) -> Article:
+        return Article(feed_url="https://f.example/", source="S", url=f"https://f.example/{i}", title=title,
+                       summary=summary, published=NOW - timedelta(days=days), dedupe_key=f"url:{i}")
+
+    s = open_store(pg_url)
+    try:
+        short = [article(i, f"{word} report {i}", f"the {word} report on monday") for i, word in
+                 enumerate(["budget"] * 150 + ["tariff"] * 150)]
+        both = article(1000, "Budget talks stall as the tariff dispute drags on into a third week of meetings",
+                       "Negotiators said the budget and the tariff questions were now tied together " * 3, days=2)
+        s.insert_articles(None, short + [both])
+        s._all("ANALYZE articles")
+        now = int(NOW.timestamp())
+        node = parse("budget OR tariff")
+        monkeypatch.setattr(titlefirst, "POOL_SCAN", 50)  # the shortest 50 title matches: all one-word
+        monkeypatch.setattr(titlefirst, "LEAF_SCORED", 10)  # both sides common: the OR's pools, no side's own
+        monkeypatch.setattr(titlefirst, "FEW_TITLES", 10)  # no body pool
+        monkeypatch.setattr(titlefirst, "POOL_NEWEST", 1)  # (it is a day older than the flood)
+        exact = s._ranked_rows(node, 10, 0, now)
+        assert exact[0][1] == both.title
+        monkeypatch.setattr(titlefirst, "PAIRED_SIDES", 0)
+        assert both.title not in [r[1] for r in s._search_rows(node, 10, 0, now)]
+        assert used.pop() is True
+        monkeypatch.setattr(titlefirst, "PAIRED_SIDES", 4)
+        rows = s._search_rows(node, 10, 0, now)
+        assert used.pop() is True and rows[0] == exact[0]
+    finally:
+        s.close()

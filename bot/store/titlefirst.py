@@ -57,6 +57,7 @@ POOL_KEEP = int(os.environ.get("AIBRIEF_POOL_KEEP", "100"))  # and keeps, the be
 TIER_AIM = float(os.environ.get("AIBRIEF_TIER_AIM", "0.5"))  # the share of the rows still to read the next tier should hold
 POOL_KEEP_OTHER = 50  # and of the rows English's form does not match (other languages), the best by ts_rank
 FEW_TITLES = 500  # title matches fewer than this: the body matches are pooled too
+PAIRED_SIDES = int(os.environ.get("AIBRIEF_PAIRED_SIDES", "4"))  # an OR's common sides whose pairs get a title pool
 
 
 def positive_leaves(node) -> list:
@@ -329,7 +330,7 @@ class PostgresTitleFirstMixin:
         return read
 
     def _title_first_rows(self, node, limit: int, offset: int, now: int) -> list[tuple] | None:
-        from bot.query import Not, Or, to_tsquery
+        from bot.query import And, Not, Or, to_tsquery
         from bot.store.pgrank import query_leaves, tsquery_params
         from bot.store.schema import TS_CONFIG
 
@@ -380,6 +381,13 @@ class PostgresTitleFirstMixin:
             else:
                 continue
             read = max(read, leaf_read)
+        # The articles that hold two or more of an OR's common sides score above those that
+        # hold one (the sum over its words), and are longer: the shortest-first pools above
+        # miss them. Their title matches, one pool: (a & b) | (a & c) | … of the rarest few.
+        common = [leaf for leaf, n in sorted(sides, key=lambda side: side[1]) if n > SMALL][:PAIRED_SIDES]
+        if len(common) >= 2 and PAIRED_SIDES:
+            pairs = Or(tuple(And((a, b)) for i, a in enumerate(common) for b in common[i + 1:]))
+            pool |= self._tiered("title_tsv", pairs, forms, now, scoring)[0]
         if broad:  # not counted yet: the pools read may show more than SMALL matches
             if apart and read > SMALL + others:  # (the other languages' rows that English's form matches aside)
                 self._more_than(node, SMALL)
