@@ -4,7 +4,10 @@ exact path's. The ranking itself is described beside PostgresStore._ranked."""
 
 from __future__ import annotations
 
+import re
+
 from bot.query import to_tsquery
+from bot.store.base import SCORE
 from bot.store.searchextras import WEIGHTS
 
 
@@ -43,3 +46,11 @@ def other_languages(configs: list[str]) -> list[str]:
     from bot.language import LANGUAGES
 
     return sorted(code for code, lang in LANGUAGES.items() if lang.pg_config in configs[1:])
+
+
+def score_sql(rel: str, age: str, on_topic: str, in_title: str = "false") -> str:
+    """base.SCORE (relevance × recency × on-topic × title boost) with its four inputs given
+    as SQL expressions, for a statement that cannot name them as columns: the pools compute
+    the score in the select list, which PostgreSQL evaluates after a sort's LIMIT."""
+    given = {"rel": rel, "age": age, "on_topic": on_topic, "in_title": in_title}
+    return re.sub(r"\b(rel|age|on_topic|in_title)\b", lambda m: f"({given[m.group(1)]})", SCORE)

@@ -777,8 +777,6 @@ def _english_rows(configs: list[str]) -> str:
     return " AND (a.language IS NULL OR a.language NOT IN (" + ", ".join(f"'{c}'" for c in others) + "))"
 
 
-
-
 def _matching(branch: int, prefixed: bool, own: str, configs: list[str]) -> str:
     """The WHERE of one configuration's branch (`q`: its query, its own articles included).
     A prefix is expanded by the GIN index into every matching lexeme's rows before anything
@@ -799,14 +797,8 @@ def bm25_idf(total: int, n: int) -> float:
     return value if value > 0 else IDF_FLOOR
 
 
-
-
 def leaf_queries(n: int) -> str:
     """FROM-clause items q0 … qn-1: each leaf's tsquery, built once per statement (not per row)."""
     return "".join(f", {TSQUERY_WORD} AS q{i}" for i in range(n))
-
-
-
-
 
 

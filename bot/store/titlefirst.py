@@ -50,6 +50,7 @@ TIER_QUANTILES = (0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 
 TIER_CACHE_S = 3600.0
 SAMPLED_FROM = 200_000  # articles from which the tiers come from a sample and start where estimated
 LENGTH_INDEX = "articles_tsv_length"  # schema.py version 12
+_ON_TOPIC = "(SELECT 1 FROM matches m WHERE m.article_id = a.id LIMIT 1) IS NOT NULL"  # a pooled row's flag
 _PHRASE = re.compile(r"<\d*->|<\d+>")  # tsquery text's phrase operators
 _PHRASE_OR_AND = re.compile(r"<\d*->|<\d+>|&")  # and with AND
 POOL_SCAN = int(os.environ.get("AIBRIEF_POOL_SCAN", "8000"))  # the rows one of its pools reads at most
@@ -164,7 +165,8 @@ class PostgresTitleFirstMixin:
     index scans (~15 ms on a million articles) however few rows it returns, so after a
     sparse tier the next one reaches as far as the density seen says holds the rest.
     Beside it: the newest matches (a page's worth; none for a phrase), a pool for each of an
-    OR's rarer sides, and the body matches the same way when titles are few. The pool
+    OR's rarer sides and one of the title matches of its common sides' pairs, and the body
+    matches the same way when titles are few. The pool
     is ranked by the exact GIN path's SQL restricted to it (`a.id = ANY(…)`): the same
     scores, and the pool's small (150 rows instead of thousands: ranking a row costs
     20-80 µs). Approximate, measured by bench/search.py's overlap@10 (README, "Search at
@@ -265,17 +267,14 @@ class PostgresTitleFirstMixin:
         on-topic, found through the language index (ts_filter keeps the match off the
         text index: a prefix's other forms, `'de':*` for `dea*`, expand to half the archive)."""
         from bot.query import to_tsquery
-        from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT
-        from bot.store.pgrank import other_languages
+        from bot.store.pgrank import other_languages, score_sql
         from bot.store.searchextras import WEIGHTS
 
         return {r[0] for r in self._all(
             "SELECT a.id FROM articles a, aibrief_tsquery(?, ?::text[], false) AS q,"
             " LATERAL (SELECT GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age) g"
             " WHERE a.language = ANY(?) AND ts_filter(a.tsv, '{a,b,c,d}') @@ q"
-            f" ORDER BY sqrt(ts_rank({WEIGHTS}, a.tsv, q, 1))"
-            f"  * (1.0 - {RECENCY_WEIGHT} * g.age / ({RECENCY_DAYS} + g.age))"
-            f"  * CASE WHEN (SELECT 1 FROM matches m WHERE m.article_id = a.id LIMIT 1) IS NULL THEN 1.0 ELSE {ON_TOPIC_BOOST} END"
+            f" ORDER BY {score_sql(f'sqrt(ts_rank({WEIGHTS}, a.tsv, q, 1))', 'g.age', _ON_TOPIC)}"
             " DESC, a.published DESC, a.id DESC LIMIT ?",
             (to_tsquery(node), configs, now, other_languages(configs), POOL_KEEP_OTHER))}
 
@@ -385,7 +384,7 @@ class PostgresTitleFirstMixin:
         # hold one (the sum over its words), and are longer: the shortest-first pools above
         # miss them. Their title matches, one pool: (a & b) | (a & c) | … of the rarest few.
         common = [leaf for leaf, n in sorted(sides, key=lambda side: side[1]) if n > SMALL][:PAIRED_SIDES]
-        if len(common) >= 2 and PAIRED_SIDES:
+        if len(common) >= 2:
             pairs = Or(tuple(And((a, b)) for i, a in enumerate(common) for b in common[i + 1:]))
             pool |= self._tiered("title_tsv", pairs, forms, now, scoring)[0]
         if broad:  # not counted yet: the pools read may show more than SMALL matches
@@ -418,21 +417,17 @@ def _tier_sql(column: str, n_leaves: int, whole: str, shortest: bool = False) ->
     apart, by sqrt(ts_rank) of the query's ORed forms. `shortest`: the whole length range in
     one pass, its shortest matches read (the LIMIT), for where the planner would not
     intersect with the length index anyway."""
-    from bot.store.base import ON_TOPIC_BOOST, RECENCY_DAYS, RECENCY_WEIGHT, TITLE_MATCH_BOOST
-    from bot.store.pgrank import relevance
+    from bot.store.pgrank import relevance, score_sql
     from bot.store.searchextras import WEIGHTS
 
     leaf_sql = "".join(f", to_tsquery(?::regconfig, ?) AS q{j}" for j in range(n_leaves))
-    # the title boost: a title tier's rows all have it
-    titled = "" if column != "tsv" else (
-        f" * CASE WHEN e.en AND ts_filter(a.tsv, '{{a}}') @@ qe THEN {TITLE_MATCH_BOOST} ELSE 1.0 END")
+    # the title boost: a title tier's rows all have it (a constant factor: left out)
+    in_title = "false" if column != "tsv" else "e.en AND ts_filter(a.tsv, '{a}') @@ qe"
+    rel = f"CASE WHEN e.en THEN {relevance(n_leaves)} ELSE sqrt(ts_rank({WEIGHTS}, a.tsv, q, 1)) END"
     return (
         "SELECT id, p, en, n, published FROM (SELECT x.*, count(*) OVER () AS n,"
         " row_number() OVER (PARTITION BY x.en ORDER BY x.p DESC, x.published DESC, x.id DESC) AS r FROM ("
-        f" SELECT a.id, a.published, e.en, CASE WHEN e.en THEN {relevance(n_leaves)} ELSE sqrt(ts_rank({WEIGHTS}, a.tsv, q, 1)) END"
-        f"  * (1.0 - {RECENCY_WEIGHT} * g.age / ({RECENCY_DAYS} + g.age))"
-        f"  * CASE WHEN (SELECT 1 FROM matches m WHERE m.article_id = a.id LIMIT 1) IS NULL THEN 1.0 ELSE {ON_TOPIC_BOOST} END"
-        f"{titled} AS p"
+        f" SELECT a.id, a.published, e.en, {score_sql(rel, 'g.age', _ON_TOPIC, in_title)} AS p"
         f"  FROM articles a, aibrief_tsquery(?, ?::text[], false) AS q, to_tsquery(?::regconfig, ?) AS qe{leaf_sql},"
         "   LATERAL (SELECT (a.tsv @@ qe) IS TRUE AS en) e,"
         "   LATERAL (SELECT GREATEST(0.0, (?::float8 - a.published) / 86400.0) AS age) g"
